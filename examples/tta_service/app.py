@@ -1,0 +1,67 @@
+"""A small TTA service to demonstrate and test tta_otel.
+
+It has nothing to do with telemetry: run it under ``opentelemetry-instrument`` and the
+tta_otel distro makes it observable. Like a real service written in a hurry, it logs
+values it should not and puts player data in exception messages; the privacy policy is
+what keeps that data out of the telemetry.
+
+    opentelemetry-instrument uvicorn examples.tta_service.app:app --port 8000
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import redis.asyncio as redis
+from fastapi import FastAPI, Header, HTTPException, Request
+from fastapi.responses import JSONResponse
+
+logger = logging.getLogger("tta.player_api")
+logger.setLevel(logging.INFO)
+
+app = FastAPI(title="TTA example service")
+store = redis.Redis.from_url(os.environ.get("TTA_REDIS_URL", "redis://127.0.0.1:6379/0"))
+
+
+class StoryUnavailable(RuntimeError):
+    """The next scene could not be delivered to the player."""
+
+
+@app.get("/health")
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@app.get("/players/{player_id}/scene")
+async def next_scene(
+    player_id: str,
+    request: Request,
+    email: str | None = None,
+    x_player_phone: str | None = Header(default=None),
+) -> dict[str, object]:
+    visits = await store.incr(f"visits:{player_id}")
+    await store.set(f"last-scene:{player_id}", f"scene-{visits}")
+    logger.info("player %s (%s, %s) reached scene %d", player_id, email, x_player_phone, visits)
+    return {"player": player_id, "scene": f"scene-{visits}", "visits": visits}
+
+
+@app.post("/players/{player_id}/choices")
+async def make_choice(player_id: str, request: Request) -> dict[str, str]:
+    body = await request.json()
+    await store.rpush(f"choices:{player_id}", str(body.get("choice", "")))
+    return {"status": "recorded"}
+
+
+@app.get("/players/{player_id}/fail")
+async def fail(player_id: str, email: str | None = None) -> dict[str, str]:
+    try:
+        raise StoryUnavailable(f"no scene for player {player_id} <{email}>")
+    except StoryUnavailable:
+        logger.exception("scene delivery failed for %s", email)
+        raise HTTPException(status_code=503, detail="story unavailable") from None
+
+
+@app.exception_handler(StoryUnavailable)
+async def story_unavailable(request: Request, exc: StoryUnavailable) -> JSONResponse:
+    return JSONResponse(status_code=503, content={"detail": "story unavailable"})

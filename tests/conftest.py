@@ -1,0 +1,38 @@
+"""Fixtures shared by all tests. Every piece of personal data in the tests is synthetic (Faker)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from faker import Faker
+
+from tta_otel.privacy import PseudonymKey, Pseudonymizer, Redactor, load_policy
+
+
+@pytest.fixture
+def fake() -> Faker:
+    generator = Faker(["en_US"])
+    generator.seed_instance(20261126)
+    return generator
+
+
+@pytest.fixture
+def pseudonymizer() -> Pseudonymizer:
+    return Pseudonymizer(PseudonymKey("test", b"a synthetic key used only in tests"))
+
+
+@pytest.fixture
+def redactor(pseudonymizer: Pseudonymizer) -> Redactor:
+    return Redactor(load_policy(), pseudonymizer)
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    """An environment without any OTEL_* or TTA_* variable, restored afterwards."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(("OTEL_", "TTA_")):
+            monkeypatch.delenv(name)
+    yield monkeypatch

@@ -1,0 +1,77 @@
+"""Specification of the policy file: validated on load, with errors that name the file and the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import re2
+import yaml
+
+from tta_otel.privacy import DEFAULT_POLICY_PATH, PolicyError, load_policy
+
+
+def _write(tmp_path: Path, document: object) -> Path:
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(document))
+    return path
+
+
+def test_the_packaged_policy_loads() -> None:
+    policy = load_policy()
+    assert {p.name for p in policy.value_patterns} >= {
+        "email", "phone", "payment_card", "us_ssn", "ipv4", "ipv6", "iban", "jwt", "api_key", "bearer_token",
+        "url_credentials",
+    }
+
+
+def test_every_packaged_pattern_is_re2() -> None:
+    policy = load_policy(DEFAULT_POLICY_PATH)
+    for pattern in [*policy.keys.drop, *policy.keys.pseudonymize, *(r.pattern for r in policy.keys.redact)]:
+        re2.compile(pattern)
+    for value_pattern in policy.value_patterns:
+        re2.compile(value_pattern.regex)
+
+
+def test_a_pattern_that_is_not_re2_is_rejected_with_its_location(tmp_path: Path) -> None:
+    path = _write(tmp_path, {"version": 1, "value_patterns": [{"name": "email", "regex": "(?<=@)x"}]})
+    with pytest.raises(PolicyError, match=r"policy\.yaml: value_patterns\.0\.regex: Value error, not a valid RE2"):
+        load_policy(path)
+
+
+def test_an_unknown_validator_is_rejected(tmp_path: Path) -> None:
+    path = _write(tmp_path, {"version": 1, "value_patterns": [{"name": "x", "regex": "x", "validator": "crc"}]})
+    with pytest.raises(PolicyError, match="unknown validator 'crc'"):
+        load_policy(path)
+
+
+def test_a_group_beyond_the_regex_is_rejected(tmp_path: Path) -> None:
+    path = _write(tmp_path, {"version": 1, "value_patterns": [{"name": "x", "regex": "(a)b", "group": 2}]})
+    with pytest.raises(PolicyError, match="group 2 does not exist"):
+        load_policy(path)
+
+
+def test_an_unknown_key_is_rejected(tmp_path: Path) -> None:
+    path = _write(tmp_path, {"version": 1, "keys": {"dorp": ["x"]}})
+    with pytest.raises(PolicyError, match=r"keys\.dorp: Extra inputs are not permitted"):
+        load_policy(path)
+
+
+def test_invalid_yaml_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text("version: [1\n")
+    with pytest.raises(PolicyError, match="invalid YAML"):
+        load_policy(path)
+
+
+def test_a_missing_file_is_rejected(tmp_path: Path) -> None:
+    with pytest.raises(PolicyError, match="cannot read the policy file"):
+        load_policy(tmp_path / "absent.yaml")
+
+
+def test_a_policy_without_patterns_redacts_nothing(tmp_path: Path) -> None:
+    from tta_otel.privacy import PseudonymKey, Pseudonymizer, Redactor
+
+    redactor = Redactor(load_policy(_write(tmp_path, {"version": 1})), Pseudonymizer(PseudonymKey("k", b"k")))
+    assert redactor.redact("a@b.example") == "a@b.example"
+    assert redactor.redact_attributes({"player.input": "x"}) == {"player.input": "x"}

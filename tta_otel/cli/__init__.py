@@ -1,0 +1,1 @@
+"""The ``tta-otel`` command. Never imported by the instrumented service."""

@@ -1,0 +1,27 @@
+"""Entry point of the ``tta-otel`` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from tta_otel import __version__
+from tta_otel.cli import config_command
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tta-otel", description="Observability for TTA services.")
+    parser.add_argument("--version", action="version", version=f"tta-otel {__version__}")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    config_command.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.handler(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

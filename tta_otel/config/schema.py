@@ -1,0 +1,66 @@
+"""The ``monitoring:`` section of ``tta_config.yaml``, as a validated schema.
+
+Every field has a default that suits a real-time dashboard, so an empty section (or no
+file at all) gives a working setup. Unknown keys are errors: a misspelt key would
+otherwise be silently ignored.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Repository = Literal["tta.dev", "tta.prototype", "tta.prod"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OtlpSettings(_Section):
+    """Where telemetry goes; ``OTEL_EXPORTER_OTLP_*`` variables win over these."""
+
+    endpoint: str | None = Field(default=None, description="e.g. http://127.0.0.1:4317 (gRPC) or :4318 (HTTP)")
+    protocol: Literal["grpc", "http/protobuf"] = "grpc"
+    timeout_ms: int = Field(default=10_000, ge=100, le=60_000)
+
+
+class SamplingSettings(_Section):
+    """Head sampling of new traces; reloads when the file changes."""
+
+    ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+
+
+class ExportSettings(_Section):
+    """Export cadence: a metric every 5 s and 1 s batch delays keep dashboards under 5 s behind."""
+
+    metric_interval_ms: int = Field(default=5_000, ge=100, le=300_000)
+    span_batch_delay_ms: int = Field(default=1_000, ge=10, le=60_000)
+    log_batch_delay_ms: int = Field(default=1_000, ge=10, le=60_000)
+    max_queue_size: int = Field(default=2_048, ge=64, le=1_000_000)
+
+
+class PrivacySettings(_Section):
+    """The privacy policy and the pseudonym key; the policy reloads when its file changes."""
+
+    policy_file: Path | None = Field(default=None, description="default: the policy packaged with tta_otel")
+    pseudonym_key_file: Path | None = Field(default=None, description="lines of <key id>:<secret>, current first")
+
+
+class MonitoringConfig(_Section):
+    """The whole ``monitoring:`` section."""
+
+    enabled: bool = True
+    service_name: str | None = Field(default=None, min_length=1)
+    service_version: str | None = Field(default=None, min_length=1)
+    component: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9-]*$")
+    repository: Repository | None = None
+    environment: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9-]*$")
+    package: str | None = Field(default=None, description="distribution whose version becomes service.version")
+    otlp: OtlpSettings = OtlpSettings()
+    sampling: SamplingSettings = SamplingSettings()
+    export: ExportSettings = ExportSettings()
+    privacy: PrivacySettings = PrivacySettings()
+    reload_interval_s: float = Field(default=2.0, ge=0.1, le=3600, description="how often the file is checked")

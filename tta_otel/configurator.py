@@ -1,0 +1,135 @@
+"""The ``tta_otel`` configurator: builds the SDK with redaction in front of every exporter.
+
+``opentelemetry-instrument`` calls it (entry point ``opentelemetry_configurator``) before
+it instruments libraries. It reads the same ``OTEL_*`` variables as the SDK's own
+configurator - after the distro has filled in the defaults from ``tta_config.yaml`` - and
+differs in three ways: every exporter is wrapped by a redacting exporter; new traces are
+sampled by a ratio that reloads with the file; a configuration or policy file that is bad
+never stops the service.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry._logs import set_logger_provider
+from opentelemetry.metrics import set_meter_provider
+from opentelemetry.sdk._configuration import (
+    _BaseConfigurator,
+    _get_exporter_names,
+    _get_sampler,
+    _import_exporters,
+    _import_sampler,
+)
+from opentelemetry.sdk._logs import LoggerProvider
+from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import Sampler
+
+from tta_otel.config import LoadedConfig, MonitoringConfig, apply_otel_defaults
+from tta_otel.exporters import RedactingLogRecordExporter, RedactingMetricExporter, RedactingSpanExporter
+from tta_otel.privacy import PolicyError, Redactor, build_redactor, set_active_redactor
+from tta_otel.reload import ConfigReloader
+from tta_otel.resource import build_resource
+from tta_otel.sampling import AdjustableRatioSampler, parent_based
+from tta_otel.startup import startup_config
+
+_logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Telemetry:
+    """What ``configure_telemetry`` built, for tests and for an orderly shutdown."""
+
+    tracer_provider: TracerProvider
+    meter_provider: MeterProvider
+    logger_provider: LoggerProvider
+    root_sampler: AdjustableRatioSampler | None
+    reloader: ConfigReloader
+
+    def shutdown(self) -> None:
+        self.reloader.stop()
+        self.tracer_provider.shutdown()
+        self.meter_provider.shutdown()
+        self.logger_provider.shutdown()
+
+
+def _redactor_for(config: MonitoringConfig) -> Redactor:
+    try:
+        return build_redactor(config.privacy.policy_file, config.privacy.pseudonym_key_file)
+    except (PolicyError, OSError, ValueError) as exc:
+        _logger.error("tta_otel: the privacy policy was rejected; the packaged policy is used instead: %s", exc)
+        return build_redactor()
+
+
+def _sampler(config: MonitoringConfig) -> tuple[Sampler | None, AdjustableRatioSampler | None]:
+    """``OTEL_TRACES_SAMPLER`` wins; otherwise a parent-based ratio that reloads with the file."""
+    if _get_sampler():
+        return _import_sampler(_get_sampler()), None
+    root = AdjustableRatioSampler(config.sampling.ratio)
+    return parent_based(root), root
+
+
+def _metric_readers(exporters: dict[str, type[Any]]) -> list[MetricReader]:
+    readers: list[MetricReader] = []
+    for name, exporter_class in exporters.items():
+        if issubclass(exporter_class, MetricReader):
+            _logger.error(
+                "tta_otel: metric reader %r is not supported: it serves metrics without redaction. "
+                "Export over OTLP and let Prometheus ingest them from the collector.",
+                name,
+            )
+            continue
+        readers.append(PeriodicExportingMetricReader(RedactingMetricExporter(exporter_class())))
+    return readers
+
+
+def configure_telemetry(loaded: LoadedConfig) -> Telemetry | None:
+    """Build and install the tracer, meter and logger providers; None when monitoring is disabled."""
+    config = loaded.config
+    if not config.enabled:
+        _logger.info("tta_otel: monitoring is disabled in %s", loaded.path)
+        return None
+    apply_otel_defaults(config)
+    set_active_redactor(_redactor_for(config))
+    resource = build_resource(config)
+    sampler, root_sampler = _sampler(config)
+    span_exporters, metric_exporters, log_exporters = _import_exporters(
+        _get_exporter_names("traces"), _get_exporter_names("metrics"), _get_exporter_names("logs")
+    )
+
+    tracer_provider = TracerProvider(resource=resource, sampler=sampler)
+    for exporter_class in span_exporters.values():
+        tracer_provider.add_span_processor(BatchSpanProcessor(RedactingSpanExporter(exporter_class())))
+    meter_provider = MeterProvider(resource=resource, metric_readers=_metric_readers(metric_exporters))
+    logger_provider = LoggerProvider(resource=resource)
+    for log_exporter_class in log_exporters.values():
+        logger_provider.add_log_record_processor(
+            BatchLogRecordProcessor(RedactingLogRecordExporter(log_exporter_class()))
+        )
+    trace.set_tracer_provider(tracer_provider)
+    set_meter_provider(meter_provider)
+    set_logger_provider(logger_provider)
+
+    reloader = ConfigReloader(loaded.path, config, root_sampler)
+    reloader.start()
+    return Telemetry(tracer_provider, meter_provider, logger_provider, root_sampler, reloader)
+
+
+class TTAConfigurator(_BaseConfigurator):
+    """Entry point ``opentelemetry_configurator = tta_otel``."""
+
+    def _configure(self, **kwargs: Any) -> None:
+        try:
+            configure_telemetry(startup_config())
+        except Exception:  # telemetry must never stop the service
+            _logger.exception("tta_otel: telemetry could not be configured; the service runs without it")
+
+
+__all__ = ["TTAConfigurator", "Telemetry", "configure_telemetry"]

@@ -1,0 +1,34 @@
+"""The ``tta_otel`` distro: defaults for TTA services and options for each instrumentation.
+
+``opentelemetry-instrument`` loads it (entry point ``opentelemetry_distro``) first. It
+turns ``tta_config.yaml`` into ``OTEL_*`` defaults - never overriding a variable that is
+already set - and passes TTA's options to the instrumentations it loads.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import EntryPoint
+from typing import Any
+
+from opentelemetry.instrumentation.distro import BaseDistro  # type: ignore[attr-defined]
+
+from tta_otel.config import apply_otel_defaults
+from tta_otel.startup import startup_config
+
+INSTRUMENTOR_OPTIONS: dict[str, dict[str, Any]] = {
+    # Trace and span ids on every Python log record, for the service's own log format too.
+    "logging": {"inject_trace_context": True},
+}
+
+
+class TTADistro(BaseDistro):  # type: ignore[misc]
+    """Entry point ``opentelemetry_distro = tta_otel``."""
+
+    def _configure(self, **kwargs: Any) -> None:
+        loaded = startup_config()
+        if loaded.config.enabled:
+            apply_otel_defaults(loaded.config)
+
+    def load_instrumentor(self, entry_point: EntryPoint, **kwargs: Any) -> None:
+        options = {**INSTRUMENTOR_OPTIONS.get(entry_point.name, {}), **kwargs}
+        super().load_instrumentor(entry_point, **options)

@@ -1,0 +1,51 @@
+"""A log record exporter that redacts bodies and attributes before export."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Sequence
+
+from opentelemetry.sdk._logs import ReadableLogRecord
+from opentelemetry.sdk._logs.export import LogRecordExporter, LogRecordExportResult
+
+from tta_otel.exporters._shared import FailureReporter, RedactorSource, ResourceRedactor, active_redactor
+from tta_otel.privacy import Redactor
+
+# The logging instrumentation copies the trace context into each Python record for the
+# service's own log format; in OTLP the ids are record fields already.
+_CONTEXT_COPIES = frozenset({"otelTraceID", "otelSpanID", "otelTraceSampled", "otelServiceName"})
+
+
+class RedactingLogRecordExporter(LogRecordExporter):
+    """Applies the privacy policy to each record's body (strings, maps, lists), attributes and resource."""
+
+    def __init__(self, exporter: LogRecordExporter, redactor: RedactorSource = active_redactor) -> None:
+        self.exporter = exporter
+        self._redactor = redactor
+        self._resources = ResourceRedactor()
+        self.failures = FailureReporter("logs")
+
+    def _redact(self, redactor: Redactor, record: ReadableLogRecord) -> ReadableLogRecord:
+        log_record = copy.copy(record.log_record)
+        log_record.body = redactor.redact_value(log_record.body)
+        attributes = log_record.attributes or {}
+        log_record.attributes = redactor.redact_attributes(
+            {key: value for key, value in attributes.items() if key not in _CONTEXT_COPIES}
+        )
+        return dataclasses.replace(record, log_record=log_record, resource=self._resources(redactor, record.resource))
+
+    def export(self, batch: Sequence[ReadableLogRecord]) -> LogRecordExportResult:
+        try:
+            redactor = self._redactor()
+            redacted = [self._redact(redactor, record) for record in batch]
+        except Exception:
+            self.failures(len(batch))
+            return LogRecordExportResult.FAILURE
+        return self.exporter.export(redacted)
+
+    def shutdown(self) -> None:
+        self.exporter.shutdown()  # type: ignore[no-untyped-call]
+
+    def force_flush(self, timeout_millis: int = 30_000) -> bool:
+        return self.exporter.force_flush(timeout_millis)

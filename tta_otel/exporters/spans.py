@@ -1,0 +1,59 @@
+"""A span exporter that redacts spans before handing them to the real exporter."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from opentelemetry.sdk.trace import Event, ReadableSpan
+from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+from opentelemetry.trace import Link, Status
+
+from tta_otel.exporters._shared import FailureReporter, RedactorSource, ResourceRedactor, active_redactor
+from tta_otel.privacy import Redactor
+
+
+class RedactingSpanExporter(SpanExporter):
+    """Applies the privacy policy to names, attributes, events, links, status and resource."""
+
+    def __init__(self, exporter: SpanExporter, redactor: RedactorSource = active_redactor) -> None:
+        self.exporter = exporter
+        self._redactor = redactor
+        self._resources = ResourceRedactor()
+        self.failures = FailureReporter("spans")
+
+    def _redact(self, redactor: Redactor, span: ReadableSpan) -> ReadableSpan:
+        status = span.status
+        if status.description:
+            status = Status(status.status_code, redactor.redact(status.description))
+        return ReadableSpan(
+            name=redactor.redact(span.name),
+            context=span.context,
+            parent=span.parent,
+            resource=self._resources(redactor, span.resource),
+            attributes=redactor.redact_attributes(span.attributes),
+            events=tuple(
+                Event(event.name, redactor.redact_attributes(event.attributes), event.timestamp)
+                for event in span.events
+            ),
+            links=tuple(Link(link.context, redactor.redact_attributes(link.attributes)) for link in span.links),
+            kind=span.kind,
+            status=status,
+            start_time=span.start_time,
+            end_time=span.end_time,
+            instrumentation_scope=span.instrumentation_scope,
+        )
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        try:
+            redactor = self._redactor()
+            redacted = [self._redact(redactor, span) for span in spans]
+        except Exception:
+            self.failures(len(spans))
+            return SpanExportResult.FAILURE
+        return self.exporter.export(redacted)
+
+    def shutdown(self) -> None:
+        self.exporter.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30_000) -> bool:
+        return self.exporter.force_flush(timeout_millis)

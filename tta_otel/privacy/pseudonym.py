@@ -1,0 +1,101 @@
+"""Keyed pseudonyms for identifiers (player, session and user ids).
+
+A pseudonym is HMAC-SHA256 of the identifier under a secret key, truncated to 64 bits
+and tagged with the key's id: the same identifier always gives the same pseudonym under
+one key, so telemetry can still be grouped by player, while nobody without the key can
+go back to the identifier or test a guess. Rotation: a new current key produces new
+pseudonyms; previous keys stay accepted by ``matches`` for the overlap period.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+KEY_ENV = "TTA_PSEUDONYM_KEY"
+KEY_ID_ENV = "TTA_PSEUDONYM_KEY_ID"
+PREVIOUS_KEYS_ENV = "TTA_PSEUDONYM_PREVIOUS_KEYS"
+KEY_FILE_ENV = "TTA_PSEUDONYM_KEY_FILE"
+
+_logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PseudonymKey:
+    """One HMAC key; ``repr`` never shows the secret, so a key can't leak through a log."""
+
+    key_id: str
+    secret: bytes = field(repr=False)
+
+
+class Pseudonymizer:
+    """Turns identifiers into stable pseudonyms under the current key."""
+
+    def __init__(self, current: PseudonymKey, previous: tuple[PseudonymKey, ...] = ()) -> None:
+        if not current.secret:
+            raise ValueError("a pseudonym key must not be empty")
+        self._current = current
+        self._keys = (current, *previous)
+
+    @property
+    def key_id(self) -> str:
+        return self._current.key_id
+
+    @staticmethod
+    def _digest(key: PseudonymKey, identifier: str) -> str:
+        mac = hmac.new(key.secret, identifier.encode("utf-8"), hashlib.sha256).hexdigest()
+        return f"psn_{key.key_id}_{mac[:16]}"
+
+    def pseudonymize(self, identifier: str) -> str:
+        """The pseudonym of ``identifier`` under the current key."""
+        return self._digest(self._current, identifier)
+
+    def matches(self, identifier: str, pseudonym: str) -> bool:
+        """Whether ``pseudonym`` belongs to ``identifier`` under the current or a previous key."""
+        return any(hmac.compare_digest(self._digest(key, identifier), pseudonym) for key in self._keys)
+
+
+def _parse_key_list(text: str, source: str) -> tuple[PseudonymKey, ...]:
+    keys = []
+    for raw in text.replace(",", "\n").splitlines():
+        entry = raw.strip()
+        if not entry or entry.startswith("#"):
+            continue
+        key_id, sep, secret = entry.partition(":")
+        if not sep or not key_id or not secret:
+            raise ValueError(f"{source}: each key must be written as <key id>:<secret>")
+        keys.append(PseudonymKey(key_id.strip(), secret.strip().encode("utf-8")))
+    return tuple(keys)
+
+
+def pseudonymizer_from_environment(key_file: Path | None = None) -> Pseudonymizer:
+    """Build the pseudonymizer from a key file or the environment.
+
+    Sources, first found wins: ``key_file`` (or ``TTA_PSEUDONYM_KEY_FILE``), whose lines
+    are ``<key id>:<secret>`` with the current key first; then ``TTA_PSEUDONYM_KEY`` with
+    ``TTA_PSEUDONYM_KEY_ID`` (default ``k1``) and ``TTA_PSEUDONYM_PREVIOUS_KEYS``
+    (``id:secret,id:secret``). With none, an ephemeral random key keeps pseudonyms
+    private but unstable across restarts, and a warning says so.
+    """
+    path = key_file or (Path(os.environ[KEY_FILE_ENV]) if os.environ.get(KEY_FILE_ENV) else None)
+    if path is not None:
+        keys = _parse_key_list(path.read_text(encoding="utf-8"), str(path))
+        if not keys:
+            raise ValueError(f"{path}: the key file holds no key")
+        return Pseudonymizer(keys[0], keys[1:])
+    secret = os.environ.get(KEY_ENV)
+    if secret:
+        previous = _parse_key_list(os.environ.get(PREVIOUS_KEYS_ENV, ""), PREVIOUS_KEYS_ENV)
+        return Pseudonymizer(PseudonymKey(os.environ.get(KEY_ID_ENV, "k1"), secret.encode("utf-8")), previous)
+    _logger.warning(
+        "No pseudonym key configured (%s or %s): using an ephemeral key, so pseudonyms change at every "
+        "restart. Set one to group telemetry by player across restarts.",
+        KEY_ENV,
+        KEY_FILE_ENV,
+    )
+    return Pseudonymizer(PseudonymKey("ephemeral", secrets.token_bytes(32)))

@@ -1,0 +1,90 @@
+"""Applies edits of ``tta_config.yaml`` and of the privacy policy while the service runs.
+
+A daemon thread polls the files' modification times (no extra dependency, no inotify
+limits in containers). On a change it re-reads them; a bad edit is logged once with the
+file, key and reason, and the previous settings stay in force. Only the sampling ratio
+and the privacy policy are reloaded: exporters and endpoints need a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from tta_otel.config import MonitoringConfig, load_config
+from tta_otel.privacy import PolicyError, Redactor, build_redactor, set_active_redactor
+from tta_otel.sampling import AdjustableRatioSampler
+
+_logger = logging.getLogger(__name__)
+
+
+def _mtime(path: Path | None) -> float | None:
+    if path is None:
+        return None
+    try:
+        return path.stat().st_mtime_ns / 1e9
+    except OSError:
+        return None
+
+
+class ConfigReloader:
+    """Watches the configuration and policy files and applies their reloadable settings."""
+
+    def __init__(
+        self,
+        config_file: Path,
+        config: MonitoringConfig,
+        sampler: AdjustableRatioSampler | None,
+        install_redactor: Callable[[Redactor], None] = set_active_redactor,
+    ) -> None:
+        self.config_file = config_file
+        self.config = config
+        self.sampler = sampler
+        self._install_redactor = install_redactor
+        self._stamps = self._current_stamps()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _current_stamps(self) -> tuple[float | None, float | None]:
+        return _mtime(self.config_file), _mtime(self.config.privacy.policy_file)
+
+    def check(self) -> bool:
+        """Reload if a file changed since the last check; returns whether anything was applied."""
+        stamps = self._current_stamps()
+        if stamps == self._stamps:
+            return False
+        self._stamps = stamps
+        loaded = load_config(self.config_file)
+        if loaded.error is not None:
+            _logger.error("Ignoring the edited configuration; the previous one stays in force:\n%s", loaded.error)
+            return False
+        new = loaded.config
+        if self.sampler is not None and new.sampling.ratio != self.sampler.ratio:
+            self.sampler.set_ratio(new.sampling.ratio)
+            _logger.info("Trace sampling ratio is now %s", new.sampling.ratio)
+        try:
+            self._install_redactor(build_redactor(new.privacy.policy_file, new.privacy.pseudonym_key_file))
+        except (PolicyError, OSError, ValueError) as exc:
+            _logger.error("Ignoring the edited privacy policy; the previous one stays in force: %s", exc)
+            return False
+        self.config = new
+        self._stamps = self._current_stamps()
+        return True
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.config.reload_interval_s):
+            try:
+                self.check()
+            except Exception:  # the watcher must never die or disturb the service
+                _logger.exception("Configuration reload failed")
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="tta-otel-config-reload", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
