@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 from faker import Faker
 
-from tta_otel.privacy import PseudonymKey, Pseudonymizer, Redactor, load_policy
+from tta_otel.privacy import Pseudonymizer, PseudonymKey, Redactor, load_policy
 
 
 @pytest.fixture
@@ -29,10 +30,12 @@ def redactor(pseudonymizer: Pseudonymizer) -> Redactor:
 
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
-    """An environment without any OTEL_* or TTA_* variable, restored afterwards."""
-    import os
-
+    """An environment without any OTEL_* or TTA_* variable, restored whole afterwards
+    (the distro and the configurator write OTEL_* defaults into os.environ)."""
+    saved = dict(os.environ)
     for name in list(os.environ):
         if name.startswith(("OTEL_", "TTA_")):
             monkeypatch.delenv(name)
     yield monkeypatch
+    os.environ.clear()
+    os.environ.update(saved)

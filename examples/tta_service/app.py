@@ -24,7 +24,7 @@ app = FastAPI(title="TTA example service")
 store = redis.Redis.from_url(os.environ.get("TTA_REDIS_URL", "redis://127.0.0.1:6379/0"))
 
 
-class StoryUnavailable(RuntimeError):
+class StoryUnavailableError(RuntimeError):
     """The next scene could not be delivered to the player."""
 
 
@@ -56,12 +56,12 @@ async def make_choice(player_id: str, request: Request) -> dict[str, str]:
 @app.get("/players/{player_id}/fail")
 async def fail(player_id: str, email: str | None = None) -> dict[str, str]:
     try:
-        raise StoryUnavailable(f"no scene for player {player_id} <{email}>")
-    except StoryUnavailable:
+        raise StoryUnavailableError(f"no scene for player {player_id} <{email}>")
+    except StoryUnavailableError:
         logger.exception("scene delivery failed for %s", email)
         raise HTTPException(status_code=503, detail="story unavailable") from None
 
 
-@app.exception_handler(StoryUnavailable)
-async def story_unavailable(request: Request, exc: StoryUnavailable) -> JSONResponse:
+@app.exception_handler(StoryUnavailableError)
+async def story_unavailable(request: Request, exc: StoryUnavailableError) -> JSONResponse:
     return JSONResponse(status_code=503, content={"detail": "story unavailable"})

@@ -126,7 +126,9 @@ def test_the_file_comes_from_tta_config(clean_env: pytest.MonkeyPatch, tmp_path:
 
 
 def test_the_file_overrides_the_defaults() -> None:
-    config = MonitoringConfig.model_validate({"otlp": {"endpoint": "http://c:4317"}, "export": {"metric_interval_ms": 1000}})
+    config = MonitoringConfig.model_validate(
+        {"otlp": {"endpoint": "http://c:4317"}, "export": {"metric_interval_ms": 1000}}
+    )
     defaults = otel_defaults(config)
     assert defaults["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://c:4317"
     assert defaults["OTEL_METRIC_EXPORT_INTERVAL"] == "1000"

@@ -20,7 +20,16 @@ def _write(tmp_path: Path, document: object) -> Path:
 def test_the_packaged_policy_loads() -> None:
     policy = load_policy()
     assert {p.name for p in policy.value_patterns} >= {
-        "email", "phone", "payment_card", "us_ssn", "ipv4", "ipv6", "iban", "jwt", "api_key", "bearer_token",
+        "email",
+        "phone",
+        "payment_card",
+        "us_ssn",
+        "ipv4",
+        "ipv6",
+        "iban",
+        "jwt",
+        "api_key",
+        "bearer_token",
         "url_credentials",
     }
 
@@ -70,7 +79,7 @@ def test_a_missing_file_is_rejected(tmp_path: Path) -> None:
 
 
 def test_a_policy_without_patterns_redacts_nothing(tmp_path: Path) -> None:
-    from tta_otel.privacy import PseudonymKey, Pseudonymizer, Redactor
+    from tta_otel.privacy import Pseudonymizer, PseudonymKey, Redactor
 
     redactor = Redactor(load_policy(_write(tmp_path, {"version": 1})), Pseudonymizer(PseudonymKey("k", b"k")))
     assert redactor.redact("a@b.example") == "a@b.example"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from faker import Faker
 
-from tta_otel.privacy import PseudonymKey, Pseudonymizer, pseudonymizer_from_environment
+from tta_otel.privacy import Pseudonymizer, PseudonymKey, pseudonymizer_from_environment
 
 
 def test_the_same_identifier_gives_the_same_pseudonym(pseudonymizer: Pseudonymizer, fake: Faker) -> None:

@@ -32,7 +32,9 @@ def files(tmp_path: Path) -> tuple[Path, Path]:
     policy = tmp_path / "policy.yaml"
     policy.write_text(DEFAULT_POLICY_PATH.read_text())
     config = tmp_path / "tta_config.yaml"
-    config.write_text(yaml.safe_dump({"monitoring": {"sampling": {"ratio": 1.0}, "privacy": {"policy_file": "policy.yaml"}}}))
+    config.write_text(
+        yaml.safe_dump({"monitoring": {"sampling": {"ratio": 1.0}, "privacy": {"policy_file": "policy.yaml"}}})
+    )
     return config, policy
 
 

@@ -1,0 +1,179 @@
+"""Specification of the configurator and the distro, in-process, against a real OTLP receiver."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from faker import Faker
+from opentelemetry import _logs, metrics, trace
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.util._once import Once
+
+from tta_otel import configurator as configurator_module
+from tta_otel.config import MonitoringConfig, load_config
+from tta_otel.configurator import TTAConfigurator, _metric_readers, configure_telemetry
+from tta_otel.devtools.otlp_sink import OtlpSink, attributes
+from tta_otel.distro import TTADistro
+from tta_otel.startup import startup_config
+
+
+def _reset_global_providers() -> None:
+    trace._TRACER_PROVIDER_SET_ONCE = Once()
+    trace._TRACER_PROVIDER = None
+    metrics._internal._METER_PROVIDER_SET_ONCE = Once()
+    metrics._internal._METER_PROVIDER = None
+    _logs._internal._LOGGER_PROVIDER_SET_ONCE = Once()
+    _logs._internal._LOGGER_PROVIDER = None
+
+
+@pytest.fixture
+def sink(clean_env: pytest.MonkeyPatch) -> Iterator[OtlpSink]:
+    _reset_global_providers()
+    with OtlpSink() as running:
+        clean_env.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", running.endpoint)
+        clean_env.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+        clean_env.setenv("TTA_PSEUDONYM_KEY", "synthetic test key")
+        yield running
+    _reset_global_providers()
+
+
+def _config_file(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "tta_config.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_all_three_signals_arrive_redacted_with_the_resource(sink: OtlpSink, tmp_path: Path, fake: Faker) -> None:
+    email = fake.email()
+    loaded = load_config(_config_file(tmp_path, "monitoring:\n  component: player-api\n  repository: tta.dev\n"))
+    telemetry = configure_telemetry(loaded)
+    assert telemetry is not None
+    try:
+        with trace.get_tracer("test").start_as_current_span("scene", attributes={"contact": email}):
+            logger = logging.getLogger("test.configurator")
+            handler = __import__(
+                "opentelemetry.instrumentation.logging.handler", fromlist=["LoggingHandler"]
+            ).LoggingHandler(logger_provider=telemetry.logger_provider)
+            logger.addHandler(handler)
+            logger.warning("mail from %s", email)
+            logger.removeHandler(handler)
+        metrics.get_meter("test").create_counter("tta.test.requests").add(1, {"contact": email})
+        telemetry.tracer_provider.force_flush()
+        telemetry.logger_provider.force_flush()
+        telemetry.meter_provider.force_flush()
+    finally:
+        telemetry.shutdown()
+    received = sink.received
+    ((resource, span),) = [(r, s) for r, s in received.spans() if s.name == "scene"]
+    assert attributes(span.attributes) == {"contact": "[REDACTED:email]"}
+    assert attributes(resource.attributes)["tta.component"] == "player-api"
+    assert attributes(resource.attributes)["tta.repository"] == "tta.dev"
+    ((_, record),) = [(r, rec) for r, rec in received.log_records() if "mail from" in rec.body.string_value]
+    assert record.body.string_value == "mail from [REDACTED:email]"
+    assert record.trace_id == span.trace_id
+    assert record.span_id == span.span_id
+    assert "tta.test.requests" in received.metric_names()
+    assert email not in received.as_text()
+
+
+def test_disabled_monitoring_builds_nothing(sink: OtlpSink, tmp_path: Path) -> None:
+    assert configure_telemetry(load_config(_config_file(tmp_path, "monitoring:\n  enabled: false\n"))) is None
+
+
+def test_an_otel_sampler_wins_over_the_file(sink: OtlpSink, clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    clean_env.setenv("OTEL_TRACES_SAMPLER", "always_off")
+    telemetry = configure_telemetry(load_config(_config_file(tmp_path, "monitoring:\n  sampling: {ratio: 1.0}\n")))
+    assert telemetry is not None
+    try:
+        assert telemetry.root_sampler is None
+        assert telemetry.tracer_provider.sampler.get_description() == "AlwaysOffSampler"
+    finally:
+        telemetry.shutdown()
+
+
+def test_the_file_ratio_drives_the_adjustable_sampler(sink: OtlpSink, tmp_path: Path) -> None:
+    telemetry = configure_telemetry(load_config(_config_file(tmp_path, "monitoring:\n  sampling: {ratio: 0.25}\n")))
+    assert telemetry is not None
+    try:
+        assert telemetry.root_sampler is not None
+        assert telemetry.root_sampler.ratio == 0.25
+    finally:
+        telemetry.shutdown()
+
+
+def test_a_bad_policy_falls_back_to_the_packaged_one(
+    sink: OtlpSink, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "policy.yaml").write_text("version: 3\n")
+    text = "monitoring:\n  privacy: {policy_file: policy.yaml}\n"
+    telemetry = configure_telemetry(load_config(_config_file(tmp_path, text)))
+    assert telemetry is not None
+    telemetry.shutdown()
+    assert "the privacy policy was rejected; the packaged policy is used instead" in caplog.text
+
+
+def test_pull_metric_readers_are_refused_because_they_bypass_redaction(caplog: pytest.LogCaptureFixture) -> None:
+    assert _metric_readers({"in_memory": InMemoryMetricReader}) == []
+    assert "serves metrics without redaction" in caplog.text
+
+
+def test_the_configurator_never_raises(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    def explode(loaded: Any) -> None:
+        raise RuntimeError("synthetic failure")
+
+    monkeypatch.setattr(configurator_module, "configure_telemetry", explode)
+    TTAConfigurator().configure()
+    assert "telemetry could not be configured; the service runs without it" in caplog.text
+
+
+def test_a_bad_file_is_reported_once_at_start_up(
+    clean_env: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    clean_env.setenv("TTA_CONFIG", str(_config_file(tmp_path, "monitoring:\n  sampling: {ratio: 2}\n")))
+    startup_config.cache_clear()
+    try:
+        assert startup_config().config == MonitoringConfig()
+        startup_config()
+    finally:
+        startup_config.cache_clear()
+    assert caplog.text.count("monitoring.sampling.ratio: Input should be less than or equal to 1") == 1
+
+
+class _Instrumentor:
+    received: ClassVar[dict[str, Any]] = {}
+
+    def instrument(self, **kwargs: Any) -> None:
+        _Instrumentor.received = kwargs
+
+
+class _EntryPoint:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def load(self) -> type[_Instrumentor]:
+        return _Instrumentor
+
+
+def test_the_distro_passes_tta_options_to_instrumentations() -> None:
+    TTADistro().load_instrumentor(_EntryPoint("logging"), skip_dep_check=True)  # type: ignore[arg-type]
+    assert _Instrumentor.received == {"inject_trace_context": True, "skip_dep_check": True}
+    TTADistro().load_instrumentor(_EntryPoint("requests"))  # type: ignore[arg-type]
+    assert _Instrumentor.received == {}
+
+
+def test_the_distro_fills_otel_defaults_from_the_file(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    clean_env.setenv("TTA_CONFIG", str(_config_file(tmp_path, "monitoring:\n  otlp: {endpoint: 'http://c:4317'}\n")))
+    clean_env.setenv("OTEL_METRIC_EXPORT_INTERVAL", "30000")
+    startup_config.cache_clear()
+    try:
+        TTADistro().configure()
+    finally:
+        startup_config.cache_clear()
+    import os
+
+    assert os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://c:4317"
+    assert os.environ["OTEL_METRIC_EXPORT_INTERVAL"] == "30000"
