@@ -39,6 +39,7 @@ from tta_otel.reload import ConfigReloader
 from tta_otel.resource import build_resource
 from tta_otel.sampling import AdjustableRatioSampler, parent_based
 from tta_otel.startup import startup_config
+from tta_otel.termination import flush_on_sigterm
 
 _logger = logging.getLogger(__name__)
 
@@ -52,6 +53,12 @@ class Telemetry:
     logger_provider: LoggerProvider
     root_sampler: AdjustableRatioSampler | None
     reloader: ConfigReloader
+
+    def flush(self, timeout_millis: int = 5_000) -> None:
+        """Export what is buffered, each provider within ``timeout_millis``."""
+        self.tracer_provider.force_flush(timeout_millis)
+        self.logger_provider.force_flush(timeout_millis)
+        self.meter_provider.force_flush(timeout_millis)
 
     def shutdown(self) -> None:
         self.reloader.stop()
@@ -119,7 +126,9 @@ def configure_telemetry(loaded: LoadedConfig) -> Telemetry | None:
 
     reloader = ConfigReloader(loaded.path, config, root_sampler)
     reloader.start()
-    return Telemetry(tracer_provider, meter_provider, logger_provider, root_sampler, reloader)
+    telemetry = Telemetry(tracer_provider, meter_provider, logger_provider, root_sampler, reloader)
+    flush_on_sigterm(telemetry.flush)
+    return telemetry
 
 
 class TTAConfigurator(_BaseConfigurator):

@@ -15,7 +15,6 @@ import os
 
 import redis.asyncio as redis
 from fastapi import FastAPI, Header, HTTPException, Request
-from fastapi.responses import JSONResponse
 
 logger = logging.getLogger("tta.player_api")
 logger.setLevel(logging.INFO)
@@ -62,6 +61,6 @@ async def fail(player_id: str, email: str | None = None) -> dict[str, str]:
         raise HTTPException(status_code=503, detail="story unavailable") from None
 
 
-@app.exception_handler(StoryUnavailableError)
-async def story_unavailable(request: Request, exc: StoryUnavailableError) -> JSONResponse:
-    return JSONResponse(status_code=503, content={"detail": "story unavailable"})
+@app.get("/players/{player_id}/crash")
+async def crash(player_id: str, email: str | None = None) -> dict[str, str]:
+    raise RuntimeError(f"narrative engine crashed while serving {email}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -33,12 +34,14 @@ def _reset_global_providers() -> None:
 @pytest.fixture
 def sink(clean_env: pytest.MonkeyPatch) -> Iterator[OtlpSink]:
     _reset_global_providers()
+    sigterm = signal.getsignal(signal.SIGTERM)
     with OtlpSink() as running:
         clean_env.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", running.endpoint)
         clean_env.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
         clean_env.setenv("TTA_PSEUDONYM_KEY", "synthetic test key")
         yield running
     _reset_global_providers()
+    signal.signal(signal.SIGTERM, sigterm)
 
 
 def _config_file(tmp_path: Path, text: str) -> Path:

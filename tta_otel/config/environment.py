@@ -21,7 +21,8 @@ def otel_defaults(config: MonitoringConfig) -> dict[str, str]:
         "OTEL_METRICS_EXPORTER": "otlp",
         "OTEL_LOGS_EXPORTER": "otlp",
         "OTEL_EXPORTER_OTLP_PROTOCOL": config.otlp.protocol,
-        "OTEL_EXPORTER_OTLP_TIMEOUT": str(config.otlp.timeout_ms),
+        # The Python OTLP exporters read this variable in seconds (the specification says ms).
+        "OTEL_EXPORTER_OTLP_TIMEOUT": f"{config.otlp.timeout_s:g}",
         "OTEL_METRIC_EXPORT_INTERVAL": str(config.export.metric_interval_ms),
         "OTEL_BSP_SCHEDULE_DELAY": str(config.export.span_batch_delay_ms),
         "OTEL_BLRP_SCHEDULE_DELAY": str(config.export.log_batch_delay_ms),

@@ -24,7 +24,9 @@ class OtlpSettings(_Section):
 
     endpoint: str | None = Field(default=None, description="e.g. http://127.0.0.1:4317 (gRPC) or :4318 (HTTP)")
     protocol: Literal["grpc", "http/protobuf"] = "grpc"
-    timeout_ms: int = Field(default=10_000, ge=100, le=60_000)
+    timeout_s: float = Field(
+        default=10.0, gt=0, le=60, description="per export; the Python OTLP exporters read seconds, not ms"
+    )
 
 
 class SamplingSettings(_Section):

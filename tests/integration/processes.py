@@ -1,0 +1,113 @@
+"""Real processes for the integration tests: redis-server and the example service under
+``opentelemetry-instrument``, each on a free loopback port, stopped at the end."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until(predicate: object, timeout: float = 20.0, interval: float = 0.1) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return True
+        time.sleep(interval)
+    return False
+
+
+@contextmanager
+def redis_server() -> Iterator[str]:
+    """A throw-away redis-server; yields its URL."""
+    executable = shutil.which("redis-server")
+    if executable is None:
+        raise RuntimeError("redis-server is not installed: apt-get install redis-server (.ci/run does)")
+    port = free_port()
+    process = subprocess.Popen(
+        [executable, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+
+        def ready() -> bool:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2) as conn:
+                    conn.sendall(b"PING\r\n")
+                    return conn.recv(16).startswith(b"+PONG")
+            except OSError:
+                return False
+
+        if not wait_until(ready):
+            raise RuntimeError("redis-server did not start")
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@dataclass
+class RunningService:
+    url: str
+    process: subprocess.Popen[str]
+    output: str = ""
+
+    def stop(self) -> str:
+        """Stop gracefully (so the SDK flushes) and return everything the service printed."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.output, _ = self.process.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.output, _ = self.process.communicate()
+        return self.output
+
+
+@contextmanager
+def instrumented_service(env: dict[str, str], instrument: bool = True) -> Iterator[RunningService]:
+    """The example TTA service, started as a user would: ``opentelemetry-instrument uvicorn ...``."""
+    port = free_port()
+    command = [str(BIN / "uvicorn"), "examples.tta_service.app:app", "--host", "127.0.0.1", "--port", str(port)]
+    if instrument:
+        command = [str(BIN / "opentelemetry-instrument"), *command]
+    full_env = {key: value for key, value in os.environ.items() if not key.startswith(("OTEL_", "TTA_"))}
+    full_env.update(env)
+    process = subprocess.Popen(
+        command, cwd=REPO, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    service = RunningService(f"http://127.0.0.1:{port}", process)
+    try:
+
+        def healthy() -> bool:
+            if process.poll() is not None:
+                raise RuntimeError(f"the service exited:\n{process.communicate()[0]}")
+            try:
+                return httpx.get(f"{service.url}/health", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        if not wait_until(healthy, timeout=60):
+            raise RuntimeError("the service did not become healthy")
+        yield service
+    finally:
+        service.stop()

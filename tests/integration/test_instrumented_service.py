@@ -1,0 +1,181 @@
+"""End to end through the distro: a real FastAPI service with a real Redis, started under
+``opentelemetry-instrument`` as a subprocess, exporting OTLP to a receiver in the test.
+
+Requests carry synthetic PII (Faker) in query strings, headers, log messages and
+exception messages; none of it may reach the receiver, while the telemetry itself
+(spans, metrics, logs, resource, Redis spans) must.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from faker import Faker
+
+from tests.integration.processes import instrumented_service, wait_until
+from tta_otel.devtools.otlp_sink import OtlpSink, Received, attributes
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass
+class Planted:
+    email: str
+    phone: str
+    card: str
+    ssn: str
+    client_ip: str
+    bearer: str
+    cookie: str
+    choice: str
+
+    def values(self) -> list[str]:
+        return [self.email, self.phone, self.card, self.ssn, self.client_ip, self.bearer, self.cookie, self.choice]
+
+
+@dataclass
+class Run:
+    received: Received
+    planted: Planted
+    responses: dict[str, httpx.Response]
+    output: str
+
+
+def _service_env(sink: OtlpSink, redis_url: str, config: Path) -> dict[str, str]:
+    return {
+        "OTEL_PYTHON_DISTRO": "tta_otel",
+        "OTEL_PYTHON_CONFIGURATOR": "tta_otel",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": sink.endpoint,
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+        "OTEL_METRIC_EXPORT_INTERVAL": "1000",
+        "OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_REQUEST": ".*",
+        "TTA_CONFIG": str(config),
+        "TTA_REDIS_URL": redis_url,
+        "TTA_PSEUDONYM_KEY": "synthetic integration key",
+    }
+
+
+def _drive(service_url: str, planted: Planted, player: str) -> dict[str, httpx.Response]:
+    headers = {
+        "x-player-phone": planted.phone,
+        "x-card": planted.card,
+        "x-forwarded-for": planted.client_ip,
+        "authorization": f"Bearer {planted.bearer}",
+        "cookie": f"session={planted.cookie}",
+    }
+    with httpx.Client(base_url=service_url, headers=headers, timeout=10) as client:
+        return {
+            "scene": client.get(f"/players/{player}/scene", params={"email": planted.email, "ssn": planted.ssn}),
+            "choice": client.post(f"/players/{player}/choices", json={"choice": planted.choice}),
+            "fail": client.get(f"/players/{player}/fail", params={"email": planted.email}),
+            "crash": client.get(f"/players/{player}/crash", params={"email": planted.email}),
+        }
+
+
+@pytest.fixture(scope="module")
+def run(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
+    fake = Faker()
+    fake.seed_instance(42)
+    planted = Planted(
+        email=fake.email(),
+        phone=fake.numerify("(415) 555-####"),
+        card=fake.credit_card_number("visa16"),
+        ssn=fake.ssn(),
+        client_ip=fake.ipv4_public(),
+        bearer=fake.sha256(),
+        cookie=fake.sha1(),
+        choice=f"I told nobody that {fake.sentence()}",
+    )
+    config = tmp_path_factory.mktemp("svc") / "tta_config.yaml"
+    config.write_text(
+        "monitoring:\n  component: player-api\n  repository: tta.dev\n  environment: test\n  package: tta-otel\n"
+    )
+    with OtlpSink() as sink:
+        with instrumented_service(_service_env(sink, redis_url, config)) as service:
+            responses = _drive(service.url, planted, fake.uuid4())
+            wait_until(lambda: "http.server.request.duration" in sink.received.metric_names(), timeout=20)
+            output = service.stop()
+        yield Run(sink.received, planted, responses, output)
+
+
+def test_the_service_answers_as_without_telemetry(run: Run) -> None:
+    assert run.responses["scene"].status_code == 200
+    assert run.responses["scene"].json()["scene"] == "scene-1"
+    assert run.responses["choice"].json() == {"status": "recorded"}
+    assert run.responses["fail"].status_code == 503
+    assert run.responses["crash"].status_code == 500
+
+
+def test_every_signal_carries_the_resource(run: Run) -> None:
+    resources = [attributes(resource.attributes) for resource in run.received.resources()]
+    assert resources
+    for resource in resources:
+        assert resource["service.name"] == "tta-player-api"
+        assert resource["tta.component"] == "player-api"
+        assert resource["tta.repository"] == "tta.dev"
+        assert resource["deployment.environment.name"] == "test"
+        assert resource["service.version"]
+        assert resource["service.instance.id"]
+    assert {resource["service.instance.id"] for resource in resources} == {resources[0]["service.instance.id"]}
+
+
+def test_server_spans_arrive_with_routes(run: Run) -> None:
+    routes = {attributes(span.attributes).get("http.route") for _, span in run.received.spans()}
+    assert {
+        "/players/{player_id}/scene",
+        "/players/{player_id}/choices",
+        "/players/{player_id}/fail",
+        "/players/{player_id}/crash",
+    } <= routes
+
+
+def test_redis_commands_arrive_as_client_spans(run: Run) -> None:
+    redis_spans = [
+        span for _, span in run.received.spans() if attributes(span.attributes).get("db.system.name") == "redis"
+    ]
+    assert {span.name for span in redis_spans} == {"INCRBY", "SET", "RPUSH"}
+
+
+def test_metrics_arrive(run: Run) -> None:
+    assert "http.server.request.duration" in run.received.metric_names()
+
+
+def test_logs_arrive_with_trace_and_span_ids(run: Run) -> None:
+    records = [record for _, record in run.received.log_records() if "reached scene" in record.body.string_value]
+    assert len(records) == 1
+    assert len(records[0].trace_id) == 16
+    assert records[0].trace_id != bytes(16)
+    assert len(records[0].span_id) == 8
+    span_trace_ids = {span.trace_id for _, span in run.received.spans()}
+    assert records[0].trace_id in span_trace_ids
+
+
+def test_personal_data_is_redacted_in_logs(run: Run) -> None:
+    bodies = [record.body.string_value for _, record in run.received.log_records()]
+    assert any("[REDACTED:email]" in body and "[REDACTED:phone]" in body for body in bodies)
+
+
+def test_exceptions_are_exported_with_redacted_messages(run: Run) -> None:
+    messages = [
+        attributes(event.attributes).get("exception.message", "")
+        for _, span in run.received.spans()
+        for event in span.events
+        if event.name == "exception"
+    ] + [attributes(record.attributes).get("exception.message", "") for _, record in run.received.log_records()]
+    assert any("narrative engine crashed while serving [REDACTED:email]" in m for m in messages)
+
+
+def test_no_planted_value_reaches_the_receiver(run: Run) -> None:
+    exported = run.received.as_text()
+    leaked = [value for value in run.planted.values() if value in exported]
+    assert leaked == []
+
+
+def test_content_bearing_headers_are_dropped(run: Run) -> None:
+    keys = {key for _, span in run.received.spans() for key in attributes(span.attributes)}
+    assert "http.request.header.x_player_phone" in keys or "http.request.header.x-player-phone" in keys
+    assert not {k for k in keys if k.endswith(("authorization", "cookie"))}
