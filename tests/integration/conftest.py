@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from tests.integration.processes import redis_server
 from tta_otel.devtools.otlp_sink import OtlpSink
+from tta_otel.devtools.processes import redis_server
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -16,31 +16,18 @@ import httpx
 import pytest
 from faker import Faker
 
-from tests.integration.processes import instrumented_service, wait_until
+from examples.tta_service.traffic import PlantedData, play
+from tests.integration.conftest import REPO
 from tta_otel.devtools.otlp_sink import OtlpSink, Received, attributes
+from tta_otel.devtools.processes import instrumented_service, wait_until
 
 pytestmark = pytest.mark.integration
 
 
 @dataclass
-class Planted:
-    email: str
-    phone: str
-    card: str
-    ssn: str
-    client_ip: str
-    bearer: str
-    cookie: str
-    choice: str
-
-    def values(self) -> list[str]:
-        return [self.email, self.phone, self.card, self.ssn, self.client_ip, self.bearer, self.cookie, self.choice]
-
-
-@dataclass
 class Run:
     received: Received
-    planted: Planted
+    planted: PlantedData
     responses: dict[str, httpx.Response]
     output: str
 
@@ -59,44 +46,18 @@ def _service_env(sink: OtlpSink, redis_url: str, config: Path) -> dict[str, str]
     }
 
 
-def _drive(service_url: str, planted: Planted, player: str) -> dict[str, httpx.Response]:
-    headers = {
-        "x-player-phone": planted.phone,
-        "x-card": planted.card,
-        "x-forwarded-for": planted.client_ip,
-        "authorization": f"Bearer {planted.bearer}",
-        "cookie": f"session={planted.cookie}",
-    }
-    with httpx.Client(base_url=service_url, headers=headers, timeout=10) as client:
-        return {
-            "scene": client.get(f"/players/{player}/scene", params={"email": planted.email, "ssn": planted.ssn}),
-            "choice": client.post(f"/players/{player}/choices", json={"choice": planted.choice}),
-            "fail": client.get(f"/players/{player}/fail", params={"email": planted.email}),
-            "crash": client.get(f"/players/{player}/crash", params={"email": planted.email}),
-        }
-
-
 @pytest.fixture(scope="module")
 def run(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     fake = Faker()
     fake.seed_instance(42)
-    planted = Planted(
-        email=fake.email(),
-        phone=fake.numerify("(415) 555-####"),
-        card=fake.credit_card_number("visa16"),
-        ssn=fake.ssn(),
-        client_ip=fake.ipv4_public(),
-        bearer=fake.sha256(),
-        cookie=fake.sha1(),
-        choice=f"I told nobody that {fake.sentence()}",
-    )
+    planted = PlantedData.generate(fake)
     config = tmp_path_factory.mktemp("svc") / "tta_config.yaml"
     config.write_text(
         "monitoring:\n  component: player-api\n  repository: tta.dev\n  environment: test\n  package: tta-otel\n"
     )
     with OtlpSink() as sink:
-        with instrumented_service(_service_env(sink, redis_url, config)) as service:
-            responses = _drive(service.url, planted, fake.uuid4())
+        with instrumented_service(_service_env(sink, redis_url, config), cwd=REPO) as service:
+            responses = play(service.url, planted)
             wait_until(lambda: "http.server.request.duration" in sink.received.metric_names(), timeout=20)
             output = service.stop()
         yield Run(sink.received, planted, responses, output)
@@ -171,7 +132,7 @@ def test_exceptions_are_exported_with_redacted_messages(run: Run) -> None:
 
 def test_no_planted_value_reaches_the_receiver(run: Run) -> None:
     exported = run.received.as_text()
-    leaked = [value for value in run.planted.values() if value in exported]
+    leaked = [name for name, value in run.planted.secrets().items() if value in exported]
     assert leaked == []
 
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.processes import free_port, instrumented_service, wait_until
+from tests.integration.conftest import REPO
 from tta_otel.devtools.otlp_sink import OtlpSink, attributes
+from tta_otel.devtools.processes import free_port, instrumented_service, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -62,7 +63,7 @@ def _flush_redis(redis_url: str) -> None:
 def test_the_service_is_unaffected_when_the_collector_is_down(redis_url: str, config: Path) -> None:
     _flush_redis(redis_url)
     closed = f"http://127.0.0.1:{free_port()}"
-    with instrumented_service(_env(redis_url, closed, config)) as service:
+    with instrumented_service(_env(redis_url, closed, config), cwd=REPO) as service:
         assert _exercise(service.url) == EXPECTED
         output = service.stop()
     assert service.process.returncode is not None
@@ -74,7 +75,7 @@ def test_the_service_is_unaffected_when_the_exporter_raises(redis_url: str, conf
     _flush_redis(redis_url)
     endpoint = f"https://127.0.0.1:{free_port()}"
     env = _env(redis_url, endpoint, config, OTEL_EXPORTER_OTLP_CERTIFICATE="/nonexistent/ca.pem")
-    with instrumented_service(env) as service:
+    with instrumented_service(env, cwd=REPO) as service:
         assert _exercise(service.url) == EXPECTED
         service.stop()
 
@@ -83,7 +84,7 @@ def test_a_bad_configuration_file_starts_with_safe_defaults(redis_url: str, tmp_
     _flush_redis(redis_url)
     bad = tmp_path / "tta_config.yaml"
     bad.write_text("monitoring:\n  component: player-api\n  sampling:\n    ratio: 4\n")
-    with OtlpSink() as sink, instrumented_service(_env(redis_url, sink.endpoint, bad)) as service:
+    with OtlpSink() as sink, instrumented_service(_env(redis_url, sink.endpoint, bad), cwd=REPO) as service:
         assert _exercise(service.url) == EXPECTED
         assert wait_until(lambda: any(True for _ in sink.received.spans()), timeout=20)
         output = service.stop()

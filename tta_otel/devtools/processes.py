@@ -1,4 +1,4 @@
-"""Real processes for the integration tests: redis-server and the example service under
+"""Real processes for the demo and the integration tests: redis-server and a service under
 ``opentelemetry-instrument``, each on a free loopback port, stopped at the end."""
 
 from __future__ import annotations
@@ -9,15 +9,15 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+EXAMPLE_APP = "examples.tta_service.app:app"
 
 
 def free_port() -> int:
@@ -26,10 +26,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until(predicate: object, timeout: float = 20.0, interval: float = 0.1) -> bool:
+def wait_until(predicate: Callable[[], bool], timeout: float = 20.0, interval: float = 0.1) -> bool:
+    """Poll ``predicate`` until it holds or ``timeout`` seconds pass; returns whether it held."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
+        if predicate():
             return True
         time.sleep(interval)
     return False
@@ -84,16 +85,21 @@ class RunningService:
 
 
 @contextmanager
-def instrumented_service(env: dict[str, str], instrument: bool = True) -> Iterator[RunningService]:
-    """The example TTA service, started as a user would: ``opentelemetry-instrument uvicorn ...``."""
+def instrumented_service(
+    env: dict[str, str], cwd: Path, app: str = EXAMPLE_APP, instrument: bool = True
+) -> Iterator[RunningService]:
+    """A service started as a user would: ``opentelemetry-instrument uvicorn APP`` in ``cwd``.
+
+    ``OTEL_*`` and ``TTA_*`` variables of this process are not inherited: ``env`` says it all.
+    """
     port = free_port()
-    command = [str(BIN / "uvicorn"), "examples.tta_service.app:app", "--host", "127.0.0.1", "--port", str(port)]
+    command = [str(BIN / "uvicorn"), app, "--host", "127.0.0.1", "--port", str(port)]
     if instrument:
         command = [str(BIN / "opentelemetry-instrument"), *command]
     full_env = {key: value for key, value in os.environ.items() if not key.startswith(("OTEL_", "TTA_"))}
     full_env.update(env)
     process = subprocess.Popen(
-        command, cwd=REPO, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        command, cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     service = RunningService(f"http://127.0.0.1:{port}", process)
     try:

@@ -1,0 +1,43 @@
+# The two commands of the README, and the steps they are made of.
+#   make demo   - set everything up, then run the demo
+#   make test   - set everything up, then run the linters and the whole test suite
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test setup system-packages lint unit integration bench clean
+
+demo: setup
+	$(BIN)/python -m examples.demo
+
+test: setup lint
+	$(BIN)/python -m pytest --cov=tta_otel --cov-report=term --cov-fail-under=90
+
+setup: system-packages $(VENV)/.installed
+
+system-packages:
+	./scripts/install-system-packages.sh
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+unit: setup
+	$(BIN)/python -m pytest tests/unit
+
+integration: setup
+	$(BIN)/python -m pytest tests/integration
+
+bench: setup
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.*
