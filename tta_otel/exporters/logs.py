@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from opentelemetry.sdk._logs import ReadableLogRecord
 from opentelemetry.sdk._logs.export import LogRecordExporter, LogRecordExportResult
 
 from tta_otel.exporters._shared import FailureReporter, RedactorSource, ResourceRedactor, active_redactor
 from tta_otel.privacy import Redactor
+from tta_otel.privacy.redactor import iter_strings
 
 # The logging instrumentation copies the trace context into each Python record for the
 # service's own log format; in OTLP the ids are record fields already.
@@ -26,19 +27,28 @@ class RedactingLogRecordExporter(LogRecordExporter):
         self._resources = ResourceRedactor()
         self.failures = FailureReporter("logs")
 
-    def _redact(self, redactor: Redactor, record: ReadableLogRecord) -> ReadableLogRecord:
+    @staticmethod
+    def _strings(batch: Sequence[ReadableLogRecord]) -> Iterator[str]:
+        for record in batch:
+            yield from iter_strings(record.log_record.body)
+            yield from iter_strings(record.log_record.attributes)
+
+    def _redact(
+        self, redactor: Redactor, record: ReadableLogRecord, redact: Callable[[str], str]
+    ) -> ReadableLogRecord:
         log_record = copy.copy(record.log_record)
-        log_record.body = redactor.redact_value(log_record.body)
+        log_record.body = redactor.redact_value(log_record.body, redact)
         attributes = log_record.attributes or {}
         log_record.attributes = redactor.redact_attributes(
-            {key: value for key, value in attributes.items() if key not in _CONTEXT_COPIES}
+            {key: value for key, value in attributes.items() if key not in _CONTEXT_COPIES}, redact
         )
         return dataclasses.replace(record, log_record=log_record, resource=self._resources(redactor, record.resource))
 
     def export(self, batch: Sequence[ReadableLogRecord]) -> LogRecordExportResult:
         try:
             redactor = self._redactor()
-            redacted = [self._redact(redactor, record) for record in batch]
+            redact = redactor.redact_many(self._strings(batch))
+            redacted = [self._redact(redactor, record, redact) for record in batch]
         except Exception:
             self.failures(len(batch))
             return LogRecordExportResult.FAILURE

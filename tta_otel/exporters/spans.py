@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from opentelemetry.sdk.trace import Event, ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
@@ -10,6 +10,7 @@ from opentelemetry.trace import Link, Status
 
 from tta_otel.exporters._shared import FailureReporter, RedactorSource, ResourceRedactor, active_redactor
 from tta_otel.privacy import Redactor
+from tta_otel.privacy.redactor import attribute_strings
 
 
 class RedactingSpanExporter(SpanExporter):
@@ -21,21 +22,33 @@ class RedactingSpanExporter(SpanExporter):
         self._resources = ResourceRedactor()
         self.failures = FailureReporter("spans")
 
-    def _redact(self, redactor: Redactor, span: ReadableSpan) -> ReadableSpan:
+    @staticmethod
+    def _strings(spans: Sequence[ReadableSpan]) -> Iterator[str]:
+        for span in spans:
+            yield span.name
+            yield from attribute_strings(span.attributes)
+            for event in span.events:
+                yield from attribute_strings(event.attributes)
+            for link in span.links:
+                yield from attribute_strings(link.attributes)
+            if span.status.description:
+                yield span.status.description
+
+    def _redact(self, redactor: Redactor, span: ReadableSpan, redact: Callable[[str], str]) -> ReadableSpan:
         status = span.status
         if status.description:
-            status = Status(status.status_code, redactor.redact(status.description))
+            status = Status(status.status_code, redact(status.description))
         return ReadableSpan(
-            name=redactor.redact(span.name),
+            name=redact(span.name),
             context=span.context,
             parent=span.parent,
             resource=self._resources(redactor, span.resource),
-            attributes=redactor.redact_attributes(span.attributes),
+            attributes=redactor.redact_attributes(span.attributes, redact),
             events=tuple(
-                Event(event.name, redactor.redact_attributes(event.attributes), event.timestamp)
+                Event(event.name, redactor.redact_attributes(event.attributes, redact), event.timestamp)
                 for event in span.events
             ),
-            links=tuple(Link(link.context, redactor.redact_attributes(link.attributes)) for link in span.links),
+            links=tuple(Link(link.context, redactor.redact_attributes(link.attributes, redact)) for link in span.links),
             kind=span.kind,
             status=status,
             start_time=span.start_time,
@@ -46,7 +59,8 @@ class RedactingSpanExporter(SpanExporter):
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         try:
             redactor = self._redactor()
-            redacted = [self._redact(redactor, span) for span in spans]
+            redact = redactor.redact_many(self._strings(spans))
+            redacted = [self._redact(redactor, span, redact) for span in spans]
         except Exception:
             self.failures(len(spans))
             return SpanExportResult.FAILURE

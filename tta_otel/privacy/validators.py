@@ -52,6 +52,8 @@ def us_ssn(candidate: str) -> bool:
 
 def client_ip(candidate: str) -> bool:
     """IP addresses that could identify a client: everything but loopback and the unspecified address."""
+    if ":" not in candidate:  # a dotted quad, already checked octet by octet by the pattern
+        return not (candidate.startswith("127.") or candidate == "0.0.0.0")
     try:
         address = ipaddress.ip_address(candidate)
     except ValueError:
