@@ -20,7 +20,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from tta_otel.exporters import RedactingSpanExporter
-from tta_otel.privacy import PseudonymKey, Pseudonymizer, Redactor, load_policy
+from tta_otel.privacy import Pseudonymizer, PseudonymKey, Redactor, load_policy
 
 
 def telemetry_strings(count: int, seed: int = 1, finding_every: int = 50) -> list[str]:
@@ -41,9 +41,7 @@ def telemetry_strings(count: int, seed: int = 1, finding_every: int = 50) -> lis
         lambda: f"connection from {fake.ipv4_public()} dropped",
         lambda: f"contact {fake.email()} about session {fake.uuid4()}",
     ]
-    return [
-        with_finding[i % 2]() if i % finding_every == 0 else templates[i % len(templates)]() for i in range(count)
-    ]
+    return [with_finding[i % 2]() if i % finding_every == 0 else templates[i % len(templates)]() for i in range(count)]
 
 
 def _best_of(repeats: int, run: Callable[[], None]) -> float:

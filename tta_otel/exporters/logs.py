@@ -33,9 +33,7 @@ class RedactingLogRecordExporter(LogRecordExporter):
             yield from iter_strings(record.log_record.body)
             yield from iter_strings(record.log_record.attributes)
 
-    def _redact(
-        self, redactor: Redactor, record: ReadableLogRecord, redact: Callable[[str], str]
-    ) -> ReadableLogRecord:
+    def _redact(self, redactor: Redactor, record: ReadableLogRecord, redact: Callable[[str], str]) -> ReadableLogRecord:
         log_record = copy.copy(record.log_record)
         log_record.body = redactor.redact_value(log_record.body, redact)
         attributes = log_record.attributes or {}

@@ -101,7 +101,8 @@ class Redactor:
         self._pseudonymize = _compile_alternation(policy.keys.pseudonymize)
         self._redact_keys = [(re2.compile(r.pattern), f"[REDACTED:{r.kind}]") for r in policy.keys.redact]
         values = policy.value_patterns
-        self._scanner = re2.compile("|".join(f"(?:{p.regex})" for p in values).encode()) if values else None
+        # With no value pattern, a scanner that never matches (a boundary that is not one).
+        self._scanner: Any = re2.compile("|".join(f"(?:{p.regex})" for p in values).encode() or rb"\b\B")
         self._identifier, self._by_group = self._compile_identifier(values)
         self._clean: dict[str, None] = {}
         self._keys: dict[str, KeyDecision] = {}
@@ -167,7 +168,7 @@ class Redactor:
 
     def redact(self, text: str) -> str:
         """Replace every finding of the value patterns with its typed placeholder."""
-        if self._scanner is None or text in self._clean:
+        if text in self._clean:
             return text
         if text.isascii():
             findings = self._findings(text.encode("ascii"))
@@ -201,8 +202,6 @@ class Redactor:
         boundary); a candidate that spans two strings sends both to ``redact`` one by one.
         A string that was not among ``texts`` is scanned on its own when asked for.
         """
-        if self._scanner is None:
-            return self.redact
         unique = dict.fromkeys(texts)
         clean = self._clean
         pending = [t for t in unique if t not in clean]
