@@ -8,11 +8,13 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -69,19 +71,24 @@ def redis_server() -> Iterator[str]:
 @dataclass
 class RunningService:
     url: str
-    process: subprocess.Popen[str]
-    output: str = ""
+    process: subprocess.Popen[bytes]
+    log: IO[bytes]
+
+    def output(self) -> str:
+        """Everything the service printed so far (stdout and stderr)."""
+        self.log.flush()
+        return Path(self.log.name).read_text(errors="replace")
 
     def stop(self) -> str:
         """Stop gracefully (so the SDK flushes) and return everything the service printed."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
-                self.output, _ = self.process.communicate(timeout=30)
+                self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-                self.output, _ = self.process.communicate()
-        return self.output
+                self.process.wait()
+        return self.output()
 
 
 @contextmanager
@@ -91,29 +98,29 @@ def instrumented_service(
     """A service started as a user would: ``opentelemetry-instrument uvicorn APP`` in ``cwd``.
 
     ``OTEL_*`` and ``TTA_*`` variables of this process are not inherited: ``env`` says it all.
+    Its output goes to a temporary file, never to a pipe that could fill up and block it.
     """
     port = free_port()
-    command = [str(BIN / "uvicorn"), app, "--host", "127.0.0.1", "--port", str(port)]
+    command = [str(BIN / "uvicorn"), app, "--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
     if instrument:
         command = [str(BIN / "opentelemetry-instrument"), *command]
     full_env = {key: value for key, value in os.environ.items() if not key.startswith(("OTEL_", "TTA_"))}
     full_env.update(env)
-    process = subprocess.Popen(
-        command, cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    service = RunningService(f"http://127.0.0.1:{port}", process)
-    try:
+    with tempfile.NamedTemporaryFile(prefix="tta-service-", suffix=".log") as log:
+        process = subprocess.Popen(command, cwd=cwd, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+        service = RunningService(f"http://127.0.0.1:{port}", process, log)
+        try:
 
-        def healthy() -> bool:
-            if process.poll() is not None:
-                raise RuntimeError(f"the service exited:\n{process.communicate()[0]}")
-            try:
-                return httpx.get(f"{service.url}/health", timeout=1).status_code == 200
-            except httpx.HTTPError:
-                return False
+            def healthy() -> bool:
+                if process.poll() is not None:
+                    raise RuntimeError(f"the service exited:\n{service.output()}")
+                try:
+                    return httpx.get(f"{service.url}/health", timeout=1).status_code == 200
+                except httpx.HTTPError:
+                    return False
 
-        if not wait_until(healthy, timeout=60):
-            raise RuntimeError("the service did not become healthy")
-        yield service
-    finally:
-        service.stop()
+            if not wait_until(healthy, timeout=60):
+                raise RuntimeError(f"the service did not become healthy:\n{service.output()}")
+            yield service
+        finally:
+            service.stop()

@@ -1,0 +1,23 @@
+"""Runs every benchmark and prints one JSON document (``make bench``)."""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+
+from benchmarks import redaction, service_throughput
+
+
+def main() -> int:
+    report = {
+        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
+        "redaction": redaction.measure(),
+        "service_throughput": service_throughput.measure(),
+    }
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
