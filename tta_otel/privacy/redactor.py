@@ -150,15 +150,16 @@ class Redactor:
         return findings
 
     @staticmethod
-    def _apply(text: str, findings: list[Finding]) -> str:
-        pieces: list[str] = []
+    def _apply(data: bytes, findings: list[Finding]) -> str:
+        """Replace each finding (byte offsets into ``data``, UTF-8) with its placeholder."""
+        pieces: list[bytes] = []
         position = 0
         for start, end, placeholder in findings:
-            pieces.append(text[position:start])
-            pieces.append(placeholder)
+            pieces.append(data[position:start])
+            pieces.append(placeholder.encode())
             position = end
-        pieces.append(text[position:])
-        return "".join(pieces)
+        pieces.append(data[position:])
+        return b"".join(pieces).decode("utf-8", errors="replace")
 
     def _remember_clean(self, text: str) -> None:
         if len(text) <= _CLEAN_CACHE_MAX_LENGTH:
@@ -170,30 +171,12 @@ class Redactor:
         """Replace every finding of the value patterns with its typed placeholder."""
         if text in self._clean:
             return text
-        if text.isascii():
-            findings = self._findings(text.encode("ascii"))
-            if not findings:
-                self._remember_clean(text)
-                return text
-            return self._apply(text, findings)
-        # Offsets in UTF-8 bytes differ from str offsets: translate through bytes.
         data = text.encode("utf-8")
         findings = self._findings(data)
         if not findings:
             self._remember_clean(text)
             return text
-        return self._apply_bytes(data, findings)
-
-    @staticmethod
-    def _apply_bytes(data: bytes, findings: list[Finding]) -> str:
-        pieces: list[bytes] = []
-        position = 0
-        for start, end, placeholder in findings:
-            pieces.append(data[position:start])
-            pieces.append(placeholder.encode())
-            position = end
-        pieces.append(data[position:])
-        return b"".join(pieces).decode("utf-8", errors="replace")
+        return self._apply(data, findings)
 
     def redact_many(self, texts: Iterable[str]) -> Callable[[str], str]:
         """Scan many strings in one pass; returns ``redact`` for them, answered from the scan.
@@ -243,7 +226,7 @@ class Redactor:
             replaced[texts[index]] = self.redact(texts[index])
         for index, findings in found.items():
             if index not in rescan:
-                replaced[texts[index]] = self._apply(texts[index], findings)
+                replaced[texts[index]] = self._apply(texts[index].encode("ascii"), findings)
         if len(self._clean) + len(texts) > _CLEAN_CACHE_SIZE:
             self._clean.clear()
         self._clean.update(
