@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from tta_otel import __version__
-from tta_otel.cli import config_command
+from tta_otel.cli import config_command, stack_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,12 +15,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tta-otel {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True)
     config_command.add_parser(subparsers)
+    stack_command.add_parsers(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.handler(args))
+    try:
+        return int(args.handler(args))
+    except stack_command.ERRORS as error:
+        return stack_command.report(error)
 
 
 if __name__ == "__main__":
