@@ -13,6 +13,7 @@ from pathlib import Path
 from tta_otel.stack import collector_privacy
 from tta_otel.stack.checkout import find_checkout
 from tta_otel.stack.components import BuildError, build_component
+from tta_otel.stack.compose_schema import fetch_schema
 from tta_otel.stack.runner import URLS, Stack, StackError
 from tta_otel.stack.validation import default_paths, validate
 
@@ -32,6 +33,7 @@ def build_command(args: argparse.Namespace) -> int:
         started = time.monotonic()
         build_component(component, stack.repository)
         print(f"{name}: built in {time.monotonic() - started:.0f} s at {component.cache_dir()}", flush=True)
+    print(f"compose schema: {fetch_schema()}")
     return 0
 
 

@@ -45,23 +45,32 @@ def _alternation(patterns: tuple[str, ...]) -> str:
 def render(policy: Policy) -> dict[str, Any]:
     """The ``processors:`` section that the collector merges into otelcol.yaml."""
     drop = _ottl_string(_alternation(policy.keys.drop))
+
+    def _group(context: str, path: str) -> dict[str, Any]:
+        return {"context": context, "statements": [f"delete_matching_keys({path}, {drop})"]}
+
     return {
         "processors": {
             "transform/privacy": {
                 "error_mode": "ignore",
                 "trace_statements": [
-                    f"delete_matching_keys(resource.attributes, {drop})",
-                    f"delete_matching_keys(span.attributes, {drop})",
-                    f"delete_matching_keys(spanevent.attributes, {drop})",
+                    _group("resource", "resource.attributes"),
+                    _group("span", "span.attributes"),
+                    _group("spanevent", "spanevent.attributes"),
                 ],
                 "metric_statements": [
-                    f"delete_matching_keys(resource.attributes, {drop})",
-                    f"delete_matching_keys(datapoint.attributes, {drop})",
+                    _group("resource", "resource.attributes"),
+                    _group("datapoint", "datapoint.attributes"),
                 ],
                 "log_statements": [
-                    f"delete_matching_keys(resource.attributes, {drop})",
-                    f"delete_matching_keys(log.attributes, {drop})",
-                    f"delete_matching_keys(log.body, {drop}) where IsMap(log.body)",
+                    _group("resource", "resource.attributes"),
+                    {
+                        "context": "log",
+                        "statements": [
+                            f"delete_matching_keys(log.attributes, {drop})",
+                            f"delete_matching_keys(log.body, {drop}) where IsMap(log.body)",
+                        ],
+                    },
                 ],
             },
             "redaction/pseudonymize": {

@@ -141,8 +141,8 @@ class Stack:
     """The native stack of one checkout, with its state in ``state_dir``."""
 
     def __init__(self, repository: Path, state_dir: Path) -> None:
-        self.repository = repository
-        self.state_dir = state_dir
+        self.repository = repository.resolve()
+        self.state_dir = state_dir.resolve()
         self.components: dict[str, Component] = components(repository)
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
 

@@ -2,8 +2,9 @@
 
 The collector config by ``otelcol validate`` (with the generated privacy processors),
 Prometheus's by ``promtool check config`` (which also checks the rule files it names),
-rule files by ``promtool check rules``, Alertmanager's by ``amtool check-config``. Each
-file gives one line; a failure shows the tool's own message.
+rule files by ``promtool check rules``, Alertmanager's by ``amtool check-config``,
+docker-compose.yml by the Compose Specification's schema. Each file gives one line; a
+failure shows the tool's own message.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tta_otel.stack.components import Component
+from tta_otel.stack.compose_schema import compose_errors, fetch_schema
 
 # otelcol validate needs every ${env:...} without a default to resolve; a throw-away key will do.
 _VALIDATION_ENV = {"TTA_COLLECTOR_PSEUDONYM_KEY": "validation-only-key-validation-only-key"}
@@ -46,6 +48,8 @@ def kind_of(path: Path) -> str | None:
         return "promtool-rules"
     if parent == "alertmanager" and name == "alertmanager.yml":
         return "amtool"
+    if name in {"docker-compose.yml", "compose.yaml", "compose.yml"}:
+        return "compose"
     return None
 
 
@@ -55,6 +59,7 @@ def default_paths(repository: Path) -> list[Path]:
         repository / "prometheus" / "prometheus.yml",
         *sorted((repository / "prometheus" / "rules").glob("*.yml")),
         repository / "alertmanager" / "alertmanager.yml",
+        repository / "docker-compose.yml",
     ]
 
 
@@ -75,6 +80,9 @@ def validate(paths: list[Path], tools: dict[str, Component]) -> list[Result]:
         elif kind == "amtool":
             command = [str(tools["alertmanager"].binary("amtool")), "check-config", str(path)]
             results.append(_check(path, "amtool check-config", command))
+        elif kind == "compose":
+            errors = compose_errors(path, fetch_schema())
+            results.append(Result(path, "Compose Specification schema", not errors, "\n".join(errors)))
         else:
             results.append(Result(path, "-", False, "no validator knows this file (name or folder not recognised)"))
     return results

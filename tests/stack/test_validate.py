@@ -1,0 +1,64 @@
+"""`tta-otel validate`: the shipped configs pass their own tools; a broken copy of each fails
+with the tool's own message."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.stack.conftest import REPO
+from tta_otel.cli.main import main
+
+pytestmark = pytest.mark.integration
+
+
+def test_every_shipped_config_passes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--repo", str(REPO)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == ["ok"] * 4
+    assert {line.split("(")[-1].rstrip(")") for line in lines} == {
+        "otelcol validate",
+        "promtool check config",
+        "amtool check-config",
+        "Compose Specification schema",
+    }
+
+
+def _broken_copy(tmp_path: Path, relative: str, old: str, new: str) -> Path:
+    source = REPO / relative
+    target = tmp_path / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for sibling in source.parent.glob("*.y*ml"):
+        shutil.copy(sibling, target.parent / sibling.name)
+    text = source.read_text()
+    assert old in text
+    target.write_text(text.replace(old, new, 1))
+    return target
+
+
+@pytest.mark.parametrize(
+    ("relative", "old", "new", "message"),
+    [
+        ("collector-config/otelcol.yaml", "timeout: 1s", "timeout: soon", "invalid duration"),
+        ("prometheus/prometheus.yml", "scrape_interval: 15s", "scrape_interval: often", "not a valid duration"),
+        ("alertmanager/alertmanager.yml", "receiver: default", "receiver: nobody", 'undefined receiver "nobody"'),
+        ("docker-compose.yml", "restart: unless-stopped", "restart: [always]", "is not of type 'string'"),
+    ],
+)
+def test_a_broken_copy_fails_with_the_tools_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], relative: str, old: str, new: str, message: str
+) -> None:
+    broken = _broken_copy(tmp_path, relative, old, new)
+    assert main(["validate", "--repo", str(REPO), str(broken)]) == 1
+    output = capsys.readouterr().out
+    assert output.startswith(f"FAIL {broken}")
+    assert message in output
+
+
+def test_an_unknown_file_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stray = tmp_path / "notes.yaml"
+    stray.write_text("a: 1\n")
+    assert main(["validate", "--repo", str(REPO), str(stray)]) == 1
+    assert "no validator knows this file" in capsys.readouterr().out
