@@ -1,17 +1,19 @@
 # The two commands of the README, and the steps they are made of.
 #   make demo   - set everything up, then run the demo
-#   make test   - set everything up, then run the linters and the whole test suite
+#   make test   - set everything up (Python environment, Debian packages, the native stack's
+#                 binaries: about 30 minutes of Go builds the first time, cached after),
+#                 then run the linters and the whole test suite
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test setup system-packages lint unit integration bench clean
+.PHONY: demo test setup system-packages stack-build lint unit integration stack-tests bench clean
 
 demo: setup
 	$(BIN)/python -m examples.demo
 
-test: setup lint
+test: setup lint stack-build
 	$(BIN)/python -m pytest --cov=tta_otel --cov-report=term --cov-fail-under=90
 
 setup: system-packages $(VENV)/.installed
@@ -25,6 +27,9 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
+stack-build: setup
+	$(BIN)/tta-otel stack build
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -35,6 +40,9 @@ unit: setup
 
 integration: setup
 	$(BIN)/python -m pytest tests/integration
+
+stack-tests: stack-build
+	$(BIN)/python -m pytest tests/stack
 
 bench: setup
 	$(BIN)/python -m benchmarks.run
