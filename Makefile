@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 
 .PHONY: demo test setup system-packages stack-build lint unit integration stack-tests bench clean
 
-demo: setup
+demo: setup stack-build
 	$(BIN)/python -m examples.demo
 
 test: setup lint stack-build

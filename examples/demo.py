@@ -1,10 +1,12 @@
-"""The demo: a TTA service under ``opentelemetry-instrument``, synthetic players, and what
-the service exports.
+"""The demo: the stack, a TTA service under ``opentelemetry-instrument``, synthetic players,
+and what reached each backend.
 
-It starts a throw-away redis-server, an OTLP receiver on loopback, and the example
-service with the tta_otel distro; plays a few synthetic players whose requests carry
-planted personal data (Faker); then prints what was exported - spans, log records,
-metrics, the redactions made - and checks that no planted value left the process.
+It starts the native stack (collector, Prometheus, Alertmanager; see docs/stack.md), a
+throw-away redis-server and the example service with the tta_otel distro exporting to
+the collector; plays a few synthetic players whose requests carry planted personal data
+(Faker); then prints what each backend received and checks that no planted value got
+there. The stack keeps running afterwards so that you can look; stop it with
+``tta-otel stack down``.
 
     python -m examples.demo            # or: make demo
 """
@@ -17,78 +19,106 @@ import json
 import re
 import sys
 import tempfile
+import uuid
 from pathlib import Path
+from typing import Any
 
+import httpx
 from faker import Faker
 
 from examples.tta_service.traffic import PlantedData, play
-from tta_otel.devtools.otlp_sink import OtlpSink, Received, attributes
 from tta_otel.devtools.processes import instrumented_service, redis_server, wait_until
+from tta_otel.stack.runner import URLS, Stack
 
 REPO = Path(__file__).resolve().parents[1]
 _PLACEHOLDER = re.compile(r"\[REDACTED:([a-z0-9_]+)\]")
 
 
-def _summary(received: Received, planted: list[PlantedData]) -> dict[str, object]:
-    text = received.as_text()
-    leaked = sorted({name for player in planted for name, value in player.secrets().items() if value in text})
-    log_bodies = [record.body.string_value for _, record in received.log_records()]
+def _prometheus_series(instance: str) -> list[dict[str, str]]:
+    """Every series this run's service instance produced."""
+    selector = f'{{service_instance_id="{instance}"}}'
+    response = httpx.get(f"{URLS['TTA_PROMETHEUS_URL']}/api/v1/series", params={"match[]": selector}, timeout=10)
+    return list(response.json()["data"])
+
+
+def _lines_of(path: Path, marker: str) -> list[str]:
+    return [line for line in path.read_text().splitlines() if marker in line] if path.exists() else []
+
+
+def _count(lines: list[str], key: str) -> int:
+    return sum(line.count(f'"{key}"') for line in lines)
+
+
+def _summary(stack: Stack, instance: str, planted: list[PlantedData]) -> dict[str, Any]:
+    collector = stack.state_dir / "otel-collector"
+    traces = _lines_of(collector / "traces.jsonl", instance)
+    logs = _lines_of(collector / "logs.jsonl", instance)
+    series = _prometheus_series(instance)
+    stored = "\n".join([*traces, *logs, json.dumps(series)])
+    leaked = sorted({name for player in planted for name, value in player.secrets().items() if value in stored})
     return {
-        "spans": sum(1 for _ in received.spans()),
-        "redis_spans": sum(
-            1 for _, span in received.spans() if attributes(span.attributes).get("db.system.name") == "redis"
-        ),
-        "log_records": len(log_bodies),
-        "metrics": sorted(received.metric_names()),
-        "redactions": dict(collections.Counter(_PLACEHOLDER.findall(text)).most_common()),
+        "prometheus": {"series": len(series), "metrics": sorted({s["__name__"] for s in series})[:8]},
+        "traces_file": {"spans": _count(traces, "spanId"), "path": str(collector / "traces.jsonl")},
+        "logs_file": {"log_records": _count(logs, "observedTimeUnixNano"), "path": str(collector / "logs.jsonl")},
+        "redactions": dict(collections.Counter(_PLACEHOLDER.findall(stored)).most_common()),
         "planted_values": sum(len(player.secrets()) for player in planted),
         "leaked": leaked,
-        "example_log_lines": [body for body in log_bodies if "REDACTED" in body][:3],
+        "where_to_look": {
+            "prometheus": f"{URLS['TTA_PROMETHEUS_URL']}/api/v1/query?query=http_server_request_duration_seconds_count",
+            "alertmanager": URLS["TTA_ALERTMANAGER_URL"],
+            "stop": "tta-otel stack down",
+        },
     }
 
 
-def _print(summary: dict[str, object]) -> None:
-    print("\nWhat the service exported (after tta_otel's redaction):")
-    print(f"  spans:        {summary['spans']} ({summary['redis_spans']} of them Redis commands)")
-    print(f"  log records:  {summary['log_records']}")
-    print(f"  metrics:      {len(summary['metrics'])} ({', '.join(summary['metrics'][:6])}, ...)")  # type: ignore[index, arg-type]
-    print("  redactions:   " + ", ".join(f"{k} x{v}" for k, v in summary["redactions"].items()))  # type: ignore[attr-defined]
-    print("  example log lines as exported:")
-    for line in summary["example_log_lines"]:  # type: ignore[attr-defined]
-        print(f"    {line}")
-    verdict = "none" if not summary["leaked"] else ", ".join(summary["leaked"])  # type: ignore[arg-type]
-    print(f"  planted personal values: {summary['planted_values']}, found in the telemetry: {verdict}")
-    print("\nNext: `make test` runs the tests; README.md explains the configuration.")
+def _print(summary: dict[str, Any]) -> None:
+    print("\nWhat reached the backends (after tta_otel's redaction and the collector's):")
+    prometheus = summary["prometheus"]
+    print(f"  Prometheus:  {prometheus['series']} series ({', '.join(prometheus['metrics'])}, ...)")
+    print(f"  traces file: {summary['traces_file']['spans']} spans in {summary['traces_file']['path']}")
+    print(f"  logs file:   {summary['logs_file']['log_records']} log records in {summary['logs_file']['path']}")
+    print("  redactions:  " + ", ".join(f"{kind} x{count}" for kind, count in summary["redactions"].items()))
+    verdict = ", ".join(summary["leaked"]) or "none"
+    print(f"  planted personal values: {summary['planted_values']}, found in any backend: {verdict}")
+    print("\nWhere to look:")
+    for name, where in summary["where_to_look"].items():
+        print(f"  {name}: {where}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--players", type=int, default=5)
+    parser.add_argument("--state-dir", type=Path, default=REPO / "state")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     args = parser.parse_args(argv)
     fake = Faker()
     planted = [PlantedData.generate(fake) for _ in range(args.players)]
-    with tempfile.TemporaryDirectory() as workdir, redis_server() as redis_url, OtlpSink() as sink:
+    stack = Stack(REPO, args.state_dir)
+    instance = str(uuid.uuid4())
+    print(f"Starting the stack in {stack.state_dir} ...")
+    stack.up()
+    with tempfile.TemporaryDirectory() as workdir, redis_server() as redis_url:
         config = Path(workdir) / "tta_config.yaml"
         config.write_text("monitoring:\n  component: player-api\n  repository: tta.dev\n  environment: demo\n")
         env = {
             "OTEL_PYTHON_DISTRO": "tta_otel",
             "OTEL_PYTHON_CONFIGURATOR": "tta_otel",
-            "OTEL_EXPORTER_OTLP_ENDPOINT": sink.endpoint,
-            "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": URLS["TTA_OTLP_GRPC_ENDPOINT"],
+            "OTEL_RESOURCE_ATTRIBUTES": f"service.instance.id={instance}",
             "OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_REQUEST": ".*",
             "TTA_CONFIG": str(config),
             "TTA_REDIS_URL": redis_url,
             "TTA_PSEUDONYM_KEY": "demo-only synthetic key",
         }
-        print(f"Starting the example service under opentelemetry-instrument (OTLP to {sink.endpoint}) ...")
+        print("Starting the example service under opentelemetry-instrument ...")
         with instrumented_service(env, cwd=REPO) as service:
             for player in planted:
                 play(service.url, player)
-            print(f"Played {len(planted)} synthetic players against {service.url}; waiting for metrics ...")
-            wait_until(lambda: "http.server.request.duration" in sink.received.metric_names(), timeout=15)
+            print(f"Played {len(planted)} synthetic players; waiting for the backends ...")
             service.stop()
-        summary = _summary(sink.received, planted)
+        wait_until(lambda: bool(_prometheus_series(instance)), timeout=30)
+        wait_until(lambda: bool(_lines_of(stack.state_dir / "otel-collector" / "logs.jsonl", instance)), timeout=15)
+    summary = _summary(stack, instance, planted)
     if args.json:
         print(json.dumps(summary, indent=2))
     else:

@@ -1,0 +1,115 @@
+"""End to end: the example service under opentelemetry-instrument exports to the real
+collector; its traffic is queryable in Prometheus with PromQL, and a log line and a span
+carry the same trace id. Logs and traces land in the collector's files: Loki and Tempo
+cannot run here (see docs/stack.md)."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from faker import Faker
+
+from examples.tta_service.traffic import PlantedData, play
+from tests.stack.conftest import REPO
+from tta_otel.devtools.processes import instrumented_service, redis_server, wait_until
+from tta_otel.stack.runner import URLS, Stack
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass
+class Traffic:
+    instance: str
+    planted: PlantedData
+
+
+def _promql(query: str) -> list[dict[str, object]]:
+    response = httpx.get(f"{URLS['TTA_PROMETHEUS_URL']}/api/v1/query", params={"query": query}, timeout=10)
+    return list(response.json()["data"]["result"])
+
+
+def _records(stack: Stack, name: str, instance: str) -> list[dict[str, object]]:
+    path = stack.state_dir / "otel-collector" / name
+    return [json.loads(line) for line in path.read_text().splitlines() if instance in line] if path.exists() else []
+
+
+@pytest.fixture(scope="module")
+def traffic(stack: Stack) -> Iterator[Traffic]:
+    fake = Faker()
+    fake.seed_instance(11)
+    planted = PlantedData.generate(fake)
+    instance = str(uuid.uuid4())
+    with tempfile.TemporaryDirectory() as workdir, redis_server() as redis_url:
+        config = Path(workdir) / "tta_config.yaml"
+        config.write_text("monitoring:\n  component: player-api\n  repository: tta.dev\n  environment: test\n")
+        env = {
+            "OTEL_PYTHON_DISTRO": "tta_otel",
+            "OTEL_PYTHON_CONFIGURATOR": "tta_otel",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": URLS["TTA_OTLP_GRPC_ENDPOINT"],
+            "OTEL_RESOURCE_ATTRIBUTES": f"service.instance.id={instance}",
+            "TTA_CONFIG": str(config),
+            "TTA_REDIS_URL": redis_url,
+            "TTA_PSEUDONYM_KEY": "synthetic stack-test key",
+        }
+        with instrumented_service(env, cwd=REPO) as service:
+            play(service.url, planted)
+            service.stop()
+    query = f'http_server_request_duration_seconds_count{{service_instance_id="{instance}"}}'
+    assert wait_until(lambda: len(_promql(query)) >= 4, timeout=30)
+    assert wait_until(lambda: bool(_records(stack, "logs.jsonl", instance)), timeout=30)
+    yield Traffic(instance, planted)
+
+
+def test_request_counts_by_route_are_queryable_with_promql(traffic: Traffic) -> None:
+    result = _promql(
+        f"sum by (http_route, tta_component, tta_repository) "
+        f'(http_server_request_duration_seconds_count{{service_instance_id="{traffic.instance}"}})'
+    )
+    by_route = {entry["metric"]["http_route"]: entry for entry in result}  # type: ignore[index]
+    assert set(by_route) >= {"/players/{player_id}/scene", "/players/{player_id}/choices"}
+    scene = by_route["/players/{player_id}/scene"]["metric"]  # type: ignore[index]
+    assert scene["tta_component"] == "player-api"  # type: ignore[index]
+    assert scene["tta_repository"] == "tta.dev"  # type: ignore[index]
+
+
+def test_a_log_line_and_a_span_share_a_trace_id(stack: Stack, traffic: Traffic) -> None:
+    log_trace_ids = {
+        record["traceId"]
+        for batch in _records(stack, "logs.jsonl", traffic.instance)
+        for rl in batch["resourceLogs"]  # type: ignore[attr-defined]
+        for sl in rl["scopeLogs"]
+        for record in sl["logRecords"]
+        if "reached scene" in record["body"].get("stringValue", "")
+    }
+    assert wait_until(
+        lambda: (
+            log_trace_ids
+            <= {
+                span["traceId"]
+                for batch in _records(stack, "traces.jsonl", traffic.instance)
+                for rs in batch["resourceSpans"]  # type: ignore[attr-defined]
+                for ss in rs["scopeSpans"]
+                for span in ss["spans"]
+            }
+        ),
+        timeout=15,
+    )
+    assert len(log_trace_ids) == 1
+
+
+def test_no_planted_value_reaches_the_stores(stack: Stack, traffic: Traffic) -> None:
+    stored = json.dumps(
+        [
+            _records(stack, "logs.jsonl", traffic.instance),
+            _records(stack, "traces.jsonl", traffic.instance),
+            _promql(f'{{service_instance_id="{traffic.instance}"}}'),
+        ]
+    )
+    assert [name for name, value in traffic.planted.secrets().items() if value in stored] == []

@@ -1,0 +1,127 @@
+"""Specification of `tta-otel stack`, `validate` and `collector privacy` as a user sees them.
+Binaries are stand-in files in a temporary cache; the real ones run in tests/stack."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tta_otel.cli import stack_command
+from tta_otel.cli.main import main
+from tta_otel.stack import compose_schema
+from tta_otel.stack.components import components
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("TTA_OTEL_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def _pretend_built(cache: Path) -> None:
+    for component in components(REPO).values():
+        component.cache_dir().mkdir(parents=True, exist_ok=True)
+        for binary in component.binaries:
+            (component.cache_dir() / binary).write_text("")
+    compose_schema.schema_path().parent.mkdir(parents=True, exist_ok=True)
+    compose_schema.schema_path().write_text("{}")
+
+
+def test_build_reports_what_is_cached(cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _pretend_built(cache)
+    assert main(["stack", "build", "--repo", str(REPO)]) == 0
+    out = capsys.readouterr().out
+    assert out.count(": cached at ") == 4
+    assert "compose schema: " in out
+
+
+def test_up_without_binaries_says_to_build(cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["stack", "up", "--repo", str(REPO), "--state-dir", str(tmp_path / "state")]) == 2
+    assert "is not built: run `tta-otel stack build`" in capsys.readouterr().err
+
+
+def test_validate_without_binaries_says_to_build(cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--repo", str(REPO)]) == 2
+    assert "run `tta-otel stack build` first" in capsys.readouterr().err
+
+
+def test_status_of_a_stack_that_is_not_running(cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["stack", "status", "--json", "--repo", str(REPO), "--state-dir", str(tmp_path / "state")])
+    status = json.loads(capsys.readouterr().out)
+    assert [entry["service"] for entry in status] == ["prometheus", "alertmanager", "otel-collector"]
+    assert [entry["pid"] for entry in status] == [None, None, None]
+
+
+def test_status_as_a_table(cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["stack", "status", "--repo", str(REPO), "--state-dir", str(tmp_path / "state")])
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == ["prometheus", "alertmanager", "otel-collector"]
+
+
+def test_env_prints_export_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["stack", "env", "--repo", str(REPO)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "export TTA_OTLP_GRPC_ENDPOINT=http://127.0.0.1:4317",
+        "export TTA_OTLP_HTTP_ENDPOINT=http://127.0.0.1:4318",
+        "export TTA_PROMETHEUS_URL=http://127.0.0.1:9090",
+        "export TTA_ALERTMANAGER_URL=http://127.0.0.1:9093",
+    ]
+
+
+def test_logs_of_a_component(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    state = tmp_path / "state"
+    (state / "prometheus").mkdir(parents=True)
+    (state / "prometheus" / "prometheus.log").write_text("one\ntwo\nthree\n")
+    assert main(["stack", "logs", "prometheus", "-n", "2", "--repo", str(REPO), "--state-dir", str(state)]) == 0
+    assert capsys.readouterr().out == "two\nthree\n"
+
+
+def test_down_purge_removes_the_state(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    assert main(["stack", "down", "--purge", "--repo", str(REPO), "--state-dir", str(state)]) == 0
+    assert not state.exists()
+    assert "data removed" in capsys.readouterr().out
+
+
+def test_compose_without_docker_is_explained(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(stack_command.shutil, "which", lambda name: None)
+    assert main(["stack", "up", "--compose", "--repo", str(REPO)]) == 2
+    assert "needs Docker Compose" in capsys.readouterr().err
+
+
+def test_outside_a_checkout_is_explained(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["stack", "status", "--repo", str(tmp_path)]) == 2
+    assert "no tta-otel checkout" in capsys.readouterr().err
+
+
+def test_collector_privacy_regenerates_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copy(REPO / "versions.env", tmp_path / "versions.env")
+    (tmp_path / "collector-config").mkdir()
+    assert main(["collector", "privacy", "--repo", str(tmp_path)]) == 0
+    assert (tmp_path / "collector-config" / "privacy.yaml").read_text() == (
+        REPO / "collector-config" / "privacy.yaml"
+    ).read_text()
+    assert main(["collector", "privacy", "--repo", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].endswith("already up to date")
+
+
+def test_the_compose_schema_is_fetched_once(cache: Path) -> None:
+    first = compose_schema.fetch_schema()
+    assert first.exists()
+    assert compose_schema.fetch_schema() == first
+
+
+def test_compose_schema_errors_name_the_key(tmp_path: Path) -> None:
+    schema = tmp_path / "schema.json"
+    schema.write_text(json.dumps({"type": "object", "properties": {"services": {"type": "object"}}}))
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text("services: [a]\n")
+    assert compose_schema.compose_errors(compose, schema) == ["services: ['a'] is not of type 'object'"]
