@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import sys
 
-from benchmarks import redaction, service_throughput
+from benchmarks import collector_throughput, redaction, service_throughput
 
 
 def main() -> int:
     report = {
-        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
         "redaction": redaction.measure(),
         "service_throughput": service_throughput.measure(),
+        "collector_throughput": collector_throughput.measure(),
     }
     print(json.dumps(report, indent=2))
     return 0

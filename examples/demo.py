@@ -27,7 +27,7 @@ import httpx
 from faker import Faker
 
 from examples.tta_service.traffic import PlantedData, play
-from tta_otel.devtools.processes import instrumented_service, redis_server, wait_until
+from tta_otel.devtools.processes import distro_environment, instrumented_service, redis_server, wait_until
 from tta_otel.stack.runner import URLS, Stack
 
 REPO = Path(__file__).resolve().parents[1]
@@ -100,16 +100,13 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as workdir, redis_server() as redis_url:
         config = Path(workdir) / "tta_config.yaml"
         config.write_text("monitoring:\n  component: player-api\n  repository: tta.dev\n  environment: demo\n")
-        env = {
-            "OTEL_PYTHON_DISTRO": "tta_otel",
-            "OTEL_PYTHON_CONFIGURATOR": "tta_otel",
-            "OTEL_EXPORTER_OTLP_ENDPOINT": URLS["TTA_OTLP_GRPC_ENDPOINT"],
-            "OTEL_RESOURCE_ATTRIBUTES": f"service.instance.id={instance}",
-            "OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_REQUEST": ".*",
-            "TTA_CONFIG": str(config),
-            "TTA_REDIS_URL": redis_url,
-            "TTA_PSEUDONYM_KEY": "demo-only synthetic key",
-        }
+        env = distro_environment(
+            URLS["TTA_OTLP_GRPC_ENDPOINT"],
+            config,
+            redis_url,
+            OTEL_RESOURCE_ATTRIBUTES=f"service.instance.id={instance}",
+            OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_REQUEST=".*",
+        )
         print("Starting the example service under opentelemetry-instrument ...")
         with instrumented_service(env, cwd=REPO) as service:
             for player in planted:

@@ -11,12 +11,13 @@ never stops the service.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from opentelemetry import trace
 from opentelemetry._logs import set_logger_provider
-from opentelemetry.metrics import set_meter_provider
+from opentelemetry.metrics import CallbackOptions, Observation, set_meter_provider
 from opentelemetry.sdk._configuration import (
     _BaseConfigurator,
     _get_exporter_names,
@@ -34,6 +35,7 @@ from opentelemetry.sdk.trace.sampling import Sampler
 
 from tta_otel.config import LoadedConfig, MonitoringConfig, apply_otel_defaults
 from tta_otel.exporters import RedactingLogRecordExporter, RedactingMetricExporter, RedactingSpanExporter
+from tta_otel.exporters._shared import DropCounter
 from tta_otel.privacy import PolicyError, Redactor, build_redactor, set_active_redactor
 from tta_otel.reload import ConfigReloader
 from tta_otel.resource import build_resource
@@ -83,7 +85,7 @@ def _sampler(config: MonitoringConfig) -> tuple[Sampler | None, AdjustableRatioS
     return parent_based(root), root
 
 
-def _metric_readers(exporters: dict[str, type[Any]]) -> list[MetricReader]:
+def _metric_readers(exporters: dict[str, type[Any]], drops: list[DropCounter]) -> list[MetricReader]:
     readers: list[MetricReader] = []
     for name, exporter_class in exporters.items():
         if issubclass(exporter_class, MetricReader):
@@ -93,8 +95,26 @@ def _metric_readers(exporters: dict[str, type[Any]]) -> list[MetricReader]:
                 name,
             )
             continue
-        readers.append(PeriodicExportingMetricReader(RedactingMetricExporter(exporter_class())))
+        exporter = RedactingMetricExporter(exporter_class())
+        drops.append(exporter.drops)
+        readers.append(PeriodicExportingMetricReader(exporter))
     return readers
+
+
+def _observe_drops(meter_provider: MeterProvider, drops: list[DropCounter]) -> None:
+    """``tta.telemetry.dropped``: items the exporters dropped, by signal and reason."""
+
+    def observe(options: CallbackOptions) -> Iterable[Observation]:
+        for counter in drops:
+            for reason, count in counter.counts.items():
+                yield Observation(count, {"tta.telemetry.signal": counter.signal, "tta.telemetry.reason": reason})
+
+    meter_provider.get_meter("tta_otel").create_observable_counter(
+        "tta.telemetry.dropped",
+        callbacks=[observe],
+        unit="{item}",
+        description="Telemetry items dropped before export: redaction failed, or the exporter gave up",
+    )
 
 
 def configure_telemetry(loaded: LoadedConfig) -> Telemetry | None:
@@ -111,15 +131,19 @@ def configure_telemetry(loaded: LoadedConfig) -> Telemetry | None:
         _get_exporter_names("traces"), _get_exporter_names("metrics"), _get_exporter_names("logs")
     )
 
+    drops: list[DropCounter] = []
     tracer_provider = TracerProvider(resource=resource, sampler=sampler)
     for exporter_class in span_exporters.values():
-        tracer_provider.add_span_processor(BatchSpanProcessor(RedactingSpanExporter(exporter_class())))
-    meter_provider = MeterProvider(resource=resource, metric_readers=_metric_readers(metric_exporters))
+        span_exporter = RedactingSpanExporter(exporter_class())
+        drops.append(span_exporter.drops)
+        tracer_provider.add_span_processor(BatchSpanProcessor(span_exporter))
+    meter_provider = MeterProvider(resource=resource, metric_readers=_metric_readers(metric_exporters, drops))
     logger_provider = LoggerProvider(resource=resource)
     for log_exporter_class in log_exporters.values():
-        logger_provider.add_log_record_processor(
-            BatchLogRecordProcessor(RedactingLogRecordExporter(log_exporter_class()))
-        )
+        log_exporter = RedactingLogRecordExporter(log_exporter_class())
+        drops.append(log_exporter.drops)
+        logger_provider.add_log_record_processor(BatchLogRecordProcessor(log_exporter))
+    _observe_drops(meter_provider, drops)
     trace.set_tracer_provider(tracer_provider)
     set_meter_provider(meter_provider)
     set_logger_provider(logger_provider)

@@ -19,7 +19,7 @@ from faker import Faker
 from examples.tta_service.traffic import PlantedData, play
 from tests.integration.conftest import REPO
 from tta_otel.devtools.otlp_sink import OtlpSink, Received, attributes
-from tta_otel.devtools.processes import instrumented_service, wait_until
+from tta_otel.devtools.processes import distro_environment, instrumented_service, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -33,17 +33,14 @@ class Run:
 
 
 def _service_env(sink: OtlpSink, redis_url: str, config: Path) -> dict[str, str]:
-    return {
-        "OTEL_PYTHON_DISTRO": "tta_otel",
-        "OTEL_PYTHON_CONFIGURATOR": "tta_otel",
-        "OTEL_EXPORTER_OTLP_ENDPOINT": sink.endpoint,
-        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
-        "OTEL_METRIC_EXPORT_INTERVAL": "1000",
-        "OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_REQUEST": ".*",
-        "TTA_CONFIG": str(config),
-        "TTA_REDIS_URL": redis_url,
-        "TTA_PSEUDONYM_KEY": "synthetic integration key",
-    }
+    return distro_environment(
+        sink.endpoint,
+        config,
+        redis_url,
+        OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf",
+        OTEL_METRIC_EXPORT_INTERVAL="1000",
+        OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_REQUEST=".*",
+    )
 
 
 @pytest.fixture(scope="module")

@@ -11,25 +11,22 @@ import pytest
 
 from tests.integration.conftest import REPO
 from tta_otel.devtools.otlp_sink import OtlpSink, attributes
-from tta_otel.devtools.processes import free_port, instrumented_service, wait_until
+from tta_otel.devtools.processes import distro_environment, free_port, instrumented_service, wait_until
 
 pytestmark = pytest.mark.integration
 
 
 def _env(redis_url: str, endpoint: str, config: Path, **extra: str) -> dict[str, str]:
-    return {
-        "OTEL_PYTHON_DISTRO": "tta_otel",
-        "OTEL_PYTHON_CONFIGURATOR": "tta_otel",
-        "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
-        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
-        "OTEL_EXPORTER_OTLP_TIMEOUT": "1",
-        "OTEL_BSP_SCHEDULE_DELAY": "100",
-        "OTEL_METRIC_EXPORT_INTERVAL": "500",
-        "TTA_CONFIG": str(config),
-        "TTA_REDIS_URL": redis_url,
-        "TTA_PSEUDONYM_KEY": "synthetic failure-test key",
+    return distro_environment(
+        endpoint,
+        config,
+        redis_url,
+        OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf",
+        OTEL_EXPORTER_OTLP_TIMEOUT="1",
+        OTEL_BSP_SCHEDULE_DELAY="100",
+        OTEL_METRIC_EXPORT_INTERVAL="500",
         **extra,
-    }
+    )
 
 
 def _exercise(url: str) -> list[tuple[int, object]]:

@@ -18,7 +18,7 @@ from faker import Faker
 
 from examples.tta_service.traffic import PlantedData, play
 from tests.stack.conftest import REPO
-from tta_otel.devtools.processes import instrumented_service, redis_server, wait_until
+from tta_otel.devtools.processes import distro_environment, instrumented_service, redis_server, wait_until
 from tta_otel.stack.runner import URLS, Stack
 
 pytestmark = pytest.mark.integration
@@ -49,15 +49,12 @@ def traffic(stack: Stack) -> Iterator[Traffic]:
     with tempfile.TemporaryDirectory() as workdir, redis_server() as redis_url:
         config = Path(workdir) / "tta_config.yaml"
         config.write_text("monitoring:\n  component: player-api\n  repository: tta.dev\n  environment: test\n")
-        env = {
-            "OTEL_PYTHON_DISTRO": "tta_otel",
-            "OTEL_PYTHON_CONFIGURATOR": "tta_otel",
-            "OTEL_EXPORTER_OTLP_ENDPOINT": URLS["TTA_OTLP_GRPC_ENDPOINT"],
-            "OTEL_RESOURCE_ATTRIBUTES": f"service.instance.id={instance}",
-            "TTA_CONFIG": str(config),
-            "TTA_REDIS_URL": redis_url,
-            "TTA_PSEUDONYM_KEY": "synthetic stack-test key",
-        }
+        env = distro_environment(
+            URLS["TTA_OTLP_GRPC_ENDPOINT"],
+            config,
+            redis_url,
+            OTEL_RESOURCE_ATTRIBUTES=f"service.instance.id={instance}",
+        )
         with instrumented_service(env, cwd=REPO) as service:
             play(service.url, planted)
             service.stop()

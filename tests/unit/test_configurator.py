@@ -80,6 +80,7 @@ def test_all_three_signals_arrive_redacted_with_the_resource(sink: OtlpSink, tmp
     assert record.trace_id == span.trace_id
     assert record.span_id == span.span_id
     assert "tta.test.requests" in received.metric_names()
+    assert "tta.telemetry.dropped" in received.metric_names()
     assert email not in received.as_text()
 
 
@@ -120,7 +121,7 @@ def test_a_bad_policy_falls_back_to_the_packaged_one(
 
 
 def test_pull_metric_readers_are_refused_because_they_bypass_redaction(caplog: pytest.LogCaptureFixture) -> None:
-    assert _metric_readers({"in_memory": InMemoryMetricReader}) == []
+    assert _metric_readers({"in_memory": InMemoryMetricReader}, []) == []
     assert "serves metrics without redaction" in caplog.text
 
 

@@ -72,8 +72,22 @@ def test_a_redaction_failure_drops_the_batch_and_never_raises(caplog: pytest.Log
     assert exporter.export([span]) is SpanExportResult.FAILURE  # type: ignore[list-item]
     assert exporter.export([span]) is SpanExportResult.FAILURE  # type: ignore[list-item]
     assert inner.get_finished_spans() == ()
-    assert exporter.failures.dropped == 2
+    assert exporter.drops.counts == {"redaction_failed": 2, "export_failed": 0}
     assert caplog.text.count("Redaction of spans failed") == 1
+
+
+class _Failing(InMemorySpanExporter):
+    def export(self, spans: object) -> SpanExportResult:  # type: ignore[override]
+        return SpanExportResult.FAILURE
+
+
+def test_items_of_a_failed_export_are_counted(redactor: Redactor) -> None:
+    exporter = RedactingSpanExporter(_Failing(), lambda: redactor)
+    span = TracerProvider().get_tracer("t").start_span("s")
+    span.end()
+    assert exporter.export([span, span]) is SpanExportResult.FAILURE  # type: ignore[list-item]
+    assert exporter.drops.counts == {"redaction_failed": 0, "export_failed": 2}
+    assert exporter.drops.dropped == 2
 
 
 def test_span_exporter_delegates_flush_and_shutdown(redactor: Redactor) -> None:
@@ -130,7 +144,7 @@ def test_a_log_redaction_failure_drops_the_batch(caplog: pytest.LogCaptureFixtur
 
     provider.get_logger("t").emit(LogRecord(body="hello"))
     assert inner.get_finished_logs() == ()
-    assert exporter.failures.dropped == 1
+    assert exporter.drops.counts == {"redaction_failed": 1, "export_failed": 0}
 
 
 class _Capture(ConsoleMetricExporter):
@@ -228,4 +242,4 @@ def test_a_metric_redaction_failure_drops_the_batch(redactor: Redactor) -> None:
     exporter = RedactingMetricExporter(capture, broken)
     assert exporter.export(data) is MetricExportResult.FAILURE  # type: ignore[arg-type]
     assert capture.batches == []
-    assert exporter.failures.dropped == 1
+    assert exporter.drops.counts == {"redaction_failed": 1, "export_failed": 0}

@@ -28,8 +28,6 @@ def otel_defaults(config: MonitoringConfig) -> dict[str, str]:
         "OTEL_BLRP_SCHEDULE_DELAY": str(config.export.log_batch_delay_ms),
         "OTEL_BSP_MAX_QUEUE_SIZE": str(config.export.max_queue_size),
         "OTEL_BLRP_MAX_QUEUE_SIZE": str(config.export.max_queue_size),
-        # Count what the SDK drops (queue full, failed exports) with its own metrics.
-        "OTEL_PYTHON_SDK_INTERNAL_METRICS_ENABLED": "true",
         # Stable HTTP and database semantic conventions (http.server.request.duration, db.*).
         "OTEL_SEMCONV_STABILITY_OPT_IN": "http,database",
     }

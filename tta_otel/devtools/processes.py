@@ -68,6 +68,23 @@ def redis_server() -> Iterator[str]:
         process.wait(timeout=10)
 
 
+def distro_environment(otlp_endpoint: str, tta_config: Path, redis_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a service under the tta_otel distro, exporting to ``otlp_endpoint``.
+
+    An ``http://...:4318``-style endpoint of the in-memory receiver needs
+    ``OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf"`` in ``extra``; the collector takes gRPC.
+    """
+    return {
+        "OTEL_PYTHON_DISTRO": "tta_otel",
+        "OTEL_PYTHON_CONFIGURATOR": "tta_otel",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": otlp_endpoint,
+        "TTA_CONFIG": str(tta_config),
+        "TTA_REDIS_URL": redis_url,
+        "TTA_PSEUDONYM_KEY": "synthetic key for demos and tests",
+        **extra,
+    }
+
+
 @dataclass
 class RunningService:
     url: str

@@ -33,18 +33,28 @@ class ResourceRedactor:
         return redacted
 
 
-class FailureReporter:
-    """Logs a redaction failure once per signal and counts every dropped item."""
+class DropCounter:
+    """Counts the items of one signal that never reached the exporter's destination.
+
+    Reasons: ``redaction_failed`` (the batch was dropped rather than exported unredacted;
+    logged once) and ``export_failed`` (the exporter gave up, e.g. the collector was down
+    past its timeout). Counting happens once per batch, off the request path; the
+    configurator reports the counts as the ``tta.telemetry.dropped`` metric.
+    """
 
     def __init__(self, signal: str) -> None:
         self.signal = signal
-        self.dropped = 0
+        self.counts = {"redaction_failed": 0, "export_failed": 0}
         self._lock = threading.Lock()
         self._reported = False
 
-    def __call__(self, count: int) -> None:
+    @property
+    def dropped(self) -> int:
+        return sum(self.counts.values())
+
+    def redaction_failed(self, count: int) -> None:
         with self._lock:
-            self.dropped += count
+            self.counts["redaction_failed"] += count
             first = not self._reported
             self._reported = True
         if first:
@@ -52,5 +62,9 @@ class FailureReporter:
                 "Redaction of %s failed; the batch was dropped rather than exported unredacted", self.signal
             )
 
+    def export_failed(self, count: int) -> None:
+        with self._lock:
+            self.counts["export_failed"] += count
 
-__all__ = ["FailureReporter", "RedactorSource", "ResourceRedactor", "active_redactor"]
+
+__all__ = ["DropCounter", "RedactorSource", "ResourceRedactor", "active_redactor"]

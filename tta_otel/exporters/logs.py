@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from opentelemetry.sdk._logs import ReadableLogRecord
 from opentelemetry.sdk._logs.export import LogRecordExporter, LogRecordExportResult
 
-from tta_otel.exporters._shared import FailureReporter, RedactorSource, ResourceRedactor, active_redactor
+from tta_otel.exporters._shared import DropCounter, RedactorSource, ResourceRedactor, active_redactor
 from tta_otel.privacy import Redactor
 from tta_otel.privacy.redactor import iter_strings
 
@@ -25,7 +25,7 @@ class RedactingLogRecordExporter(LogRecordExporter):
         self.exporter = exporter
         self._redactor = redactor
         self._resources = ResourceRedactor()
-        self.failures = FailureReporter("logs")
+        self.drops = DropCounter("logs")
 
     @staticmethod
     def _strings(batch: Sequence[ReadableLogRecord]) -> Iterator[str]:
@@ -48,9 +48,12 @@ class RedactingLogRecordExporter(LogRecordExporter):
             redact = redactor.redact_many(self._strings(batch))
             redacted = [self._redact(redactor, record, redact) for record in batch]
         except Exception:
-            self.failures(len(batch))
+            self.drops.redaction_failed(len(batch))
             return LogRecordExportResult.FAILURE
-        return self.exporter.export(redacted)
+        result = self.exporter.export(redacted)
+        if result is LogRecordExportResult.FAILURE:
+            self.drops.export_failed(len(batch))
+        return result
 
     def shutdown(self) -> None:
         self.exporter.shutdown()  # type: ignore[no-untyped-call]

@@ -26,8 +26,12 @@ from opentelemetry.sdk.metrics.export import (
     Sum,
 )
 
-from tta_otel.exporters._shared import FailureReporter, RedactorSource, ResourceRedactor, active_redactor
+from tta_otel.exporters._shared import DropCounter, RedactorSource, ResourceRedactor, active_redactor
 from tta_otel.privacy import Redactor
+
+
+def _metric_count(metrics_data: MetricsData) -> int:
+    return sum(len(sm.metrics) for rm in metrics_data.resource_metrics for sm in rm.scope_metrics)
 
 
 def _series_key(attributes: dict[str, Any]) -> frozenset[tuple[str, Any]]:
@@ -73,7 +77,7 @@ class RedactingMetricExporter(MetricExporter):
         self.exporter = exporter
         self._redactor = redactor
         self._resources = ResourceRedactor()
-        self.failures = FailureReporter("metrics")
+        self.drops = DropCounter("metrics")
 
     @staticmethod
     def _redact_point(redactor: Redactor, point: Any) -> Any:
@@ -125,9 +129,12 @@ class RedactingMetricExporter(MetricExporter):
         try:
             redacted = self._redact(self._redactor(), metrics_data)
         except Exception:
-            self.failures(sum(len(sm.metrics) for rm in metrics_data.resource_metrics for sm in rm.scope_metrics))
+            self.drops.redaction_failed(_metric_count(metrics_data))
             return MetricExportResult.FAILURE
-        return self.exporter.export(redacted, timeout_millis=timeout_millis, **kwargs)
+        result = self.exporter.export(redacted, timeout_millis=timeout_millis, **kwargs)
+        if result is MetricExportResult.FAILURE:
+            self.drops.export_failed(_metric_count(metrics_data))
+        return result
 
     def force_flush(self, timeout_millis: float = 10_000) -> bool:
         return self.exporter.force_flush(timeout_millis)

@@ -8,7 +8,7 @@ from opentelemetry.sdk.trace import Event, ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.trace import Link, Status
 
-from tta_otel.exporters._shared import FailureReporter, RedactorSource, ResourceRedactor, active_redactor
+from tta_otel.exporters._shared import DropCounter, RedactorSource, ResourceRedactor, active_redactor
 from tta_otel.privacy import Redactor
 from tta_otel.privacy.redactor import attribute_strings
 
@@ -20,7 +20,7 @@ class RedactingSpanExporter(SpanExporter):
         self.exporter = exporter
         self._redactor = redactor
         self._resources = ResourceRedactor()
-        self.failures = FailureReporter("spans")
+        self.drops = DropCounter("spans")
 
     @staticmethod
     def _strings(spans: Sequence[ReadableSpan]) -> Iterator[str]:
@@ -62,9 +62,12 @@ class RedactingSpanExporter(SpanExporter):
             redact = redactor.redact_many(self._strings(spans))
             redacted = [self._redact(redactor, span, redact) for span in spans]
         except Exception:
-            self.failures(len(spans))
+            self.drops.redaction_failed(len(spans))
             return SpanExportResult.FAILURE
-        return self.exporter.export(redacted)
+        result = self.exporter.export(redacted)
+        if result is SpanExportResult.FAILURE:
+            self.drops.export_failed(len(spans))
+        return result
 
     def shutdown(self) -> None:
         self.exporter.shutdown()
