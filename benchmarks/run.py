@@ -7,7 +7,7 @@ import os
 import platform
 import sys
 
-from benchmarks import collector_throughput, redaction, service_throughput
+from benchmarks import collector_throughput, freshness, redaction, service_throughput
 
 
 def main() -> int:
@@ -16,6 +16,7 @@ def main() -> int:
         "redaction": redaction.measure(),
         "service_throughput": service_throughput.measure(),
         "collector_throughput": collector_throughput.measure(),
+        "freshness": freshness.measure(),
     }
     print(json.dumps(report, indent=2))
     return 0

@@ -41,7 +41,7 @@ def _broken_copy(tmp_path: Path, relative: str, old: str, new: str) -> Path:
 @pytest.mark.parametrize(
     ("relative", "old", "new", "message"),
     [
-        ("collector-config/otelcol.yaml", "timeout: 1s", "timeout: soon", "invalid duration"),
+        ("collector-config/otelcol.yaml", "timeout: 500ms", "timeout: soon", "invalid duration"),
         ("prometheus/prometheus.yml", "scrape_interval: 15s", "scrape_interval: often", "not a valid duration"),
         ("alertmanager/alertmanager.yml", "receiver: default", "receiver: nobody", 'undefined receiver "nobody"'),
         ("docker-compose.yml", "restart: unless-stopped", "restart: [always]", "is not of type 'string'"),
