@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from opentelemetry.sdk.trace import Event, ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
@@ -23,10 +24,10 @@ class RedactingSpanExporter(SpanExporter):
         self.drops = DropCounter("spans")
 
     @staticmethod
-    def _strings(spans: Sequence[ReadableSpan]) -> Iterator[str]:
-        for span in spans:
+    def _strings(spans: Sequence[ReadableSpan], attributes: list[dict[str, Any]]) -> Iterator[str]:
+        for span, span_attributes in zip(spans, attributes, strict=True):
             yield span.name
-            yield from attribute_strings(span.attributes)
+            yield from attribute_strings(span_attributes)
             for event in span.events:
                 yield from attribute_strings(event.attributes)
             for link in span.links:
@@ -34,7 +35,9 @@ class RedactingSpanExporter(SpanExporter):
             if span.status.description:
                 yield span.status.description
 
-    def _redact(self, redactor: Redactor, span: ReadableSpan, redact: Callable[[str], str]) -> ReadableSpan:
+    def _redact(
+        self, redactor: Redactor, span: ReadableSpan, attributes: dict[str, Any], redact: Callable[[str], str]
+    ) -> ReadableSpan:
         status = span.status
         if status.description:
             status = Status(status.status_code, redact(status.description))
@@ -43,7 +46,7 @@ class RedactingSpanExporter(SpanExporter):
             context=span.context,
             parent=span.parent,
             resource=self._resources(redactor, span.resource),
-            attributes=redactor.redact_attributes(span.attributes, redact),
+            attributes=redactor.redact_attributes(attributes, redact),
             events=tuple(
                 Event(event.name, redactor.redact_attributes(event.attributes, redact), event.timestamp)
                 for event in span.events
@@ -59,8 +62,13 @@ class RedactingSpanExporter(SpanExporter):
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         try:
             redactor = self._redactor()
-            redact = redactor.redact_many(self._strings(spans))
-            redacted = [self._redact(redactor, span, redact) for span in spans]
+            # One copy of each span's attributes: the SDK's bounded mapping is slow to iterate.
+            attributes = [dict(span.attributes) if span.attributes else {} for span in spans]
+            redact = redactor.redact_many(self._strings(spans, attributes))
+            redacted = [
+                self._redact(redactor, span, span_attributes, redact)
+                for span, span_attributes in zip(spans, attributes, strict=True)
+            ]
         except Exception:
             self.drops.redaction_failed(len(spans))
             return SpanExportResult.FAILURE

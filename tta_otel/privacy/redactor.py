@@ -281,8 +281,9 @@ class Redactor:
         if not attributes:
             return result
         scan = redact or self.redact
+        decided = self._keys
         for key, value in attributes.items():
-            decision = self.decide(key)
+            decision = decided.get(key) or self.decide(key)
             if decision is _KEEP:
                 result[key] = scan(value) if type(value) is str else self.redact_value(value, redact)
             elif decision.action is KeyAction.PSEUDONYMIZE:
