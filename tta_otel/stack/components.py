@@ -23,7 +23,15 @@ import yaml
 from tta_otel.stack.versions import read_versions
 
 CACHE_ENV = "TTA_OTEL_CACHE"
-_GO_FLAGS = ["-trimpath", "-ldflags=-s -w"]
+_PROMETHEUS_VERSION_PACKAGE = "github.com/prometheus/common/version"
+
+
+def _go_flags(component: Component, version_package: str | None) -> list[str]:
+    """Small static-ish binaries; Prometheus-family binaries also learn their version (else blank)."""
+    ldflags = "-s -w"
+    if version_package:
+        ldflags += f" -X {version_package}.Version={component.version} -X {version_package}.Branch=HEAD"
+    return ["-trimpath", f"-ldflags={ldflags}"]
 
 
 class BuildError(RuntimeError):
@@ -70,20 +78,24 @@ def _require_go() -> str:
     return go
 
 
-def _go_install(package: str) -> Callable[[Component, Path, Path], None]:
+def _go_install(package: str, version_package: str | None = None) -> Callable[[Component, Path, Path], None]:
     def build(component: Component, repository: Path, output: Path) -> None:
         for binary in component.binaries:
             path = package.format(binary=binary, version=component.version)
-            _run([_require_go(), "install", *_GO_FLAGS, path], env={"GOBIN": str(output)})
+            flags = _go_flags(component, version_package)
+            _run([_require_go(), "install", *flags, path], env={"GOBIN": str(output)})
 
     return build
 
 
-def _go_build_in_wrapper(module_dir: str, package: str) -> Callable[[Component, Path, Path], None]:
+def _go_build_in_wrapper(
+    module_dir: str, package: str, version_package: str | None = None
+) -> Callable[[Component, Path, Path], None]:
     def build(component: Component, repository: Path, output: Path) -> None:
         for binary in component.binaries:
             target = package.format(binary=binary)
-            _run([_require_go(), "build", *_GO_FLAGS, "-o", str(output / binary), target], cwd=repository / module_dir)
+            flags = _go_flags(component, version_package)
+            _run([_require_go(), "build", *flags, "-o", str(output / binary), target], cwd=repository / module_dir)
 
     return build
 
@@ -126,14 +138,16 @@ def components(repository: Path) -> dict[str, Component]:
             versions["PROMETHEUS_VERSION"],
             ("prometheus", "promtool"),
             repository / "build" / "prometheus" / "go.mod",
-            _go_build_in_wrapper("build/prometheus", "github.com/prometheus/prometheus/cmd/{binary}"),
+            _go_build_in_wrapper(
+                "build/prometheus", "github.com/prometheus/prometheus/cmd/{binary}", _PROMETHEUS_VERSION_PACKAGE
+            ),
         ),
         "alertmanager": Component(
             "alertmanager",
             versions["ALERTMANAGER_VERSION"],
             ("alertmanager", "amtool"),
             None,
-            _go_install("github.com/prometheus/alertmanager/cmd/{binary}@v{version}"),
+            _go_install("github.com/prometheus/alertmanager/cmd/{binary}@v{version}", _PROMETHEUS_VERSION_PACKAGE),
         ),
         "telemetrygen": Component(
             "telemetrygen",
