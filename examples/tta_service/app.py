@@ -10,16 +10,20 @@ what keeps that data out of the telemetry.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import random
 
 import redis.asyncio as redis
-from fastapi import FastAPI, Header, HTTPException, Request
+from fastapi import FastAPI, Header, HTTPException, Request, WebSocket, WebSocketDisconnect
+from opentelemetry import trace
 
 logger = logging.getLogger("tta.player_api")
 logger.setLevel(logging.INFO)
 
 app = FastAPI(title="TTA example service")
+tracer = trace.get_tracer("tta.player_api")
 store = redis.Redis.from_url(os.environ.get("TTA_REDIS_URL", "redis://127.0.0.1:6379/0"))
 
 
@@ -64,3 +68,35 @@ async def fail(player_id: str, email: str | None = None) -> dict[str, str]:
 @app.get("/players/{player_id}/crash")
 async def crash(player_id: str, email: str | None = None) -> dict[str, str]:
     raise RuntimeError(f"narrative engine crashed while serving {email}")
+
+
+@app.post("/players/{player_id}/narrate")
+async def narrate(player_id: str, request: Request) -> dict[str, str]:
+    """A fake language-model call: the span carries the prompt, as careless code would."""
+    body = await request.json()
+    with tracer.start_as_current_span(
+        "chat fake-narrator",
+        kind=trace.SpanKind.CLIENT,
+        attributes={
+            "gen_ai.operation.name": "chat",
+            "gen_ai.provider.name": "fake",
+            "gen_ai.request.model": "fake-narrator-1",
+            "gen_ai.prompt": str(body.get("prompt", "")),
+        },
+    ) as span:
+        await asyncio.sleep(random.uniform(0.02, 0.08))
+        span.set_attribute("gen_ai.usage.input_tokens", 42)
+        span.set_attribute("gen_ai.usage.output_tokens", 128)
+    return {"scene": "The forest path opens onto a quiet lake."}
+
+
+@app.websocket("/players/{player_id}/stream")
+async def stream(websocket: WebSocket, player_id: str) -> None:
+    """A narrative stream: every message from the player gets the next line of the story."""
+    await websocket.accept()
+    try:
+        while True:
+            await websocket.receive_text()
+            await websocket.send_text("The story goes on.")
+    except WebSocketDisconnect:
+        logger.info("player %s left the stream", player_id)

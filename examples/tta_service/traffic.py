@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 
 import httpx
 from faker import Faker
+from websockets.sync.client import connect
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,19 @@ class PlantedData:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "player_id"}
 
 
+def stream(service_url: str, planted: PlantedData, messages: int = 3) -> list[str]:
+    """A websocket session: the player's words go in, story lines come back."""
+    url = service_url.replace("http://", "ws://") + f"/players/{planted.player_id}/stream"
+    with connect(url) as websocket:
+        replies = []
+        for _ in range(messages):
+            websocket.send(planted.choice_text)
+            replies.append(str(websocket.recv(timeout=10)))
+    return replies
+
+
 def play(service_url: str, planted: PlantedData) -> dict[str, httpx.Response]:
-    """One player's visit: a scene, a choice, a handled failure and a crash."""
+    """One player's visit: a scene, a choice, a model call, a stream, a handled failure and a crash."""
     headers = {
         "x-player-phone": planted.phone,
         "x-card": planted.card,
@@ -57,10 +69,12 @@ def play(service_url: str, planted: PlantedData) -> dict[str, httpx.Response]:
         "cookie": f"session={planted.session_cookie}",
     }
     player = f"/players/{planted.player_id}"
+    stream(service_url, planted)
     with httpx.Client(base_url=service_url, headers=headers, timeout=10) as client:
         return {
             "scene": client.get(f"{player}/scene", params={"email": planted.email, "ssn": planted.ssn}),
             "choice": client.post(f"{player}/choices", json={"choice": planted.choice_text}),
+            "narrate": client.post(f"{player}/narrate", json={"prompt": planted.choice_text}),
             "fail": client.get(f"{player}/fail", params={"email": planted.email}),
             "crash": client.get(f"{player}/crash", params={"email": planted.email}),
         }

@@ -61,6 +61,7 @@ def run(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ru
 
 
 def test_the_service_answers_as_without_telemetry(run: Run) -> None:
+    assert run.responses["narrate"].json() == {"scene": "The forest path opens onto a quiet lake."}
     assert run.responses["scene"].status_code == 200
     assert run.responses["scene"].json()["scene"] == "scene-1"
     assert run.responses["choice"].json() == {"status": "recorded"}
@@ -79,6 +80,22 @@ def test_every_signal_carries_the_resource(run: Run) -> None:
         assert resource["service.version"]
         assert resource["service.instance.id"]
     assert {resource["service.instance.id"] for resource in resources} == {resources[0]["service.instance.id"]}
+
+
+def test_the_model_call_arrives_without_its_prompt(run: Run) -> None:
+    (span,) = [span for _, span in run.received.spans() if span.name == "chat fake-narrator"]
+    assert attributes(span.attributes) == {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "fake",
+        "gen_ai.request.model": "fake-narrator-1",
+        "gen_ai.usage.input_tokens": 42,
+        "gen_ai.usage.output_tokens": 128,
+    }
+
+
+def test_the_websocket_session_arrives_as_a_span(run: Run) -> None:
+    routes = {attributes(span.attributes).get("http.route") for _, span in run.received.spans()}
+    assert "/players/{player_id}/stream" in routes
 
 
 def test_server_spans_arrive_with_routes(run: Run) -> None:
