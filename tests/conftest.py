@@ -11,6 +11,17 @@ from faker import Faker
 from tta_otel.privacy import Pseudonymizer, PseudonymKey, Redactor, load_policy
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_state() -> Iterator[None]:
+    """Each test starts as a fresh process would: the packaged policy, no cached start-up config."""
+    from tta_otel import privacy
+    from tta_otel.startup import startup_config
+
+    yield
+    privacy._active = None
+    startup_config.cache_clear()
+
+
 @pytest.fixture
 def fake() -> Faker:
     generator = Faker(["en_US"])

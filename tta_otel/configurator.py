@@ -73,7 +73,15 @@ def _redactor_for(config: MonitoringConfig) -> Redactor:
     try:
         return build_redactor(config.privacy.policy_file, config.privacy.pseudonym_key_file)
     except (PolicyError, OSError, ValueError) as exc:
-        _logger.error("tta_otel: the privacy policy was rejected; the packaged policy is used instead: %s", exc)
+        _logger.error(
+            "tta_otel: the privacy settings were rejected (%s); the packaged policy is used, with the "
+            "configured pseudonym key if it can be read",
+            exc,
+        )
+    try:
+        return build_redactor(None, config.privacy.pseudonym_key_file)
+    except (OSError, ValueError) as exc:
+        _logger.error("tta_otel: the pseudonym key file was rejected (%s); an ephemeral key is used", exc)
         return build_redactor()
 
 

@@ -7,6 +7,7 @@ already set - and passes TTA's options to the instrumentations it loads.
 
 from __future__ import annotations
 
+import logging
 from importlib.metadata import EntryPoint
 from typing import Any
 
@@ -14,6 +15,8 @@ from opentelemetry.instrumentation.distro import BaseDistro  # type: ignore[attr
 
 from tta_otel.config import apply_otel_defaults
 from tta_otel.startup import startup_config
+
+_logger = logging.getLogger(__name__)
 
 INSTRUMENTOR_OPTIONS: dict[str, dict[str, Any]] = {
     # Trace and span ids on every Python log record, for the service's own log format too.
@@ -25,9 +28,12 @@ class TTADistro(BaseDistro):  # type: ignore[misc]
     """Entry point ``opentelemetry_distro = tta_otel``."""
 
     def _configure(self, **kwargs: Any) -> None:
-        loaded = startup_config()
-        if loaded.config.enabled:
-            apply_otel_defaults(loaded.config)
+        try:
+            loaded = startup_config()
+            if loaded.config.enabled:
+                apply_otel_defaults(loaded.config)
+        except Exception:  # telemetry must never stop the service
+            _logger.exception("tta_otel: the distro could not apply its defaults; the SDK's apply")
 
     def load_instrumentor(self, entry_point: EntryPoint, **kwargs: Any) -> None:
         options = {**INSTRUMENTOR_OPTIONS.get(entry_point.name, {}), **kwargs}

@@ -43,9 +43,13 @@ def flush_on_sigterm(flush: Callable[[], object], timeout_s: float = FLUSH_TIMEO
         return False
 
     def _handler(signum: int, frame: FrameType | None) -> None:
-        _flush_within(flush, timeout_s)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGTERM)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends the process at once
+        try:
+            _flush_within(flush, timeout_s)
+        except Exception:  # not even starting the flush thread may keep the process alive
+            _logger.exception("tta_otel: flushing telemetry at SIGTERM failed")
+        finally:
+            os.kill(os.getpid(), signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, _handler)
     return True

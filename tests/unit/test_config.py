@@ -27,7 +27,6 @@ def test_a_missing_file_gives_the_defaults(tmp_path: Path) -> None:
     loaded = load_config(tmp_path / "tta_config.yaml")
     assert loaded.config == MonitoringConfig()
     assert loaded.error is None
-    assert not loaded.exists
 
 
 def test_an_empty_file_or_section_gives_the_defaults(tmp_path: Path) -> None:

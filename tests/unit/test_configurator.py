@@ -15,6 +15,7 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.util._once import Once
 
 from tta_otel import configurator as configurator_module
+from tta_otel import privacy
 from tta_otel.config import MonitoringConfig, load_config
 from tta_otel.configurator import TTAConfigurator, _metric_readers, configure_telemetry
 from tta_otel.devtools.otlp_sink import OtlpSink, attributes
@@ -117,7 +118,8 @@ def test_a_bad_policy_falls_back_to_the_packaged_one(
     telemetry = configure_telemetry(load_config(_config_file(tmp_path, text)))
     assert telemetry is not None
     telemetry.shutdown()
-    assert "the privacy policy was rejected; the packaged policy is used instead" in caplog.text
+    assert "the privacy settings were rejected" in caplog.text
+    assert privacy.active_redactor().policy == privacy.load_policy()
 
 
 def test_pull_metric_readers_are_refused_because_they_bypass_redaction(caplog: pytest.LogCaptureFixture) -> None:

@@ -39,6 +39,7 @@ def test_spans_are_redacted_everywhere(redactor: Redactor, pseudonymizer: Pseudo
         links=[Link(linked.get_span_context(), {"note": phone})],
     ) as span:
         span.add_event("retry", {"reason": f"called {phone}"})
+        span.add_event(f"notified {email}")
         span.set_status(Status(StatusCode.ERROR, f"no answer from {email}"))
         try:
             raise ValueError(f"bad input from {ip}")
@@ -51,8 +52,9 @@ def test_spans_are_redacted_everywhere(redactor: Redactor, pseudonymizer: Pseudo
         "http.route": "/scene",
     }
     assert dict(exported.events[0].attributes or {}) == {"reason": "called [REDACTED:phone]"}
-    assert exported.events[1].attributes["exception.message"] == "bad input from [REDACTED:ipv4]"  # type: ignore[index]
-    assert ip not in exported.events[1].attributes["exception.stacktrace"]  # type: ignore[index]
+    assert exported.events[1].name == "notified [REDACTED:email]"
+    assert exported.events[2].attributes["exception.message"] == "bad input from [REDACTED:ipv4]"  # type: ignore[index]
+    assert ip not in exported.events[2].attributes["exception.stacktrace"]  # type: ignore[index]
     assert dict(exported.links[0].attributes or {}) == {"note": "[REDACTED:phone]"}
     assert exported.status.description == "no answer from [REDACTED:email]"
     assert exported.resource.attributes["host.ip"] == "[REDACTED:ipv4]"
@@ -88,6 +90,19 @@ def test_items_of_a_failed_export_are_counted(redactor: Redactor) -> None:
     assert exporter.export([span, span]) is SpanExportResult.FAILURE  # type: ignore[list-item]
     assert exporter.drops.counts == {"redaction_failed": 0, "export_failed": 2}
     assert exporter.drops.dropped == 2
+
+
+class _Raising(InMemorySpanExporter):
+    def export(self, spans: object) -> SpanExportResult:  # type: ignore[override]
+        raise ConnectionError("collector gone")
+
+
+def test_an_exporter_that_raises_is_counted_and_never_raises(redactor: Redactor) -> None:
+    exporter = RedactingSpanExporter(_Raising(), lambda: redactor)
+    span = TracerProvider().get_tracer("t").start_span("s")
+    span.end()
+    assert exporter.export([span]) is SpanExportResult.FAILURE  # type: ignore[list-item]
+    assert exporter.drops.counts == {"redaction_failed": 0, "export_failed": 1}
 
 
 def test_span_exporter_delegates_flush_and_shutdown(redactor: Redactor) -> None:

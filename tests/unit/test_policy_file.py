@@ -84,3 +84,17 @@ def test_a_policy_without_patterns_redacts_nothing(tmp_path: Path) -> None:
     redactor = Redactor(load_policy(_write(tmp_path, {"version": 1})), Pseudonymizer(PseudonymKey("k", b"k")))
     assert redactor.redact("a@b.example") == "a@b.example"
     assert redactor.redact_attributes({"player.input": "x"}) == {"player.input": "x"}
+
+
+@pytest.mark.parametrize(
+    ("regex", "reason"),
+    [
+        ("^tok[0-9]+$", r"\^ is not allowed"),
+        ("secret\\z", r"\\z is not allowed"),
+        ("[0-9]*", "matches the empty string"),
+    ],
+)
+def test_value_patterns_must_match_something_anywhere(tmp_path: Path, regex: str, reason: str) -> None:
+    path = _write(tmp_path, {"version": 1, "value_patterns": [{"name": "x", "regex": regex}]})
+    with pytest.raises(PolicyError, match=reason):
+        load_policy(path)

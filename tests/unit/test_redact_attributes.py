@@ -86,3 +86,11 @@ def test_non_string_values_pass_through(redactor: Redactor) -> None:
     assert redactor.redact_value(42) == 42
     assert redactor.redact_value(None) is None
     assert redactor.redact_attributes(None) == {}
+
+
+def test_bytes_values_leave_as_scanned_text(redactor: Redactor, fake: Faker) -> None:
+    assert redactor.redact_value({"raw": f"to {fake.email()}".encode()}) == {"raw": "to [REDACTED:email]"}
+
+
+def test_keys_of_body_maps_are_scanned_too(redactor: Redactor, fake: Faker) -> None:
+    assert redactor.redact_value({fake.email(): "subscribed"}) == {"[REDACTED:email]": "subscribed"}

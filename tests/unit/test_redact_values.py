@@ -174,3 +174,14 @@ def test_a_clean_string_is_returned_as_the_same_object(redactor: Redactor) -> No
 
 def test_module_level_redact_uses_the_packaged_policy(fake: Faker) -> None:
     assert privacy.redact(f"mail {fake.email()}") == "mail [REDACTED:email]"
+
+
+def test_a_candidate_a_validator_rejects_is_offered_to_the_next_pattern(redactor: Redactor, fake: Faker) -> None:
+    number = fake.numerify("415-555-####")
+    assert redactor.redact(f"call {number} now") == "call [REDACTED:phone] now"
+
+
+def test_a_card_number_followed_by_more_digits_is_still_found(redactor: Redactor, fake: Faker) -> None:
+    number = fake.credit_card_number("visa16")
+    card = " ".join(number[i : i + 4] for i in range(0, 16, 4))
+    assert redactor.redact(f"card {card} 12/25") == "card [REDACTED:payment_card] 12/25"

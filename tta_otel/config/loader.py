@@ -46,7 +46,6 @@ class LoadedConfig:
     config: MonitoringConfig
     path: Path
     error: ConfigError | None = None
-    exists: bool = True
 
 
 def config_path() -> Path:
@@ -76,7 +75,7 @@ def parse_config(path: Path) -> MonitoringConfig:
     """Parse and validate ``path``; raises ConfigError. A missing file is the defaults."""
     try:
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return MonitoringConfig()
     except OSError as exc:
         raise ConfigError(path, [ConfigProblem("(file)", f"cannot read: {exc.strerror}")]) from exc
@@ -116,6 +115,6 @@ def load_config(path: Path | None = None) -> LoadedConfig:
     """The configuration to run with: the file's, or the defaults and the reason it was rejected."""
     source = path or config_path()
     try:
-        return LoadedConfig(parse_config(source), source, exists=source.exists())
+        return LoadedConfig(parse_config(source), source)
     except ConfigError as error:
-        return LoadedConfig(MonitoringConfig(), source, error=error, exists=source.exists())
+        return LoadedConfig(MonitoringConfig(), source, error=error)

@@ -19,17 +19,17 @@ class ResourceRedactor:
     """Redacts resources once per (resource, redactor) pair: a process has very few resources."""
 
     def __init__(self) -> None:
-        self._cache: dict[tuple[int, int], tuple[Resource, Resource]] = {}
+        self._cache: dict[tuple[int, int], tuple[Redactor, Resource, Resource]] = {}
 
     def __call__(self, redactor: Redactor, resource: Resource) -> Resource:
         key = (id(redactor), id(resource))
         cached = self._cache.get(key)
-        if cached is not None and cached[0] is resource:
-            return cached[1]
+        if cached is not None and cached[0] is redactor and cached[1] is resource:
+            return cached[2]
         redacted = Resource(redactor.redact_attributes(resource.attributes), resource.schema_url)
         if len(self._cache) > 32:
             self._cache.clear()
-        self._cache[key] = (resource, redacted)
+        self._cache[key] = (redactor, resource, redacted)
         return redacted
 
 

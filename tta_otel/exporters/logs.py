@@ -36,6 +36,8 @@ class RedactingLogRecordExporter(LogRecordExporter):
     def _redact(self, redactor: Redactor, record: ReadableLogRecord, redact: Callable[[str], str]) -> ReadableLogRecord:
         log_record = copy.copy(record.log_record)
         log_record.body = redactor.redact_value(log_record.body, redact)
+        if log_record.event_name:
+            log_record.event_name = redact(log_record.event_name)
         attributes = log_record.attributes or {}
         log_record.attributes = redactor.redact_attributes(
             {key: value for key, value in attributes.items() if key not in _CONTEXT_COPIES}, redact
@@ -50,7 +52,10 @@ class RedactingLogRecordExporter(LogRecordExporter):
         except Exception:
             self.drops.redaction_failed(len(batch))
             return LogRecordExportResult.FAILURE
-        result = self.exporter.export(redacted)
+        try:
+            result = self.exporter.export(redacted)
+        except Exception:
+            result = LogRecordExportResult.FAILURE
         if result is LogRecordExportResult.FAILURE:
             self.drops.export_failed(len(batch))
         return result

@@ -131,7 +131,10 @@ class RedactingMetricExporter(MetricExporter):
         except Exception:
             self.drops.redaction_failed(_metric_count(metrics_data))
             return MetricExportResult.FAILURE
-        result = self.exporter.export(redacted, timeout_millis=timeout_millis, **kwargs)
+        try:
+            result = self.exporter.export(redacted, timeout_millis=timeout_millis, **kwargs)
+        except Exception:
+            result = MetricExportResult.FAILURE
         if result is MetricExportResult.FAILURE:
             self.drops.export_failed(_metric_count(metrics_data))
         return result

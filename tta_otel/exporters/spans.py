@@ -29,6 +29,7 @@ class RedactingSpanExporter(SpanExporter):
             yield span.name
             yield from attribute_strings(span_attributes)
             for event in span.events:
+                yield event.name
                 yield from attribute_strings(event.attributes)
             for link in span.links:
                 yield from attribute_strings(link.attributes)
@@ -48,7 +49,7 @@ class RedactingSpanExporter(SpanExporter):
             resource=self._resources(redactor, span.resource),
             attributes=redactor.redact_attributes(attributes, redact),
             events=tuple(
-                Event(event.name, redactor.redact_attributes(event.attributes, redact), event.timestamp)
+                Event(redact(event.name), redactor.redact_attributes(event.attributes, redact), event.timestamp)
                 for event in span.events
             ),
             links=tuple(Link(link.context, redactor.redact_attributes(link.attributes, redact)) for link in span.links),
@@ -72,7 +73,10 @@ class RedactingSpanExporter(SpanExporter):
         except Exception:
             self.drops.redaction_failed(len(spans))
             return SpanExportResult.FAILURE
-        result = self.exporter.export(redacted)
+        try:
+            result = self.exporter.export(redacted)
+        except Exception:
+            result = SpanExportResult.FAILURE
         if result is SpanExportResult.FAILURE:
             self.drops.export_failed(len(spans))
         return result

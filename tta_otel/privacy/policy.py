@@ -73,7 +73,13 @@ class ValuePattern(BaseModel):
     @field_validator("regex")
     @classmethod
     def _regex_is_re2(cls, regex: str) -> str:
-        return _check_re2(regex)
+        _check_re2(regex)
+        if re2.compile(regex).search(""):
+            raise ValueError("the expression matches the empty string")
+        for anchor in ("^", "$", "\\A", "\\z"):
+            if anchor in regex.replace("[^", "[").replace("\\$", "").replace("\\^", ""):
+                raise ValueError(f"value patterns find data anywhere in a string: {anchor} is not allowed")
+        return regex
 
     @field_validator("validator")
     @classmethod

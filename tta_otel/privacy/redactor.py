@@ -49,7 +49,8 @@ _PSEUDONYMIZE = KeyDecision(KeyAction.PSEUDONYMIZE)
 @dataclass(frozen=True)
 class _CompiledPattern:
     placeholder: str
-    replace_group: int  # the group, in the identifying alternation, whose span is replaced
+    expression: Any  # the pattern alone, RE2 on bytes: the authority on what matches where
+    group: int  # the group whose span is replaced (0: the whole match)
     validator: Validator | None
 
 
@@ -103,51 +104,98 @@ class Redactor:
         values = policy.value_patterns
         # With no value pattern, a scanner that never matches (a boundary that is not one).
         self._scanner: Any = re2.compile("|".join(f"(?:{p.regex})" for p in values).encode() or rb"\b\B")
-        self._identifier, self._by_group = self._compile_identifier(values)
+        self._patterns = [
+            _CompiledPattern(
+                placeholder=p.placeholder,
+                expression=re2.compile(p.regex.encode()),
+                group=p.group or 0,
+                validator=VALIDATORS[p.validator] if p.validator else None,
+            )
+            for p in values
+        ]
+        self._guess, self._pattern_of_group = self._compile_guess(values)
         self._clean: dict[str, None] = {}
         self._keys: dict[str, KeyDecision] = {}
 
     @staticmethod
-    def _compile_identifier(patterns: Sequence[ValuePattern]) -> tuple[Any, dict[int, _CompiledPattern]]:
-        """One capturing alternation that tells which pattern a candidate is.
+    def _compile_guess(patterns: Sequence[ValuePattern]) -> tuple[Any, dict[int, int]]:
+        """A first guess at which pattern a candidate is, with Python's ``re``.
 
-        It runs only on candidates the RE2 scanner found - short, already matched - so
-        Python's ``re`` (much cheaper per call than the RE2 binding) is safe to use here,
-        and RE2 syntax without look-around is valid ``re`` syntax.
+        One call of ``re`` costs far less than one of the RE2 binding, so it names the
+        pattern to try first; RE2 then confirms, at the candidate's position and with
+        its context. Where ``re`` reads a pattern differently, or cannot read it at all,
+        RE2 still decides: the guess only orders the work.
         """
         parts: list[str] = []
-        by_group: dict[int, _CompiledPattern] = {}
+        pattern_of_group: dict[int, int] = {}
         outer = 1
-        for pattern in patterns:
-            compiled = _CompiledPattern(
-                placeholder=pattern.placeholder,
-                replace_group=outer + (pattern.group or 0),
-                validator=VALIDATORS[pattern.validator] if pattern.validator else None,
-            )
+        for index, pattern in enumerate(patterns):
             inner_groups = re2.compile(pattern.regex).groups
-            for index in range(outer, outer + inner_groups + 1):
-                by_group[index] = compiled
+            for group in range(outer, outer + inner_groups + 1):
+                pattern_of_group[group] = index
             parts.append(f"({pattern.regex})")
             outer += inner_groups + 1
-        return re.compile("|".join(parts).encode()), by_group
+        try:
+            return re.compile("|".join(parts).encode()), pattern_of_group
+        except re.error:
+            return None, pattern_of_group
 
-    def _identify(self, data: bytes, start: int, end: int) -> Finding | None:
-        match = self._identifier.fullmatch(data, start, end)
-        if match is None:
-            return None
-        pattern = self._by_group[match.lastindex]
-        found_start, found_end = match.span(pattern.replace_group)
-        if pattern.validator is not None and not pattern.validator(data[found_start:found_end].decode()):
-            return None
-        return found_start, found_end, pattern.placeholder
+    def _identify(self, data: bytes, start: int, end: int) -> tuple[Finding | None, int]:
+        """The finding that starts at ``start``, and where to scan on from.
+
+        The patterns are tried in policy order, starting with the guess; a candidate that
+        a validator rejects (a card number failing Luhn) is offered to the next pattern,
+        so that the phone number it really is still gets found.
+        """
+        first = 0
+        if self._guess is not None and (guess := self._guess.fullmatch(data, start, end)) is not None:
+            first = self._pattern_of_group[guess.lastindex]
+        count = len(self._patterns)
+        for index in (*range(first, count), *range(first)):
+            pattern = self._patterns[index]
+            match = pattern.expression.match(data, start)
+            if match is None or match.end() == start:
+                continue
+            if pattern.validator is not None:
+                match = self._validated(pattern, pattern.validator, data, start, match)
+                if match is None:
+                    continue
+            found_start, found_end = match.span(pattern.group)
+            return (found_start, found_end, pattern.placeholder), match.end()
+        return None, start + 1
+
+    @staticmethod
+    def _validated(pattern: _CompiledPattern, validator: Validator, data: bytes, start: int, match: Any) -> Any:
+        """The longest match the validator accepts, cut only at a separator.
+
+        A pattern takes as much as it can: a card number followed by " 12/25" becomes a
+        18-digit candidate that fails Luhn, while the 16 digits before the space pass.
+        """
+        ends = [match.end()] + [e for e in range(match.end() - 1, start, -1) if data[e : e + 1] in (b" ", b"-")]
+        for end in ends:
+            candidate = match if end == match.end() else pattern.expression.match(data, start, end)
+            if candidate is None or candidate.end() != end:
+                continue
+            found_start, found_end = candidate.span(pattern.group)
+            if validator(data[found_start:found_end].decode()):
+                return candidate
+        return None
+
+    def _scan(self, data: bytes) -> Iterator[tuple[int, int, Finding]]:
+        """(match start, match end, finding) for every finding in ``data``, left to right."""
+        position = 0
+        while position <= len(data):
+            candidate = self._scanner.search(data, position)
+            if candidate is None:
+                return
+            start = candidate.start()
+            finding, resume = self._identify(data, start, candidate.end())
+            if finding is not None:
+                yield start, resume, finding
+            position = max(resume, start + 1)
 
     def _findings(self, data: bytes) -> list[Finding]:
-        findings = []
-        for match in self._scanner.finditer(data):
-            finding = self._identify(data, *match.span())
-            if finding is not None:
-                findings.append(finding)
-        return findings
+        return [finding for _, _, finding in self._scan(data)]
 
     @staticmethod
     def _apply(data: bytes, findings: list[Finding]) -> str:
@@ -211,17 +259,14 @@ class Redactor:
         starts = list(itertools.accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
         found: dict[int, list[Finding]] = {}
         rescan: set[int] = set()
-        for match in self._scanner.finditer(joined):
-            start, end = match.span()
+        for start, end, finding in self._scan(joined):
             index = bisect.bisect_right(starts, start) - 1
             last = bisect.bisect_right(starts, end - 1) - 1
             if last != index:
                 rescan.update(range(index, last + 1))
                 continue
-            finding = self._identify(joined, start, end)
-            if finding is not None:
-                offset = starts[index]
-                found.setdefault(index, []).append((finding[0] - offset, finding[1] - offset, finding[2]))
+            offset = starts[index]
+            found.setdefault(index, []).append((finding[0] - offset, finding[1] - offset, finding[2]))
         for index in rescan:
             replaced[texts[index]] = self.redact(texts[index])
         for index, findings in found.items():
@@ -262,6 +307,9 @@ class Redactor:
         """
         if isinstance(value, str):
             return (redact or self.redact)(value)
+        if isinstance(value, bytes):
+            # Bytes may hold text; they leave as scanned text, never as they came.
+            return self.redact(value.decode("utf-8", errors="replace"))
         if isinstance(value, Mapping):
             return self.redact_attributes(value, redact)
         if isinstance(value, (list, tuple)):
@@ -282,7 +330,9 @@ class Redactor:
             return result
         scan = redact or self.redact
         decided = self._keys
-        for key, value in attributes.items():
+        for raw_key, value in attributes.items():
+            # Keys are code-defined in attributes, but a log body's map may be built from data.
+            key = scan(raw_key) if type(raw_key) is str else str(raw_key)
             decision = decided.get(key) or self.decide(key)
             if decision is _KEEP:
                 result[key] = scan(value) if type(value) is str else self.redact_value(value, redact)

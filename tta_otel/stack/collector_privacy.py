@@ -4,7 +4,8 @@ The collector is the second line of defence, for clients that do not redact. It 
 the same patterns as ``tta_otel.privacy``, turned into the collector's own components:
 
 - ``transform/privacy``: deletes every attribute whose key the policy drops (spans, span
-  events, links, log records, map-shaped log bodies, data points, resources);
+  events (the transform processor has no span-link context: links are left to the
+  redaction processors), log records, map-shaped log bodies, data points, resources);
 - ``redaction/pseudonymize``: HMAC-SHA256 of values under identifier keys, with the
   collector's own key, leaving values that the SDK already pseudonymised;
 - ``redaction/privacy``: masks every value pattern anywhere in string values and log

@@ -225,14 +225,18 @@ class Stack:
         pid = self.pid(service)
         if pid is None:
             return False
-        os.kill(pid, sig)
-        deadline = time.monotonic() + grace
-        while self.pid(service) is not None and time.monotonic() < deadline:
-            time.sleep(0.1)
-        if self.pid(service) is not None:
-            os.kill(pid, signal.SIGKILL)
-            while self.pid(service) is not None:
-                time.sleep(0.05)
+        try:
+            os.kill(pid, sig)
+            deadline = time.monotonic() + grace
+            while self.pid(service) is not None and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if self.pid(service) is not None:
+                os.kill(pid, signal.SIGKILL)
+                deadline = time.monotonic() + 10
+                while self.pid(service) is not None and time.monotonic() < deadline:
+                    time.sleep(0.05)
+        except ProcessLookupError:
+            pass  # it ended on its own meanwhile
         (self._state(service) / "pid").unlink(missing_ok=True)
         return True
 
