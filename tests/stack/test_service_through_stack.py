@@ -76,29 +76,31 @@ def test_request_counts_by_route_are_queryable_with_promql(traffic: Traffic) -> 
     assert scene["tta_repository"] == "tta.dev"  # type: ignore[index]
 
 
-def test_a_log_line_and_a_span_share_a_trace_id(stack: Stack, traffic: Traffic) -> None:
-    log_trace_ids = {
+def _scene_log_trace_ids(stack: Stack, instance: str) -> set[str]:
+    return {
         record["traceId"]
-        for batch in _records(stack, "logs.jsonl", traffic.instance)
+        for batch in _records(stack, "logs.jsonl", instance)
         for rl in batch["resourceLogs"]  # type: ignore[attr-defined]
         for sl in rl["scopeLogs"]
         for record in sl["logRecords"]
         if "reached scene" in record["body"].get("stringValue", "")
     }
-    assert wait_until(
-        lambda: (
-            log_trace_ids
-            <= {
-                span["traceId"]
-                for batch in _records(stack, "traces.jsonl", traffic.instance)
-                for rs in batch["resourceSpans"]  # type: ignore[attr-defined]
-                for ss in rs["scopeSpans"]
-                for span in ss["spans"]
-            }
-        ),
-        timeout=15,
-    )
-    assert len(log_trace_ids) == 1
+
+
+def _span_trace_ids(stack: Stack, instance: str) -> set[str]:
+    return {
+        span["traceId"]
+        for batch in _records(stack, "traces.jsonl", instance)
+        for rs in batch["resourceSpans"]  # type: ignore[attr-defined]
+        for ss in rs["scopeSpans"]
+        for span in ss["spans"]
+    }
+
+
+def test_a_log_line_and_a_span_share_a_trace_id(stack: Stack, traffic: Traffic) -> None:
+    assert wait_until(lambda: len(_scene_log_trace_ids(stack, traffic.instance)) == 1, timeout=15)
+    log_trace_ids = _scene_log_trace_ids(stack, traffic.instance)
+    assert wait_until(lambda: log_trace_ids <= _span_trace_ids(stack, traffic.instance), timeout=15)
 
 
 def test_no_planted_value_reaches_the_stores(stack: Stack, traffic: Traffic) -> None:
