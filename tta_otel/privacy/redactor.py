@@ -182,9 +182,13 @@ class Redactor:
         A pattern takes as much as it can: a card number followed by " 12/25" becomes a
         18-digit candidate that fails Luhn, while the 16 digits before the space pass.
         """
-        ends = [match.end()] + [e for e in range(match.end() - 1, start, -1) if data[e : e + 1] in (b" ", b"-")]
-        for end in ends:
-            candidate = match if end == match.end() else pattern.expression.match(data, start, end)
+        found_start, found_end = match.span(pattern.group)
+        if validator(data[found_start:found_end].decode()):
+            return match
+        for end in range(match.end() - 1, start, -1):
+            if data[end : end + 1] not in (b" ", b"-"):
+                continue
+            candidate = pattern.expression.match(data, start, end)
             if candidate is None or candidate.end() != end:
                 continue
             found_start, found_end = candidate.span(pattern.group)
