@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from typing import TypeVar
 
 from opentelemetry.sdk.resources import Resource
 
@@ -13,6 +14,7 @@ from tta_otel.privacy import Redactor, active_redactor
 _logger = logging.getLogger("tta_otel.exporters")
 
 RedactorSource = Callable[[], Redactor]
+Result = TypeVar("Result")
 
 
 class ResourceRedactor:
@@ -67,4 +69,15 @@ class DropCounter:
             self.counts["export_failed"] += count
 
 
-__all__ = ["DropCounter", "RedactorSource", "ResourceRedactor", "active_redactor"]
+def send_counted(drops: DropCounter, count: int, send: Callable[[], Result], failure: Result) -> Result:
+    """Call the wrapped exporter; an exception or a failure is counted, never raised."""
+    try:
+        result = send()
+    except Exception:
+        result = failure
+    if result is failure:
+        drops.export_failed(count)
+    return result
+
+
+__all__ = ["DropCounter", "RedactorSource", "ResourceRedactor", "active_redactor", "send_counted"]

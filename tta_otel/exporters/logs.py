@@ -9,7 +9,13 @@ from collections.abc import Callable, Iterator, Sequence
 from opentelemetry.sdk._logs import ReadableLogRecord
 from opentelemetry.sdk._logs.export import LogRecordExporter, LogRecordExportResult
 
-from tta_otel.exporters._shared import DropCounter, RedactorSource, ResourceRedactor, active_redactor
+from tta_otel.exporters._shared import (
+    DropCounter,
+    RedactorSource,
+    ResourceRedactor,
+    active_redactor,
+    send_counted,
+)
 from tta_otel.privacy import Redactor
 from tta_otel.privacy.redactor import iter_strings
 
@@ -52,13 +58,9 @@ class RedactingLogRecordExporter(LogRecordExporter):
         except Exception:
             self.drops.redaction_failed(len(batch))
             return LogRecordExportResult.FAILURE
-        try:
-            result = self.exporter.export(redacted)
-        except Exception:
-            result = LogRecordExportResult.FAILURE
-        if result is LogRecordExportResult.FAILURE:
-            self.drops.export_failed(len(batch))
-        return result
+        return send_counted(
+            self.drops, len(batch), lambda: self.exporter.export(redacted), LogRecordExportResult.FAILURE
+        )
 
     def shutdown(self) -> None:
         self.exporter.shutdown()  # type: ignore[no-untyped-call]

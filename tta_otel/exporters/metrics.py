@@ -26,7 +26,13 @@ from opentelemetry.sdk.metrics.export import (
     Sum,
 )
 
-from tta_otel.exporters._shared import DropCounter, RedactorSource, ResourceRedactor, active_redactor
+from tta_otel.exporters._shared import (
+    DropCounter,
+    RedactorSource,
+    ResourceRedactor,
+    active_redactor,
+    send_counted,
+)
 from tta_otel.privacy import Redactor
 
 
@@ -131,13 +137,12 @@ class RedactingMetricExporter(MetricExporter):
         except Exception:
             self.drops.redaction_failed(_metric_count(metrics_data))
             return MetricExportResult.FAILURE
-        try:
-            result = self.exporter.export(redacted, timeout_millis=timeout_millis, **kwargs)
-        except Exception:
-            result = MetricExportResult.FAILURE
-        if result is MetricExportResult.FAILURE:
-            self.drops.export_failed(_metric_count(metrics_data))
-        return result
+        return send_counted(
+            self.drops,
+            _metric_count(metrics_data),
+            lambda: self.exporter.export(redacted, timeout_millis=timeout_millis, **kwargs),
+            MetricExportResult.FAILURE,
+        )
 
     def force_flush(self, timeout_millis: float = 10_000) -> bool:
         return self.exporter.force_flush(timeout_millis)

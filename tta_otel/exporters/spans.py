@@ -9,7 +9,13 @@ from opentelemetry.sdk.trace import Event, ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.trace import Link, Status
 
-from tta_otel.exporters._shared import DropCounter, RedactorSource, ResourceRedactor, active_redactor
+from tta_otel.exporters._shared import (
+    DropCounter,
+    RedactorSource,
+    ResourceRedactor,
+    active_redactor,
+    send_counted,
+)
 from tta_otel.privacy import Redactor
 from tta_otel.privacy.redactor import attribute_strings
 
@@ -73,13 +79,7 @@ class RedactingSpanExporter(SpanExporter):
         except Exception:
             self.drops.redaction_failed(len(spans))
             return SpanExportResult.FAILURE
-        try:
-            result = self.exporter.export(redacted)
-        except Exception:
-            result = SpanExportResult.FAILURE
-        if result is SpanExportResult.FAILURE:
-            self.drops.export_failed(len(spans))
-        return result
+        return send_counted(self.drops, len(spans), lambda: self.exporter.export(redacted), SpanExportResult.FAILURE)
 
     def shutdown(self) -> None:
         self.exporter.shutdown()
