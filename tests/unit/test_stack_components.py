@@ -84,3 +84,15 @@ def test_the_components_of_the_checkout() -> None:
     assert found["otelcol"].binaries == ("otelcol-tta",)
     assert found["prometheus"].binaries == ("prometheus", "promtool")
     assert found["alertmanager"].binaries == ("alertmanager", "amtool")
+
+
+def test_a_changed_recipe_or_go_sum_means_another_cache_directory(tmp_path: Path) -> None:
+    go_mod = tmp_path / "go.mod"
+    go_mod.write_text("module wrapper\n")
+    (tmp_path / "go.sum").write_text("a v1 h1:x\n")
+    component = Component("tool", "1.2.3", ("tool",), go_mod, _writes_binary, recipe="go build -trimpath")
+    before = component.cache_dir()
+    (tmp_path / "go.sum").write_text("a v1 h1:y\n")
+    assert component.cache_dir() != before
+    flags = Component("tool", "1.2.3", ("tool",), go_mod, _writes_binary, recipe="go build -race")
+    assert flags.cache_dir() != component.cache_dir()

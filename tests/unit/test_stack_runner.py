@@ -4,6 +4,7 @@ report, stop by pid, and explain every failure."""
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 from collections.abc import Iterator
@@ -130,3 +131,18 @@ def test_a_pid_file_left_by_another_process_is_read(stack: Stack) -> None:
     other = Stack(REPO, stack.state_dir)
     other.components = stack.components
     assert other.status()[0]["pid"] == pid
+
+
+def test_a_pid_file_of_another_program_counts_as_stopped(stack: Stack) -> None:
+    state = stack.state_dir / "web"
+    state.mkdir(parents=True)
+    (state / "pid").write_text(str(os.getpid()))
+    assert stack.status()[0]["pid"] is None
+    assert stack.stop("web") is False
+
+
+def test_an_unreadable_pid_file_counts_as_stopped(stack: Stack) -> None:
+    state = stack.state_dir / "web"
+    state.mkdir(parents=True)
+    (state / "pid").write_text("")
+    assert stack.status()[0]["pid"] is None

@@ -47,13 +47,17 @@ class Component:
     name: str
     version: str
     binaries: tuple[str, ...]
-    manifest: Path | None  # the file whose content keys the cache; None: the version alone
+    manifest: Path | None  # the build manifest (a builder config or a wrapper go.mod); None: the version alone
     build: Callable[[Component, Path, Path], None]  # (component, repository, output directory)
+    recipe: str = ""  # how the build is done (its flags): a new recipe is a new cache entry
 
     def cache_dir(self) -> Path:
-        digest = hashlib.sha256(self.version.encode())
+        digest = hashlib.sha256(f"{self.version}\n{self.recipe}\n".encode())
         if self.manifest is not None:
             digest.update(self.manifest.read_bytes())
+            checksums = self.manifest.with_name("go.sum")
+            if checksums.exists():
+                digest.update(checksums.read_bytes())
         return cache_root() / "bin" / f"{self.name}-v{self.version}-{digest.hexdigest()[:12]}"
 
     def binary(self, name: str | None = None) -> Path:
@@ -132,6 +136,7 @@ def components(repository: Path) -> dict[str, Component]:
             ("otelcol-tta",),
             repository / "collector-config" / "builder-config.yaml",
             _collector_build(builder),
+            recipe="ocb --ldflags=-s -w",
         ),
         "prometheus": Component(
             "prometheus",
@@ -141,6 +146,7 @@ def components(repository: Path) -> dict[str, Component]:
             _go_build_in_wrapper(
                 "build/prometheus", "github.com/prometheus/prometheus/cmd/{binary}", _PROMETHEUS_VERSION_PACKAGE
             ),
+            recipe="go build -trimpath -ldflags=-s -w -X version",
         ),
         "alertmanager": Component(
             "alertmanager",
@@ -148,6 +154,7 @@ def components(repository: Path) -> dict[str, Component]:
             ("alertmanager", "amtool"),
             None,
             _go_install("github.com/prometheus/alertmanager/cmd/{binary}@v{version}", _PROMETHEUS_VERSION_PACKAGE),
+            recipe="go install -trimpath -ldflags=-s -w -X version",
         ),
         "telemetrygen": Component(
             "telemetrygen",

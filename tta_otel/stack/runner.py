@@ -127,6 +127,15 @@ def _is_ready(url: str) -> bool:
         return False
 
 
+def _runs(pid: int, binary: str) -> bool:
+    """Whether process ``pid`` runs ``binary``: a pid file may outlive its process, and pids are reused."""
+    try:
+        arguments = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return True  # no /proc to ask: trust the pid file
+    return binary in arguments[:2]  # the binary itself, or a script run by its interpreter
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -159,14 +168,16 @@ class Stack:
         return self._state(self.service(name)) / f"{name}.log"
 
     def pid(self, service: Service) -> int | None:
-        pid_file = self._state(service) / "pid"
-        if not pid_file.exists():
+        """The service's pid while it runs; a stale or foreign pid file counts as stopped."""
+        try:
+            pid = int((self._state(service) / "pid").read_text())
+        except (OSError, ValueError):
             return None
-        pid = int(pid_file.read_text())
         process = self._processes.get(service.name)
         if process is not None and process.pid == pid:
             return pid if process.poll() is None else None  # our child: poll() also reaps it
-        return pid if _alive(pid) else None
+        binary = str(self.components[service.component].binary())
+        return pid if _alive(pid) and _runs(pid, binary) else None
 
     def last_lines(self, name: str, count: int = 20) -> str:
         log = self.log_file(name)
@@ -195,7 +206,9 @@ class Stack:
                 start_new_session=True,
             )
         self._processes[name] = process
-        (state / "pid").write_text(str(process.pid))
+        staging = state / "pid.new"
+        staging.write_text(str(process.pid))
+        staging.replace(state / "pid")
 
     def wait_ready(self, names: list[str], timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
