@@ -18,7 +18,6 @@ import collections
 import json
 import re
 import sys
-import tempfile
 import uuid
 from pathlib import Path
 from typing import Any
@@ -26,8 +25,8 @@ from typing import Any
 import httpx
 from faker import Faker
 
-from examples.tta_service.traffic import PlantedData, play
-from tta_otel.devtools.processes import distro_environment, instrumented_service, redis_server, wait_until
+from examples.tta_service.traffic import PlantedData, play_instrumented
+from tta_otel.devtools.processes import wait_until
 from tta_otel.stack.runner import URLS, Stack
 
 REPO = Path(__file__).resolve().parents[1]
@@ -97,24 +96,17 @@ def main(argv: list[str] | None = None) -> int:
     instance = str(uuid.uuid4())
     print(f"Starting the stack in {stack.state_dir} ...")
     stack.up()
-    with tempfile.TemporaryDirectory() as workdir, redis_server() as redis_url:
-        config = Path(workdir) / "tta_config.yaml"
-        config.write_text("monitoring:\n  component: player-api\n  repository: tta.dev\n  environment: demo\n")
-        env = distro_environment(
-            URLS["TTA_OTLP_GRPC_ENDPOINT"],
-            config,
-            redis_url,
-            OTEL_RESOURCE_ATTRIBUTES=f"service.instance.id={instance}",
-            OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_REQUEST=".*",
-        )
-        print("Starting the example service under opentelemetry-instrument ...")
-        with instrumented_service(env, cwd=REPO) as service:
-            for player in planted:
-                play(service.url, player)
-            print(f"Played {len(planted)} synthetic players; waiting for the backends ...")
-            service.stop()
-        wait_until(lambda: bool(_prometheus_series(instance)), timeout=30)
-        wait_until(lambda: bool(_lines_of(stack.state_dir / "otel-collector" / "logs.jsonl", instance)), timeout=15)
+    print("Starting the example service under opentelemetry-instrument and playing ...")
+    play_instrumented(
+        planted,
+        URLS["TTA_OTLP_GRPC_ENDPOINT"],
+        instance,
+        "demo",
+        OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_REQUEST=".*",
+    )
+    print(f"Played {len(planted)} synthetic players; waiting for the backends ...")
+    wait_until(lambda: bool(_prometheus_series(instance)), timeout=30)
+    wait_until(lambda: bool(_lines_of(stack.state_dir / "otel-collector" / "logs.jsonl", instance)), timeout=15)
     summary = _summary(stack, instance, planted)
     if args.json:
         print(json.dumps(summary, indent=2))

@@ -14,7 +14,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tta_otel.config import MonitoringConfig, load_config
-from tta_otel.privacy import PolicyError, Redactor, build_redactor, set_active_redactor
+from tta_otel.privacy import (
+    PolicyError,
+    Redactor,
+    active_redactor,
+    build_redactor,
+    load_policy,
+    set_active_redactor,
+)
 from tta_otel.sampling import AdjustableRatioSampler
 
 _logger = logging.getLogger(__name__)
@@ -61,17 +68,28 @@ class ConfigReloader:
             _logger.error("Ignoring the edited configuration; the previous one stays in force:\n%s", loaded.error)
             return False
         new = loaded.config
+        try:
+            redactor = self._redactor_for(new)
+        except (PolicyError, OSError, ValueError) as exc:
+            _logger.error("Ignoring the edited configuration; its privacy settings were rejected: %s", exc)
+            return False
         if self.sampler is not None and new.sampling.ratio != self.sampler.ratio:
             self.sampler.set_ratio(new.sampling.ratio)
             _logger.info("Trace sampling ratio is now %s", new.sampling.ratio)
-        try:
-            self._install_redactor(build_redactor(new.privacy.policy_file, new.privacy.pseudonym_key_file))
-        except (PolicyError, OSError, ValueError) as exc:
-            _logger.error("Ignoring the edited privacy policy; the previous one stays in force: %s", exc)
-            return False
+        self._install_redactor(redactor)
         self.config = new
         self._stamps = self._current_stamps()
         return True
+
+    def _redactor_for(self, new: MonitoringConfig) -> Redactor:
+        """The new policy with the pseudonymizer in force, unless the key file setting changed.
+
+        Rebuilding the pseudonymizer on every edit would change every pseudonym mid-process
+        whenever the key is ephemeral.
+        """
+        if new.privacy.pseudonym_key_file == self.config.privacy.pseudonym_key_file:
+            return Redactor(load_policy(new.privacy.policy_file), active_redactor().pseudonymizer)
+        return build_redactor(new.privacy.policy_file, new.privacy.pseudonym_key_file)
 
     def _run(self) -> None:
         while not self._stop.wait(self.config.reload_interval_s):

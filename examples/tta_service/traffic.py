@@ -8,11 +8,17 @@ that none of them reaches the telemetry.
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, fields
+from pathlib import Path
 
 import httpx
 from faker import Faker
 from websockets.sync.client import connect
+
+from tta_otel.devtools.processes import distro_environment, instrumented_service, redis_server
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -78,3 +84,23 @@ def play(service_url: str, planted: PlantedData) -> dict[str, httpx.Response]:
             "fail": client.get(f"{player}/fail", params={"email": planted.email}),
             "crash": client.get(f"{player}/crash", params={"email": planted.email}),
         }
+
+
+def play_instrumented(
+    players: list[PlantedData], otlp_endpoint: str, instance: str, environment: str, **extra_env: str
+) -> None:
+    """Start redis-server and the example service under the tta_otel distro, as service
+    instance ``instance`` exporting to ``otlp_endpoint`` over gRPC; play every player;
+    stop the service, which flushes its telemetry."""
+    with tempfile.TemporaryDirectory() as workdir, redis_server() as redis_url:
+        config = Path(workdir) / "tta_config.yaml"
+        config.write_text(
+            f"monitoring:\n  component: player-api\n  repository: tta.dev\n  environment: {environment}\n"
+        )
+        env = distro_environment(
+            otlp_endpoint, config, redis_url, OTEL_RESOURCE_ATTRIBUTES=f"service.instance.id={instance}", **extra_env
+        )
+        with instrumented_service(env, cwd=REPO) as service:
+            for player in players:
+                play(service.url, player)
+            service.stop()

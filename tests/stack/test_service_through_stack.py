@@ -6,19 +6,16 @@ cannot run here (see docs/stack.md)."""
 from __future__ import annotations
 
 import json
-import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
 from faker import Faker
 
-from examples.tta_service.traffic import PlantedData, play
-from tests.stack.conftest import REPO
-from tta_otel.devtools.processes import distro_environment, instrumented_service, redis_server, wait_until
+from examples.tta_service.traffic import PlantedData, play_instrumented
+from tta_otel.devtools.processes import wait_until
 from tta_otel.stack.runner import URLS, Stack
 
 pytestmark = pytest.mark.integration
@@ -46,18 +43,7 @@ def traffic(stack: Stack) -> Iterator[Traffic]:
     fake.seed_instance(11)
     planted = PlantedData.generate(fake)
     instance = str(uuid.uuid4())
-    with tempfile.TemporaryDirectory() as workdir, redis_server() as redis_url:
-        config = Path(workdir) / "tta_config.yaml"
-        config.write_text("monitoring:\n  component: player-api\n  repository: tta.dev\n  environment: test\n")
-        env = distro_environment(
-            URLS["TTA_OTLP_GRPC_ENDPOINT"],
-            config,
-            redis_url,
-            OTEL_RESOURCE_ATTRIBUTES=f"service.instance.id={instance}",
-        )
-        with instrumented_service(env, cwd=REPO) as service:
-            play(service.url, planted)
-            service.stop()
+    play_instrumented([planted], URLS["TTA_OTLP_GRPC_ENDPOINT"], instance, "test")
     query = f'http_server_request_duration_seconds_count{{service_instance_id="{instance}"}}'
     assert wait_until(lambda: len(_promql(query)) >= 4, timeout=30)
     assert wait_until(lambda: bool(_records(stack, "logs.jsonl", instance)), timeout=30)

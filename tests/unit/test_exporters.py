@@ -123,10 +123,14 @@ def test_log_records_are_redacted(redactor: Redactor, fake: Faker) -> None:
 
     logger = logging.getLogger("test.redacting.logs")
     logger.propagate = False
-    logger.addHandler(LoggingHandler(logger_provider=provider))
-    logger.warning(
-        "payment by %s failed", email, extra={"card": card, "player.input": "I feel alone", "otelSpanID": "0"}
-    )
+    handler = LoggingHandler(logger_provider=provider)
+    logger.addHandler(handler)
+    try:
+        logger.warning(
+            "payment by %s failed", email, extra={"card": card, "player.input": "I feel alone", "otelSpanID": "0"}
+        )
+    finally:
+        logger.removeHandler(handler)
     record = inner.get_finished_logs()[0].log_record
     assert record.body == "payment by [REDACTED:email] failed"
     assert record.attributes is not None

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from tta_otel.config import load_config
-from tta_otel.privacy import DEFAULT_POLICY_PATH, Redactor
+from tta_otel.privacy import DEFAULT_POLICY_PATH, Redactor, active_redactor
 from tta_otel.reload import ConfigReloader
 from tta_otel.sampling import AdjustableRatioSampler
 
@@ -70,6 +70,28 @@ def test_an_edited_policy_is_installed(files: tuple[Path, Path]) -> None:
     assert installed.redactors[-1].redact_attributes({"tta.mood": "low", "x": "y"}) == {"x": "y"}
 
 
+def test_a_policy_edit_keeps_the_pseudonyms(files: tuple[Path, Path]) -> None:
+    config, policy = files
+    installed = _Installed()
+    reloader, _ = _reloader(config, installed)
+    before = active_redactor().pseudonymizer.pseudonymize("player-1")
+    policy.write_text(policy.read_text().replace("  drop:\n", "  drop:\n    - '^tta\\.mood$'\n", 1))
+    _touch_later(policy)
+    assert reloader.check() is True
+    assert installed.redactors[-1].pseudonymizer.pseudonymize("player-1") == before
+
+
+def test_a_rejected_policy_leaves_the_sampling_ratio_alone(files: tuple[Path, Path]) -> None:
+    config, policy = files
+    installed = _Installed()
+    reloader, sampler = _reloader(config, installed)
+    policy.write_text("version: 2\n")
+    config.write_text(config.read_text().replace("ratio: 1.0", "ratio: 0.2"))
+    _touch_later(config)
+    assert reloader.check() is False
+    assert sampler.ratio == 1.0
+
+
 def test_a_bad_config_edit_keeps_the_previous_settings(
     files: tuple[Path, Path], caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -93,7 +115,7 @@ def test_a_bad_policy_edit_keeps_the_previous_policy(
     _touch_later(policy)
     assert reloader.check() is False
     assert installed.redactors == []
-    assert "Ignoring the edited privacy policy" in caplog.text
+    assert "its privacy settings were rejected" in caplog.text
 
 
 def test_the_watcher_thread_applies_changes(files: tuple[Path, Path]) -> None:

@@ -73,7 +73,7 @@ class Received:
     def as_text(self) -> str:
         """Every received message as JSON text, to search for values that must not be there."""
         messages: list[Message] = [*self.traces, *self.metrics, *self.logs]
-        return "\n".join(MessageToJson(message) for message in messages)
+        return "\n".join(MessageToJson(message, ensure_ascii=False) for message in messages)
 
 
 def attributes(proto_attributes: Any) -> dict[str, Any]:
