@@ -33,6 +33,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.sampling import Sampler
 
+from tta_otel.carbon import EnergyTelemetry, install_energy_telemetry
 from tta_otel.config import LoadedConfig, MonitoringConfig, apply_otel_defaults
 from tta_otel.exporters import RedactingLogRecordExporter, RedactingMetricExporter, RedactingSpanExporter
 from tta_otel.exporters._shared import DropCounter
@@ -55,6 +56,7 @@ class Telemetry:
     logger_provider: LoggerProvider
     root_sampler: AdjustableRatioSampler | None
     reloader: ConfigReloader
+    energy: EnergyTelemetry | None = None
 
     def flush(self, timeout_millis: int = 5_000) -> None:
         """Export what is buffered, each provider within ``timeout_millis``."""
@@ -67,6 +69,8 @@ class Telemetry:
         self.tracer_provider.shutdown()
         self.meter_provider.shutdown()
         self.logger_provider.shutdown()
+        if self.energy is not None:
+            self.energy.close()
 
 
 def _redactor_for(config: MonitoringConfig) -> Redactor:
@@ -125,6 +129,15 @@ def _observe_drops(meter_provider: MeterProvider, drops: list[DropCounter]) -> N
     )
 
 
+def _energy(meter_provider: MeterProvider, config: MonitoringConfig) -> EnergyTelemetry | None:
+    """GPU and carbon instruments; a failure here leaves the other telemetry running."""
+    try:
+        return install_energy_telemetry(meter_provider, config)
+    except Exception:
+        _logger.exception("tta_otel: GPU and carbon telemetry could not be set up; the rest runs without it")
+        return None
+
+
 def configure_telemetry(loaded: LoadedConfig) -> Telemetry | None:
     """Build and install the tracer, meter and logger providers; None when monitoring is disabled."""
     config = loaded.config
@@ -152,13 +165,14 @@ def configure_telemetry(loaded: LoadedConfig) -> Telemetry | None:
         drops.append(log_exporter.drops)
         logger_provider.add_log_record_processor(BatchLogRecordProcessor(log_exporter))
     _observe_drops(meter_provider, drops)
+    energy = _energy(meter_provider, config)
     trace.set_tracer_provider(tracer_provider)
     set_meter_provider(meter_provider)
     set_logger_provider(logger_provider)
 
     reloader = ConfigReloader(loaded.path, config, root_sampler)
     reloader.start()
-    telemetry = Telemetry(tracer_provider, meter_provider, logger_provider, root_sampler, reloader)
+    telemetry = Telemetry(tracer_provider, meter_provider, logger_provider, root_sampler, reloader, energy)
     flush_on_sigterm(telemetry.flush)
     return telemetry
 

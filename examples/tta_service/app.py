@@ -17,13 +17,13 @@ import random
 
 import redis.asyncio as redis
 from fastapi import FastAPI, Header, HTTPException, Request, WebSocket, WebSocketDisconnect
-from opentelemetry import trace
+
+from tta_otel import ai
 
 logger = logging.getLogger("tta.player_api")
 logger.setLevel(logging.INFO)
 
 app = FastAPI(title="TTA example service")
-tracer = trace.get_tracer("tta.player_api")
 store = redis.Redis.from_url(os.environ.get("TTA_REDIS_URL", "redis://127.0.0.1:6379/0"))
 
 
@@ -72,21 +72,15 @@ async def crash(player_id: str, email: str | None = None) -> dict[str, str]:
 
 @app.post("/players/{player_id}/narrate")
 async def narrate(player_id: str, request: Request) -> dict[str, str]:
-    """A fake language-model call: the span carries the prompt, as careless code would."""
+    """A fake language-model call that carelessly offers its prompt to the telemetry."""
     body = await request.json()
-    with tracer.start_as_current_span(
-        "chat fake-narrator",
-        kind=trace.SpanKind.CLIENT,
-        attributes={
-            "gen_ai.operation.name": "chat",
-            "gen_ai.provider.name": "fake",
-            "gen_ai.request.model": "fake-narrator-1",
-            "gen_ai.prompt": str(body.get("prompt", "")),
-        },
-    ) as span:
-        await asyncio.sleep(random.uniform(0.02, 0.08))
-        span.set_attribute("gen_ai.usage.input_tokens", 42)
-        span.set_attribute("gen_ai.usage.output_tokens", 128)
+    model = str(body.get("model", "fake-narrator-1"))
+    async with ai.inference(
+        model=model, provider="fake", attributes={"gen_ai.prompt": str(body.get("prompt", ""))}
+    ) as call:
+        await asyncio.sleep(random.uniform(0.02, 0.08) * (2 if model == "fake-narrator-1" else 1))
+        call.record_response(model=f"{model}-2026-11", finish_reasons=["stop"])
+        call.record_usage(input_tokens=42, output_tokens=128)
     return {"scene": "The forest path opens onto a quiet lake."}
 
 

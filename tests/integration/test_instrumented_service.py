@@ -83,14 +83,26 @@ def test_every_signal_carries_the_resource(run: Run) -> None:
 
 
 def test_the_model_call_arrives_without_its_prompt(run: Run) -> None:
-    (span,) = [span for _, span in run.received.spans() if span.name == "chat fake-narrator"]
+    (span,) = [span for _, span in run.received.spans() if span.name == "chat fake-narrator-1"]
     assert attributes(span.attributes) == {
         "gen_ai.operation.name": "chat",
         "gen_ai.provider.name": "fake",
         "gen_ai.request.model": "fake-narrator-1",
+        "gen_ai.response.model": "fake-narrator-1-2026-11",
+        "gen_ai.response.finish_reasons": ["stop"],
         "gen_ai.usage.input_tokens": 42,
         "gen_ai.usage.output_tokens": 128,
     }
+
+
+def test_the_model_call_is_measured_by_the_genai_metrics_and_the_carbon_meter(run: Run) -> None:
+    assert {
+        "gen_ai.client.operation.duration",
+        "gen_ai.client.token.usage",
+        "tta.energy",
+        "tta.carbon.emissions",
+        "tta.carbon.intensity",
+    } <= run.received.metric_names()
 
 
 def test_the_websocket_session_arrives_as_a_span(run: Run) -> None:

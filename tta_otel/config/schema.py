@@ -51,6 +51,29 @@ class PrivacySettings(_Section):
     pseudonym_key_file: Path | None = Field(default=None, description="lines of <key id>:<secret>, current first")
 
 
+class HardwareSettings(_Section):
+    """Hardware telemetry; GPU instruments appear only where NVML (``pip install tta-otel[gpu]``) finds a GPU."""
+
+    gpu: bool = True
+
+
+class CarbonSettings(_Section):
+    """Energy and carbon accounting; every constant is documented in docs/ai-and-carbon.md."""
+
+    enabled: bool = True
+    region: str | None = Field(default=None, description="key into intensity_by_region, e.g. eu-north-1")
+    intensity_by_region: dict[str, float] = Field(default_factory=dict, description="gCO2e/kWh per region")
+    intensity_g_per_kwh: float | None = Field(default=None, gt=0, description="wins over region; default world 480")
+    pue: float = Field(default=1.58, ge=1.0, le=3.0, description="power usage effectiveness of the data centre")
+    cpu_tdp_w: float = Field(default=85.0, gt=0, description="CPU package power at full load, when RAPL is unreadable")
+    memory_w_per_gb: float = Field(default=0.375, ge=0, description="memory power per GB of resident memory")
+    rapl_path: Path = Path("/sys/class/powercap")
+    daily_budget_g: float | None = Field(default=None, gt=0, description="gCO2e per day; exceeding it alerts")
+    model_wh_per_1k_tokens: dict[str, float] = Field(
+        default_factory=dict, description="energy estimate for remote models, in Wh per 1,000 tokens"
+    )
+
+
 class MonitoringConfig(_Section):
     """The whole ``monitoring:`` section."""
 
@@ -65,4 +88,6 @@ class MonitoringConfig(_Section):
     sampling: SamplingSettings = SamplingSettings()
     export: ExportSettings = ExportSettings()
     privacy: PrivacySettings = PrivacySettings()
+    hardware: HardwareSettings = HardwareSettings()
+    carbon: CarbonSettings = CarbonSettings()
     reload_interval_s: float = Field(default=2.0, ge=0.1, le=3600, description="how often the file is checked")

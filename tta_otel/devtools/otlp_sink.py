@@ -76,13 +76,16 @@ class Received:
         return "\n".join(MessageToJson(message, ensure_ascii=False) for message in messages)
 
 
+def _plain(value: Any) -> Any:
+    kind = value.WhichOneof("value")
+    if kind == "array_value":
+        return [_plain(element) for element in value.array_value.values]
+    return getattr(value, kind) if kind else None
+
+
 def attributes(proto_attributes: Any) -> dict[str, Any]:
-    """OTLP KeyValue list to a dict of plain values (strings, numbers, booleans)."""
-    result: dict[str, Any] = {}
-    for item in proto_attributes:
-        kind = item.value.WhichOneof("value")
-        result[item.key] = getattr(item.value, kind) if kind else None
-    return result
+    """OTLP KeyValue list to a dict of plain values (strings, numbers, booleans, lists of them)."""
+    return {item.key: _plain(item.value) for item in proto_attributes}
 
 
 class OtlpSink:
