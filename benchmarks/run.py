@@ -7,7 +7,7 @@ import os
 import platform
 import sys
 
-from benchmarks import collector_throughput, freshness, redaction, service_throughput
+from benchmarks import ai_and_carbon, collector_throughput, freshness, gpu_collection, redaction, service_throughput
 
 
 def main() -> int:
@@ -17,6 +17,8 @@ def main() -> int:
         "service_throughput": service_throughput.measure(),
         "collector_throughput": collector_throughput.measure(),
         "freshness": freshness.measure(),
+        "ai_and_carbon": ai_and_carbon.measure(),
+        "gpu_collection": gpu_collection.measure(),
     }
     print(json.dumps(report, indent=2))
     return 0

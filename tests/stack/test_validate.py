@@ -17,21 +17,24 @@ pytestmark = pytest.mark.integration
 def test_every_shipped_config_passes(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "--repo", str(REPO)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in lines] == ["ok"] * 4
+    assert [line.split()[0] for line in lines] == ["ok"] * 6
     assert {line.split("(")[-1].rstrip(")") for line in lines} == {
         "otelcol validate",
         "promtool check config",
+        "promtool check rules",
+        "promtool test rules",
         "amtool check-config",
         "Compose Specification schema",
     }
 
 
 def _broken_copy(tmp_path: Path, relative: str, old: str, new: str) -> Path:
+    """A copy of the file's whole top-level folder (rule tests name their rule files by relative path)."""
     source = REPO / relative
     target = tmp_path / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    for sibling in source.parent.glob("*.y*ml"):
-        shutil.copy(sibling, target.parent / sibling.name)
+    folder = Path(relative).parts[0]
+    if (REPO / folder).is_dir():
+        shutil.copytree(REPO / folder, tmp_path / folder)
     text = source.read_text()
     assert old in text
     target.write_text(text.replace(old, new, 1))
@@ -43,6 +46,8 @@ def _broken_copy(tmp_path: Path, relative: str, old: str, new: str) -> Path:
     [
         ("collector-config/otelcol.yaml", "timeout: 500ms", "timeout: soon", "invalid duration"),
         ("prometheus/prometheus.yml", "scrape_interval: 15s", "scrape_interval: often", "not a valid duration"),
+        ("prometheus/rules/carbon.yml", "for: 15m", "for: soon", "not a valid duration"),
+        ("prometheus/tests/carbon.test.yml", 'values: "500x1500"', 'values: "5000x1500"', "FAILED"),
         ("alertmanager/alertmanager.yml", "receiver: default", "receiver: nobody", 'undefined receiver "nobody"'),
         ("docker-compose.yml", "restart: unless-stopped", "restart: [always]", "is not of type 'string'"),
     ],

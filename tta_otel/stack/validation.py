@@ -2,7 +2,8 @@
 
 The collector config by ``otelcol validate`` (with the generated privacy processors),
 Prometheus's by ``promtool check config`` (which also checks the rule files it names),
-rule files by ``promtool check rules``, Alertmanager's by ``amtool check-config``,
+rule files by ``promtool check rules``, rule tests (``prometheus/tests/*.test.yml``) by
+``promtool test rules``, Alertmanager's by ``amtool check-config``,
 docker-compose.yml by the Compose Specification's schema. Each file gives one line; a
 failure shows the tool's own message.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,20 +39,25 @@ def _check(path: Path, tool: str, command: list[str]) -> Result:
     return Result(path, tool, completed.returncode == 0, output)
 
 
+_KINDS: list[tuple[str, Callable[[Path], bool]]] = [
+    ("otelcol", lambda p: p.parent.name == "collector-config" and p.name == "otelcol.yaml"),
+    ("promtool-config", lambda p: p.parent.name == "prometheus" and p.name == "prometheus.yml"),
+    (
+        "promtool-rules",
+        lambda p: p.parent.name == "rules" and p.suffix in {".yml", ".yaml"} and not p.name.endswith(".test.yml"),
+    ),
+    (
+        "promtool-test",
+        lambda p: p.parent.name == "tests" and p.parent.parent.name == "prometheus" and p.name.endswith(".test.yml"),
+    ),
+    ("amtool", lambda p: p.parent.name == "alertmanager" and p.name == "alertmanager.yml"),
+    ("compose", lambda p: p.name in {"docker-compose.yml", "compose.yaml", "compose.yml"}),
+]
+
+
 def kind_of(path: Path) -> str | None:
     """Which tool checks ``path``, from where it lives and what it is called."""
-    parent, name = path.parent.name, path.name
-    if parent == "collector-config" and name == "otelcol.yaml":
-        return "otelcol"
-    if parent == "prometheus" and name == "prometheus.yml":
-        return "promtool-config"
-    if parent == "rules" and path.suffix in {".yml", ".yaml"} and not name.endswith(".test.yml"):
-        return "promtool-rules"
-    if parent == "alertmanager" and name == "alertmanager.yml":
-        return "amtool"
-    if name in {"docker-compose.yml", "compose.yaml", "compose.yml"}:
-        return "compose"
-    return None
+    return next((kind for kind, matches in _KINDS if matches(path)), None)
 
 
 def default_paths(repository: Path) -> list[Path]:
@@ -58,6 +65,7 @@ def default_paths(repository: Path) -> list[Path]:
         repository / "collector-config" / "otelcol.yaml",
         repository / "prometheus" / "prometheus.yml",
         *sorted((repository / "prometheus" / "rules").glob("*.yml")),
+        *sorted((repository / "prometheus" / "tests").glob("*.test.yml")),
         repository / "alertmanager" / "alertmanager.yml",
         repository / "docker-compose.yml",
     ]
@@ -77,6 +85,9 @@ def validate(paths: list[Path], tools: dict[str, Component]) -> list[Result]:
         elif kind == "promtool-rules":
             command = [str(tools["prometheus"].binary("promtool")), "check", "rules", str(path)]
             results.append(_check(path, "promtool check rules", command))
+        elif kind == "promtool-test":
+            command = [str(tools["prometheus"].binary("promtool")), "test", "rules", str(path)]
+            results.append(_check(path, "promtool test rules", command))
         elif kind == "amtool":
             command = [str(tools["alertmanager"].binary("amtool")), "check-config", str(path)]
             results.append(_check(path, "amtool check-config", command))
