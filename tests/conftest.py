@@ -15,11 +15,13 @@ from tta_otel.privacy import Pseudonymizer, PseudonymKey, Redactor, load_policy
 def _fresh_process_state() -> Iterator[None]:
     """Each test starts as a fresh process would: the packaged policy, no cached start-up config."""
     from tta_otel import privacy
+    from tta_otel.errors import stop_error_tracking
     from tta_otel.startup import startup_config
 
     yield
     privacy._active = None
     startup_config.cache_clear()
+    stop_error_tracking()
 
 
 @pytest.fixture

@@ -35,6 +35,7 @@ from opentelemetry.sdk.trace.sampling import Sampler
 
 from tta_otel.carbon import EnergyTelemetry, install_energy_telemetry
 from tta_otel.config import LoadedConfig, MonitoringConfig, apply_otel_defaults
+from tta_otel.errors import ErrorLogProcessor, ErrorTracker, start_error_tracking, stop_error_tracking
 from tta_otel.exporters import RedactingLogRecordExporter, RedactingMetricExporter, RedactingSpanExporter
 from tta_otel.exporters._shared import DropCounter
 from tta_otel.privacy import PolicyError, Redactor, build_redactor, set_active_redactor
@@ -66,6 +67,7 @@ class Telemetry:
 
     def shutdown(self) -> None:
         self.reloader.stop()
+        stop_error_tracking()
         self.tracer_provider.shutdown()
         self.meter_provider.shutdown()
         self.logger_provider.shutdown()
@@ -160,12 +162,17 @@ def configure_telemetry(loaded: LoadedConfig) -> Telemetry | None:
         tracer_provider.add_span_processor(BatchSpanProcessor(span_exporter))
     meter_provider = MeterProvider(resource=resource, metric_readers=_metric_readers(metric_exporters, drops))
     logger_provider = LoggerProvider(resource=resource)
+    tracker = ErrorTracker(
+        config.errors, meter_provider.get_meter("tta_otel.errors"), logger_provider.get_logger("tta_otel.errors")
+    )
+    logger_provider.add_log_record_processor(ErrorLogProcessor(tracker))  # before export: it adds attributes
     for log_exporter_class in log_exporters.values():
         log_exporter = RedactingLogRecordExporter(log_exporter_class())
         drops.append(log_exporter.drops)
         logger_provider.add_log_record_processor(BatchLogRecordProcessor(log_exporter))
     _observe_drops(meter_provider, drops)
     energy = _energy(meter_provider, config)
+    start_error_tracking(tracker)
     trace.set_tracer_provider(tracer_provider)
     set_meter_provider(meter_provider)
     set_logger_provider(logger_provider)

@@ -105,6 +105,24 @@ def test_the_model_call_is_measured_by_the_genai_metrics_and_the_carbon_meter(ru
     } <= run.received.metric_names()
 
 
+def test_the_crash_is_recorded_with_a_fingerprint_counted_and_logged(run: Run) -> None:
+    (crash,) = [
+        span
+        for _, span in run.received.spans()
+        if attributes(span.attributes).get("http.route") == "/players/{player_id}/crash" and span.events
+    ]
+    event = attributes(crash.events[0].attributes)
+    assert event["exception.type"] == "RuntimeError"
+    assert len(event["tta.error.fingerprint"]) == 16
+    logged = [
+        attributes(record.attributes)
+        for _, record in run.received.log_records()
+        if attributes(record.attributes).get("tta.error.fingerprint") == event["tta.error.fingerprint"]
+    ]
+    assert logged
+    assert "tta.errors" in run.received.metric_names()
+
+
 def test_the_websocket_session_arrives_as_a_span(run: Run) -> None:
     routes = {attributes(span.attributes).get("http.route") for _, span in run.received.spans()}
     assert "/players/{player_id}/stream" in routes

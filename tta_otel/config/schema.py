@@ -74,6 +74,26 @@ class CarbonSettings(_Section):
     )
 
 
+class ErrorSettings(_Section):
+    """Error tracking: which failures stop therapeutic content from reaching a player."""
+
+    critical_routes: list[str] = Field(
+        default_factory=list, description="http.route values whose errors are critical, e.g. /players/{player_id}/scene"
+    )
+    critical_operations: list[str] = Field(
+        default_factory=list, description="span names whose errors are critical, e.g. chat narrator-large"
+    )
+    in_app_modules: list[str] = Field(
+        default_factory=list, description="module prefixes counted as in-app frames; default: not third-party"
+    )
+
+
+class EngagementSettings(_Section):
+    """Engagement analytics: what may be recorded, and the smallest cohort a report shows."""
+
+    k_anonymity: int = Field(default=10, ge=2, description="cohorts with fewer sessions are suppressed")
+
+
 class MonitoringConfig(_Section):
     """The whole ``monitoring:`` section."""
 
@@ -90,4 +110,6 @@ class MonitoringConfig(_Section):
     privacy: PrivacySettings = PrivacySettings()
     hardware: HardwareSettings = HardwareSettings()
     carbon: CarbonSettings = CarbonSettings()
+    errors: ErrorSettings = ErrorSettings()
+    engagement: EngagementSettings = EngagementSettings()
     reload_interval_s: float = Field(default=2.0, ge=0.1, le=3600, description="how often the file is checked")
