@@ -1,4 +1,4 @@
-"""A minimal client of the Prometheus HTTP API: instant queries, nothing else.
+"""A minimal client of the Prometheus HTTP API: instant queries and exemplars, nothing else.
 
 The reports need a handful of ``increase()`` sums; the standard library's ``urllib`` does
 that without adding a dependency to the CLI.
@@ -12,6 +12,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 
 class PrometheusError(RuntimeError):
@@ -29,22 +30,36 @@ class PrometheusClient:
         self.url = url.rstrip("/")
         self._timeout_s = timeout_s
 
-    def query(self, promql: str, at: datetime) -> list[Sample]:
-        """The instant vector of ``promql`` evaluated at ``at``."""
-        parameters = urllib.parse.urlencode({"query": promql, "time": f"{at.timestamp():.3f}"})
+    def _get(self, endpoint: str, parameters: dict[str, str]) -> Any:
+        query = urllib.parse.urlencode(parameters)
         try:
-            with urllib.request.urlopen(f"{self.url}/api/v1/query?{parameters}", timeout=self._timeout_s) as response:
-                body = json.load(response)
+            with urllib.request.urlopen(f"{self.url}{endpoint}?{query}", timeout=self._timeout_s) as response:
+                return json.load(response)["data"]
         except urllib.error.HTTPError as exc:
-            raise PrometheusError(
-                f"Prometheus at {self.url} refused {promql!r}: {exc.read().decode(errors='replace')}"
-            ) from exc
+            refused = parameters.get("query", endpoint)
+            detail = exc.read().decode(errors="replace")
+            raise PrometheusError(f"Prometheus at {self.url} refused {refused!r}: {detail}") from exc
         except (urllib.error.URLError, OSError) as exc:
             raise PrometheusError(f"Prometheus at {self.url} cannot be reached: {exc}") from exc
-        result = body["data"]["result"]
+
+    def query(self, promql: str, at: datetime) -> list[Sample]:
+        """The instant vector of ``promql`` evaluated at ``at``."""
+        result = self._get("/api/v1/query", {"query": promql, "time": f"{at.timestamp():.3f}"})["result"]
         return [Sample(dict(item["metric"]), float(item["value"][1])) for item in result]
+
+    def raw_samples(
+        self, selector: str, seconds: int, at: datetime
+    ) -> list[tuple[dict[str, str], list[tuple[float, float]]]]:
+        """Every stored sample of the series ``selector`` selects in the ``seconds`` before ``at``."""
+        result = self._get("/api/v1/query", {"query": f"{selector}[{seconds}s]", "time": f"{at.timestamp():.3f}"})
+        return [(dict(item["metric"]), [(float(t), float(v)) for t, v in item["values"]]) for item in result["result"]]
 
     def scalar(self, promql: str, at: datetime) -> float | None:
         """The single value of a query that sums to one series; None when there is no data."""
         samples = self.query(promql, at)
         return samples[0].value if samples else None
+
+    def exemplars(self, selector: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        """Exemplars of the series ``selector`` selects (Prometheus needs ``--enable-feature=exemplar-storage``)."""
+        parameters = {"query": selector, "start": f"{start.timestamp():.3f}", "end": f"{end.timestamp():.3f}"}
+        return list(self._get("/api/v1/query_exemplars", parameters) or [])

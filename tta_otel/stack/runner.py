@@ -75,6 +75,9 @@ SERVICES: tuple[Service, ...] = (
             "--web.listen-address=127.0.0.1:9090",
             "--web.enable-otlp-receiver",
             "--web.enable-lifecycle",
+            # exemplars link error counts to a trace; a zero at each counter's start time lets
+            # increase() count the first error of a new process (docs/stack.md)
+            "--enable-feature=exemplar-storage,created-timestamp-zero-ingestion",
         ],
     ),
     Service(
