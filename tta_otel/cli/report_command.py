@@ -1,4 +1,4 @@
-"""``tta-otel report carbon``: the carbon report of a period, from Prometheus."""
+"""``tta-otel report carbon`` and ``report engagement``: reports of a period, from Prometheus."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+from tta_otel.reports import engagement_render
 from tta_otel.reports.carbon import build_carbon_report
+from tta_otel.reports.engagement import DEFAULT_K, build_engagement_report
 from tta_otel.reports.prometheus import PrometheusClient, PrometheusError
 from tta_otel.reports.render import write_report
 
@@ -41,6 +43,36 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     carbon.add_argument("--environment", help="only this deployment.environment.name (default: all)")
     carbon.add_argument("--budget-g", type=float, help="daily budget in gCO2e (default: what the services report)")
     carbon.set_defaults(handler=carbon_command)
+    _add_engagement_parser(kinds)
+
+
+def _k_value(text: str) -> int:
+    """k-anonymity below 2 would show single sessions."""
+    if not text.isdigit() or int(text) < 2:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of sessions of at least 2")
+    return int(text)
+
+
+def _add_engagement_parser(kinds: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    engagement = kinds.add_parser(
+        "engagement", help="sessions, completion, duration, journeys and progress per cohort (k-anonymous)"
+    )
+    engagement.add_argument("--since", type=parse_period, default=timedelta(days=7), help="period, e.g. 7d (default)")
+    engagement.add_argument("--format", choices=("json", "csv", "pdf"), default="json")
+    engagement.add_argument("--output", type=Path, help="file to write (required for pdf; default: standard output)")
+    engagement.add_argument(
+        "--prometheus",
+        default=os.environ.get("TTA_PROMETHEUS_URL", DEFAULT_PROMETHEUS_URL),
+        help="Prometheus URL (default: $TTA_PROMETHEUS_URL or %(default)s)",
+    )
+    engagement.add_argument("--environment", help="only this deployment.environment.name (default: all)")
+    engagement.add_argument(
+        "--k",
+        type=_k_value,
+        default=DEFAULT_K,
+        help="suppress cohorts with fewer sessions than this (default: %(default)s)",
+    )
+    engagement.set_defaults(handler=engagement_command)
 
 
 def carbon_command(args: argparse.Namespace) -> int:
@@ -55,6 +87,25 @@ def carbon_command(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     text = write_report(report, args.format, args.output)
+    if text is not None:
+        print(text)
+    else:
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def engagement_command(args: argparse.Namespace) -> int:
+    if args.format == "pdf" and args.output is None:
+        print("error: --format pdf needs --output PATH", file=sys.stderr)
+        return 2
+    try:
+        report = build_engagement_report(
+            PrometheusClient(args.prometheus), args.since, k=args.k, environment=args.environment
+        )
+    except PrometheusError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    text = engagement_render.write_report(report, args.format, args.output)
     if text is not None:
         print(text)
     else:

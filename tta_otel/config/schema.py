@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Repository = Literal["tta.dev", "tta.prototype", "tta.prod"]
 
@@ -89,9 +89,31 @@ class ErrorSettings(_Section):
 
 
 class EngagementSettings(_Section):
-    """Engagement analytics: what may be recorded, and the smallest cohort a report shows."""
+    """Engagement analytics: what may be recorded, and the smallest cohort a report shows.
+
+    Every allow-listed key becomes a metric attribute, so each must be low-cardinality; keys that
+    name an identifier (``*.id``, ``*_id``) are refused: identifiers never become metric attributes.
+    """
 
     k_anonymity: int = Field(default=10, ge=2, description="cohorts with fewer sessions are suppressed")
+    allowed_attributes: list[str] = Field(
+        default_factory=lambda: ["tta.cohort", "tta.scenario", "tta.journey.step"],
+        description="attribute keys kept on engagement metrics; every other key is dropped",
+    )
+    session_timeout_s: float = Field(
+        default=1800.0, gt=0, le=86_400, description="a session idle this long is recorded as ended"
+    )
+    max_sessions: int = Field(
+        default=10_000, ge=1, le=1_000_000, description="sessions followed at once; the least recently active ends"
+    )
+
+    @field_validator("allowed_attributes")
+    @classmethod
+    def _no_identifiers(cls, keys: list[str]) -> list[str]:
+        identifiers = [key for key in keys if key == "id" or key.endswith((".id", "_id"))]
+        if identifiers:
+            raise ValueError(f"identifiers are never metric attributes: remove {', '.join(identifiers)}")
+        return keys
 
 
 class MonitoringConfig(_Section):
