@@ -7,7 +7,16 @@ import os
 import platform
 import sys
 
-from benchmarks import ai_and_carbon, collector_throughput, freshness, gpu_collection, redaction, service_throughput
+from benchmarks import (
+    ai_and_carbon,
+    collector_throughput,
+    freshness,
+    gpu_collection,
+    neo4j_overhead,
+    redaction,
+    redis_overhead,
+    service_throughput,
+)
 
 
 def main() -> int:
@@ -19,6 +28,8 @@ def main() -> int:
         "freshness": freshness.measure(),
         "ai_and_carbon": ai_and_carbon.measure(),
         "gpu_collection": gpu_collection.measure(),
+        "redis_overhead": redis_overhead.measure(),
+        "neo4j_overhead": neo4j_overhead.measure(),
     }
     print(json.dumps(report, indent=2))
     return 0

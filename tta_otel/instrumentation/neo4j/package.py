@@ -1,0 +1,3 @@
+"""The ``neo4j`` driver versions this instrumentation supports."""
+
+_instruments = ("neo4j >= 5.0",)

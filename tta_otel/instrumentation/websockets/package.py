@@ -1,0 +1,3 @@
+"""The ``starlette`` versions this instrumentation supports."""
+
+_instruments = ("starlette >= 0.27",)
