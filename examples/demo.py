@@ -26,6 +26,7 @@ import httpx
 from faker import Faker
 
 from examples.tta_service.traffic import PlantedData, play_instrumented
+from tta_otel.devtools.neo4j_server import neo4j_server
 from tta_otel.devtools.processes import wait_until
 from tta_otel.stack.runner import URLS, Stack
 
@@ -96,14 +97,16 @@ def main(argv: list[str] | None = None) -> int:
     instance = str(uuid.uuid4())
     print(f"Starting the stack in {stack.state_dir} ...")
     stack.up()
-    print("Starting the example service under opentelemetry-instrument and playing ...")
-    play_instrumented(
-        planted,
-        URLS["TTA_OTLP_GRPC_ENDPOINT"],
-        instance,
-        "demo",
-        OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_REQUEST=".*",
-    )
+    print("Starting Neo4j, then the example service under opentelemetry-instrument, and playing ...")
+    with neo4j_server() as graph:
+        play_instrumented(
+            planted,
+            URLS["TTA_OTLP_GRPC_ENDPOINT"],
+            instance,
+            "demo",
+            neo4j_uri=graph.uri,
+            OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_REQUEST=".*",
+        )
     print(f"Played {len(planted)} synthetic players; waiting for the backends ...")
     wait_until(lambda: bool(_prometheus_series(instance)), timeout=30)
     wait_until(lambda: bool(_lines_of(stack.state_dir / "otel-collector" / "logs.jsonl", instance)), timeout=15)

@@ -15,16 +15,22 @@ import logging
 import os
 import random
 
+import neo4j
 import redis.asyncio as redis
 from fastapi import FastAPI, Header, HTTPException, Request, WebSocket, WebSocketDisconnect
 
-from tta_otel import ai
+from tta_otel import ai, engagement
 
 logger = logging.getLogger("tta.player_api")
 logger.setLevel(logging.INFO)
 
 app = FastAPI(title="TTA example service")
 store = redis.Redis.from_url(os.environ.get("TTA_REDIS_URL", "redis://127.0.0.1:6379/0"))
+# The story graph lives in Neo4j when TTA_NEO4J_URI names one (the demo and the stack tests start one).
+graph = (
+    neo4j.AsyncGraphDatabase.driver(os.environ["TTA_NEO4J_URI"], auth=None) if "TTA_NEO4J_URI" in os.environ else None
+)
+COMPLETED_AFTER_MESSAGES = 3
 
 
 class StoryUnavailableError(RuntimeError):
@@ -45,6 +51,13 @@ async def next_scene(
 ) -> dict[str, object]:
     visits = await store.incr(f"visits:{player_id}")
     await store.set(f"last-scene:{player_id}", f"scene-{visits}")
+    if graph is not None:
+        # Careless string formatting puts the player's e-mail in a Cypher literal; the
+        # instrumentation replaces every literal with ? before the query text is recorded.
+        await graph.execute_query(
+            f"MERGE (p:Player {{email: '{email}'}}) MERGE (s:Scene {{name: $scene}}) MERGE (p)-[:VISITED]->(s)",
+            scene=f"scene-{visits}",
+        )
     logger.info("player %s (%s, %s) reached scene %d", player_id, email, x_player_phone, visits)
     return {"player": player_id, "scene": f"scene-{visits}", "visits": visits}
 
@@ -85,12 +98,23 @@ async def narrate(player_id: str, request: Request) -> dict[str, str]:
 
 
 @app.websocket("/players/{player_id}/stream")
-async def stream(websocket: WebSocket, player_id: str) -> None:
-    """A narrative stream: every message from the player gets the next line of the story."""
+async def stream(websocket: WebSocket, player_id: str, cohort: str = "pilot") -> None:
+    """A narrative stream: every message from the player gets the next line of the story.
+    The stream is the player's session for the engagement analytics."""
+    session = f"{player_id}:{id(websocket)}"
     await websocket.accept()
+    engagement.track("session_start", session=session, cohort=cohort, scenario="forest")
+    messages = 0
     try:
         while True:
             await websocket.receive_text()
+            messages += 1
+            engagement.track("interaction", session=session)
+            if messages == COMPLETED_AFTER_MESSAGES:
+                engagement.track("journey_step", session=session, journey_step="reflection")
+                engagement.track("completion", session=session)
             await websocket.send_text("The story goes on.")
     except WebSocketDisconnect:
         logger.info("player %s left the stream", player_id)
+    finally:
+        engagement.track("session_end", session=session, progress=min(1.0, messages / 5))

@@ -87,11 +87,19 @@ def play(service_url: str, planted: PlantedData) -> dict[str, httpx.Response]:
 
 
 def play_instrumented(
-    players: list[PlantedData], otlp_endpoint: str, instance: str, environment: str, **extra_env: str
+    players: list[PlantedData],
+    otlp_endpoint: str,
+    instance: str,
+    environment: str,
+    neo4j_uri: str | None = None,
+    **extra_env: str,
 ) -> None:
     """Start redis-server and the example service under the tta_otel distro, as service
-    instance ``instance`` exporting to ``otlp_endpoint`` over gRPC; play every player;
-    stop the service, which flushes its telemetry."""
+    instance ``instance`` exporting to ``otlp_endpoint`` over gRPC (its story graph in the
+    Neo4j at ``neo4j_uri`` when given); play every player; stop the service, which flushes
+    its telemetry."""
+    if neo4j_uri is not None:
+        extra_env = {**extra_env, "TTA_NEO4J_URI": neo4j_uri}
     with tempfile.TemporaryDirectory() as workdir, redis_server() as redis_url:
         config = Path(workdir) / "tta_config.yaml"
         config.write_text(

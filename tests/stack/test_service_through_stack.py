@@ -1,7 +1,7 @@
-"""End to end: the example service under opentelemetry-instrument exports to the real
-collector; its traffic is queryable in Prometheus with PromQL, and a log line and a span
-carry the same trace id. Logs and traces land in the collector's files: Loki and Tempo
-cannot run here (see docs/stack.md)."""
+"""End to end: the example service under opentelemetry-instrument (with its Redis and its
+Neo4j story graph) exports to the real collector; its traffic is queryable in Prometheus
+with PromQL, and a log line and a span carry the same trace id. Logs and traces land in the
+collector's files: Loki and Tempo cannot run here (see docs/stack.md)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,12 @@ import pytest
 from faker import Faker
 
 from examples.tta_service.traffic import PlantedData, play_instrumented
+from tta_otel.devtools.neo4j_server import Neo4jServer
 from tta_otel.devtools.processes import wait_until
 from tta_otel.stack.runner import URLS, Stack
 
 pytestmark = pytest.mark.integration
+pytest_plugins = ["tests.neo4j_fixture"]
 
 
 @dataclass
@@ -38,12 +40,12 @@ def _records(stack: Stack, name: str, instance: str) -> list[dict[str, object]]:
 
 
 @pytest.fixture(scope="module")
-def traffic(stack: Stack) -> Iterator[Traffic]:
+def traffic(stack: Stack, neo4j_server: Neo4jServer) -> Iterator[Traffic]:
     fake = Faker()
     fake.seed_instance(11)
     planted = PlantedData.generate(fake)
     instance = str(uuid.uuid4())
-    play_instrumented([planted], URLS["TTA_OTLP_GRPC_ENDPOINT"], instance, "test")
+    play_instrumented([planted], URLS["TTA_OTLP_GRPC_ENDPOINT"], instance, "test", neo4j_uri=neo4j_server.uri)
     query = f'http_server_request_duration_seconds_count{{service_instance_id="{instance}"}}'
     assert wait_until(lambda: len(_promql(query)) >= 4, timeout=30)
     assert wait_until(lambda: bool(_records(stack, "logs.jsonl", instance)), timeout=30)
@@ -81,6 +83,23 @@ def _span_trace_ids(stack: Stack, instance: str) -> set[str]:
         for ss in rs["scopeSpans"]
         for span in ss["spans"]
     }
+
+
+def test_the_story_graph_queries_reach_prometheus_without_their_literals(stack: Stack, traffic: Traffic) -> None:
+    query = (
+        f'db_client_operation_duration_seconds_count{{service_instance_id="{traffic.instance}",db_system_name="neo4j"}}'
+    )
+    (series,) = _promql(query)
+    assert series["metric"]["db_query_summary"] == "MERGE Player Scene VISITED"  # type: ignore[index]
+    neo4j_spans = [span for span in _records(stack, "traces.jsonl", traffic.instance) if "MERGE" in json.dumps(span)]
+    assert neo4j_spans
+    assert traffic.planted.email not in json.dumps(neo4j_spans)
+
+
+def test_the_websocket_session_reaches_the_engagement_metrics(traffic: Traffic) -> None:
+    query = f'tta_engagement_sessions_completed_total{{service_instance_id="{traffic.instance}"}}'
+    (series,) = _promql(query)
+    assert series["metric"]["tta_cohort"] == "pilot"  # type: ignore[index]
 
 
 def test_a_log_line_and_a_span_share_a_trace_id(stack: Stack, traffic: Traffic) -> None:
