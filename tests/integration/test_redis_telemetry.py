@@ -21,8 +21,9 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 
-from tta_otel.distro import TTADistro, redis_query_text
+from tta_otel.distro import TTADistro
 from tta_otel.instrumentation.redis_pool import RedisPoolInstrumentor
+from tta_otel.instrumentation.redis_query import redis_query_text
 from tta_otel.privacy import Redactor, build_redactor
 
 pytestmark = pytest.mark.integration
