@@ -17,13 +17,14 @@ pytestmark = pytest.mark.integration
 def test_every_shipped_config_passes(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "--repo", str(REPO)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in lines] == ["ok"] * 6
+    assert [line.split()[0] for line in lines] == ["ok"] * 21
     assert {line.split("(")[-1].rstrip(")") for line in lines} == {
         "otelcol validate",
         "promtool check config",
         "promtool check rules",
         "promtool test rules",
         "amtool check-config",
+        "amtool config routes test",
         "Compose Specification schema",
     }
 
@@ -48,7 +49,19 @@ def _broken_copy(tmp_path: Path, relative: str, old: str, new: str) -> Path:
         ("prometheus/prometheus.yml", "scrape_interval: 15s", "scrape_interval: often", "not a valid duration"),
         ("prometheus/rules/carbon.yml", "for: 15m", "for: soon", "not a valid duration"),
         ("prometheus/tests/carbon.test.yml", 'values: "500x1500"', 'values: "5000x1500"', "FAILED"),
-        ("alertmanager/alertmanager.yml", "receiver: default", "receiver: nobody", 'undefined receiver "nobody"'),
+        (
+            "alertmanager/alertmanager.yml",
+            "receiver: tickets-platform",
+            "receiver: nobody",
+            'undefined receiver "nobody"',
+        ),
+        (
+            "alertmanager/tests/routes.yml",
+            "receivers: [deadmans-switch]",
+            "receivers: [tickets-platform]",
+            "the Watchdog goes to the dead man's switch only: expected tickets-platform, got deadmans-switch",
+        ),
+        ("prometheus/tests/availability.test.yml", 'values: "0+80x30"', 'values: "0+20x30"', "FAILED"),
         ("docker-compose.yml", "restart: unless-stopped", "restart: [always]", "is not of type 'string'"),
     ],
 )

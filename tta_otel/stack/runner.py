@@ -72,6 +72,7 @@ SERVICES: tuple[Service, ...] = (
             f"--config.file={repo / 'prometheus' / 'prometheus.yml'}",
             f"--storage.tsdb.path={state / 'data'}",
             "--storage.tsdb.retention.time=15d",
+            "--storage.tsdb.retention.size=10GB",
             "--web.listen-address=127.0.0.1:9090",
             "--web.enable-otlp-receiver",
             "--web.enable-lifecycle",
