@@ -1,0 +1,56 @@
+"""What the service asks Alertmanager's API v2: which alerts it holds, and which silences mute them.
+
+A silence is how the on-call acknowledges an alert (``amtool silence add``, Grafana, the
+Alertmanager UI). Alertmanager tells a webhook neither that an alert was silenced nor
+that a silenced alert resolved, so the service asks.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+DEFAULT_URL = "http://127.0.0.1:9093"
+T = TypeVar("T")
+
+
+class AlertmanagerError(RuntimeError):
+    """Alertmanager did not answer, or not as API v2 does."""
+
+
+@dataclass(frozen=True)
+class Silence:
+    id: str
+    created_by: str
+    starts_at: datetime
+
+
+class AlertmanagerClient:
+    def __init__(self, url: str, timeout_s: float = 5.0) -> None:
+        self.url = url.rstrip("/")
+        self._timeout_s = timeout_s
+
+    def _get(self, path: str, read: Callable[[Any], T]) -> T:
+        """``read`` of the JSON answer; any failure on the way is an AlertmanagerError."""
+        try:
+            with urllib.request.urlopen(f"{self.url}{path}", timeout=self._timeout_s) as response:
+                return read(json.loads(response.read()))
+        except (OSError, ValueError, KeyError, TypeError) as exc:  # URLError is an OSError; bad JSON a ValueError
+            raise AlertmanagerError(f"GET {self.url}{path}: {exc!r}") from exc
+
+    def alerts(self) -> dict[str, tuple[str, ...]]:
+        """Fingerprint -> ids of the silences that mute it, for every alert Alertmanager holds unresolved."""
+        return self._get(
+            "/api/v2/alerts", lambda answer: {a["fingerprint"]: tuple(a["status"]["silencedBy"]) for a in answer}
+        )
+
+    def silence(self, silence_id: str) -> Silence:
+        return self._get(
+            f"/api/v2/silence/{urllib.parse.quote(silence_id)}",
+            lambda answer: Silence(silence_id, answer["createdBy"], datetime.fromisoformat(answer["startsAt"])),
+        )
