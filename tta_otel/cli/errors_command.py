@@ -7,9 +7,9 @@ import json
 import os
 import sys
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from tta_otel.cli.report_command import DEFAULT_PROMETHEUS_URL, parse_period
+from tta_otel.cli.report_command import add_source_arguments
 from tta_otel.reports.errors import ErrorGroup, list_error_groups, load_resolved, state_file
 from tta_otel.reports.prometheus import PrometheusClient, PrometheusError
 
@@ -18,15 +18,9 @@ DEFAULT_OTLP_HTTP_ENDPOINT = "http://127.0.0.1:4318"
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     errors = subparsers.add_parser("errors", help="error groups by fingerprint: counts, first and last seen, trend")
-    errors.add_argument("--since", type=parse_period, default=timedelta(hours=24), help="period, e.g. 24h (default)")
-    errors.add_argument("--environment", help="only this deployment.environment.name (default: all)")
+    add_source_arguments(errors, "24h")
     errors.add_argument("--json", action="store_true", help="print the groups as JSON")
     errors.add_argument("--resolve", metavar="FINGERPRINT", help="mark a group resolved and record its time to resolve")
-    errors.add_argument(
-        "--prometheus",
-        default=os.environ.get("TTA_PROMETHEUS_URL", DEFAULT_PROMETHEUS_URL),
-        help="Prometheus URL (default: $TTA_PROMETHEUS_URL or %(default)s)",
-    )
     errors.set_defaults(handler=errors_command)
 
 

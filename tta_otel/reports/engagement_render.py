@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tta_otel.reports.engagement import MIN_CORRELATION_COHORTS, CohortEngagement, EngagementReport
+from tta_otel.reports.output import A4_LANDSCAPE, pdf_report, write_output
 
 CSV_FIELDS = ("section", "name", "metric", "value")
 _COHORT_METRICS = (
@@ -114,22 +115,9 @@ def summary_lines(report: EngagementReport) -> list[str]:
 
 def write_pdf(report: EngagementReport, path: Path) -> None:
     """Two pages: the summary, then charts of completion, duration, progress against duration, and journeys."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    matplotlib.rcParams["pdf.fonttype"] = 42  # embed TrueType, so the text can be searched and extracted
-    import matplotlib.pyplot as plt
-    from matplotlib.backends.backend_pdf import PdfPages
-
     labels = [cohort.cohort or "(no cohort)" for cohort in report.cohorts]
-    with PdfPages(path) as pdf:
-        summary = plt.figure(figsize=(8.27, 11.69))
-        summary.text(0.06, 0.96, "TTA engagement report", fontsize=18, weight="bold", va="top")
-        summary.text(0.06, 0.92, "\n".join(summary_lines(report)), fontsize=8, va="top", wrap=True)
-        pdf.savefig(summary)
-        plt.close(summary)
-
-        charts, ((completion, duration), (scatter, journeys)) = plt.subplots(2, 2, figsize=(11.69, 8.27))
+    with pdf_report(path, "TTA engagement report", summary_lines(report)) as (pdf, plt):
+        charts, ((completion, duration), (scatter, journeys)) = plt.subplots(2, 2, figsize=A4_LANDSCAPE)
         charts.suptitle(f"Engagement by cohort (cohorts of at least {report.k} sessions)")
         completion.bar(labels, [c.completion_rate or 0.0 for c in report.cohorts], color="#4c956c")
         completion.set_title("Completion rate")
@@ -164,13 +152,9 @@ def write_pdf(report: EngagementReport, path: Path) -> None:
 
 def write_report(report: EngagementReport, fmt: str, path: Path | None) -> str | None:
     """Write ``fmt`` to ``path``; JSON and CSV are returned instead when no path is given."""
-    if fmt == "pdf":
-        if path is None:
-            raise ValueError("a PDF needs --output PATH")
-        write_pdf(report, path)
-        return None
-    text = to_json(report) if fmt == "json" else to_csv(report)
-    if path is None:
-        return text
-    path.write_text(text)
-    return None
+    return write_output(
+        fmt,
+        path,
+        lambda kind: to_json(report) if kind == "json" else to_csv(report),
+        lambda out: write_pdf(report, out),
+    )

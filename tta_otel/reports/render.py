@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tta_otel.reports.carbon import CarbonReport
+from tta_otel.reports.output import A4_LANDSCAPE, pdf_report, write_output
 
 CSV_FIELDS = ("section", "name", "metric", "value")
 
@@ -98,21 +99,8 @@ def _summary_lines(report: CarbonReport) -> list[str]:
 
 def write_pdf(report: CarbonReport, path: Path) -> None:
     """Two pages: the summary and recommendations, then charts of the shares and carbon per token."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    matplotlib.rcParams["pdf.fonttype"] = 42  # embed TrueType, so the text can be searched and extracted
-    import matplotlib.pyplot as plt
-    from matplotlib.backends.backend_pdf import PdfPages
-
-    with PdfPages(path) as pdf:
-        summary = plt.figure(figsize=(8.27, 11.69))
-        summary.text(0.06, 0.96, "TTA carbon report", fontsize=18, weight="bold", va="top")
-        summary.text(0.06, 0.92, "\n".join(_summary_lines(report)), fontsize=8, va="top", wrap=True)
-        pdf.savefig(summary)
-        plt.close(summary)
-
-        charts, ((by_component, by_source), (per_token, by_model)) = plt.subplots(2, 2, figsize=(11.69, 8.27))
+    with pdf_report(path, "TTA carbon report", _summary_lines(report)) as (pdf, plt):
+        charts, ((by_component, by_source), (per_token, by_model)) = plt.subplots(2, 2, figsize=A4_LANDSCAPE)
         charts.suptitle("Emissions by component, source and model")
         for axes, shares, title in (
             (by_component, report.by_component, "gCO2e by component"),
@@ -135,13 +123,9 @@ def write_pdf(report: CarbonReport, path: Path) -> None:
 
 def write_report(report: CarbonReport, fmt: str, path: Path | None) -> str | None:
     """Write ``fmt`` to ``path``; JSON and CSV are returned instead when no path is given."""
-    if fmt == "pdf":
-        if path is None:
-            raise ValueError("a PDF needs --output PATH")
-        write_pdf(report, path)
-        return None
-    text = to_json(report) if fmt == "json" else to_csv(report)
-    if path is None:
-        return text
-    path.write_text(text)
-    return None
+    return write_output(
+        fmt,
+        path,
+        lambda kind: to_json(report) if kind == "json" else to_csv(report),
+        lambda out: write_pdf(report, out),
+    )
