@@ -104,6 +104,7 @@ def play_instrumented(
         config = Path(workdir) / "tta_config.yaml"
         config.write_text(
             f"monitoring:\n  component: player-api\n  repository: tta.dev\n  environment: {environment}\n"
+            "  carbon:\n    daily_budget_g: 500\n"
         )
         env = distro_environment(
             otlp_endpoint, config, redis_url, OTEL_RESOURCE_ATTRIBUTES=f"service.instance.id={instance}", **extra_env
