@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 def test_every_shipped_config_passes(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "--repo", str(REPO)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in lines] == ["ok"] * 21
+    assert [line.split()[0] for line in lines] == ["ok"] * 27
     assert {line.split("(")[-1].rstrip(")") for line in lines} == {
         "otelcol validate",
         "promtool check config",
@@ -26,6 +26,7 @@ def test_every_shipped_config_passes(capsys: pytest.CaptureFixture[str]) -> None
         "amtool check-config",
         "amtool config routes test",
         "Compose Specification schema",
+        "dashboard lint",
     }
 
 
@@ -63,6 +64,7 @@ def _broken_copy(tmp_path: Path, relative: str, old: str, new: str) -> Path:
         ),
         ("prometheus/tests/availability.test.yml", 'values: "0+80x30"', 'values: "0+20x30"', "FAILED"),
         ("docker-compose.yml", "restart: unless-stopped", "restart: [always]", "is not of type 'string'"),
+        ("grafana-dashboards/overview.json", "(rate(http_server", "(rate((http_server", "promql"),
     ],
 )
 def test_a_broken_copy_fails_with_the_tools_message(

@@ -7,7 +7,14 @@ import sys
 from collections.abc import Sequence
 
 from tta_otel import __version__
-from tta_otel.cli import alerts_command, config_command, errors_command, report_command, stack_command
+from tta_otel.cli import (
+    alerts_command,
+    config_command,
+    dashboards_command,
+    errors_command,
+    report_command,
+    stack_command,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     report_command.add_parser(subparsers)
     errors_command.add_parser(subparsers)
     alerts_command.add_parser(subparsers)
+    dashboards_command.add_parser(subparsers)
     return parser
 
 

@@ -5,7 +5,8 @@ Prometheus's by ``promtool check config`` (which also checks the rule files it n
 rule files by ``promtool check rules``, rule tests (``prometheus/tests/*.test.yml``) by
 ``promtool test rules``, Alertmanager's by ``amtool check-config``, routing tests
 (``alertmanager/tests/*.yml``) case by case by ``amtool config routes test``,
-docker-compose.yml by the Compose Specification's schema. Each file gives one line; a
+docker-compose.yml by the Compose Specification's schema, each Grafana dashboard by
+``tta-otel dashboards lint``. Each file gives one line; a
 failure shows the tool's own message.
 
 A routing test file is a list of cases, each the labels of an alert and the receivers that
@@ -20,6 +21,7 @@ It is checked against the ``alertmanager.yml`` of the folder above it.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections.abc import Callable
@@ -121,7 +123,21 @@ _KINDS: list[tuple[str, Callable[[Path], bool]]] = [
         lambda p: p.parent.name == "tests" and p.parent.parent.name == "alertmanager" and p.suffix in {".yml", ".yaml"},
     ),
     ("compose", lambda p: p.name in {"docker-compose.yml", "compose.yaml", "compose.yml"}),
+    ("dashboard", lambda p: p.parent.name == "grafana-dashboards" and p.suffix == ".json"),
 ]
+
+
+def _check_dashboard(path: Path, promtool: Path) -> Result:
+    """``tta-otel dashboards lint`` for one dashboard; its links may point to the others beside it."""
+    from tta_otel.dashboards.lint import lint, promtool_parser
+
+    try:
+        model = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        return Result(path, "dashboard lint", False, str(exc))
+    others = [json.loads(other.read_text()).get("uid", "") for other in path.parent.glob("*.json") if other != path]
+    problems = lint({path.name: model}, promtool_parser(promtool), others)
+    return Result(path, "dashboard lint", not problems, "\n".join(str(problem) for problem in problems))
 
 
 def kind_of(path: Path) -> str | None:
@@ -138,6 +154,7 @@ def default_paths(repository: Path) -> list[Path]:
         repository / "alertmanager" / "alertmanager.yml",
         *sorted((repository / "alertmanager" / "tests").glob("*.yml")),
         repository / "docker-compose.yml",
+        *sorted((repository / "grafana-dashboards").glob("*.json")),
     ]
 
 
@@ -163,6 +180,8 @@ def validate(paths: list[Path], tools: dict[str, Component]) -> list[Result]:
             results.append(_check(path, "amtool check-config", command))
         elif kind == "amtool-routes":
             results.append(_check_routes(path, tools["alertmanager"].binary("amtool")))
+        elif kind == "dashboard":
+            results.append(_check_dashboard(path, tools["prometheus"].binary("promtool")))
         elif kind == "compose":
             errors = compose_errors(path, fetch_schema())
             results.append(Result(path, "Compose Specification schema", not errors, "\n".join(errors)))
