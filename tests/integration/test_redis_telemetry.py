@@ -24,7 +24,6 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from tta_otel.distro import TTADistro
 from tta_otel.instrumentation.redis_pool import RedisPoolInstrumentor
 from tta_otel.instrumentation.redis_query import redis_query_text
-from tta_otel.privacy import Redactor, build_redactor
 
 pytestmark = pytest.mark.integration
 
@@ -102,15 +101,14 @@ def _address(redis_url: str) -> str:
     return redis_url.removeprefix("redis://")
 
 
-def test_the_example_services_commands_keep_their_key_names_only(
+def test_the_example_services_commands_keep_the_kind_of_their_keys_only(
     spans: InMemorySpanExporter, redis_url: str, fake: Faker
 ) -> None:
-    player_id = fake.uuid4()
-    _play(redis_url, player_id, fake.sentence())
+    _play(redis_url, fake.uuid4(), fake.sentence())
     assert _query_texts(spans) == [
-        f"INCRBY visits:{player_id} ?",
-        f"SET last-scene:{player_id} ?",
-        f"RPUSH choices:{player_id} ?",
+        "INCRBY visits:? ?",
+        "SET last-scene:? ?",
+        "RPUSH choices:? ?",
     ]
 
 
@@ -137,27 +135,24 @@ def test_a_pipeline_keeps_its_commands_and_no_argument(spans: InMemorySpanExport
     assert _query_texts(spans) == ["SET ? ?\nGET ?"]
 
 
-def test_an_email_used_as_a_key_is_redacted_by_the_packaged_policy(
-    spans: InMemorySpanExporter, redis_url: str, fake: Faker
-) -> None:
-    email = fake.email()
+def test_a_key_without_a_separator_is_not_shown(spans: InMemorySpanExporter, redis_url: str, fake: Faker) -> None:
     client = redis.Redis.from_url(redis_url)
-    client.set(email, "scene-1")
+    client.set(fake.email(), "scene-1")
     client.close()
-    (span,) = spans.get_finished_spans()
-    assert _query_text(build_redactor().redact_attributes(span.attributes)) == "SET [REDACTED:email] ?"
+    assert _query_texts(spans) == ["SET ? ?"]
 
 
-def test_player_identifiers_in_key_names_are_redacted_by_the_policy(
-    spans: InMemorySpanExporter, redis_url: str, fake: Faker, redactor: Redactor
+@pytest.mark.parametrize("player_id", ["player-42", "12345", "9f86d081884c7d65", "c0ffee:7"])
+def test_player_identifiers_in_key_names_never_appear(
+    spans: InMemorySpanExporter, redis_url: str, fake: Faker, player_id: str
 ) -> None:
-    _play(redis_url, fake.uuid4(), fake.sentence())
-    _play(redis_url, "player-42", fake.sentence())
-    assert [_query_text(redactor.redact_attributes(span.attributes)) for span in spans.get_finished_spans()] == [
-        "INCRBY visits:[REDACTED:key_identifier] ?",
-        "SET last-scene:[REDACTED:key_identifier] ?",
-        "RPUSH choices:[REDACTED:key_identifier] ?",
-    ] * 2
+    _play(redis_url, player_id, fake.sentence())
+    separators = ":?" * player_id.count(":")
+    assert _query_texts(spans) == [
+        f"INCRBY visits:?{separators} ?",
+        f"SET last-scene:?{separators} ?",
+        f"RPUSH choices:?{separators} ?",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -181,7 +176,7 @@ def test_the_key_names_are_the_ones_redis_server_finds(redis_url: str, args: tup
     server_keys = client.command_getkeys(*args)
     client.close()
     shown = [part for part in redis_query_text(args).split(" ")[1:] if part != "?"]
-    assert shown == server_keys
+    assert shown == [key.split(":")[0] + ":?" for key in server_keys]
 
 
 def test_a_command_outside_a_sampled_trace_works_and_records_nothing(
@@ -198,7 +193,7 @@ def test_a_command_without_a_known_key_specification_shows_no_argument() -> None
 
 
 def test_bytes_arguments_and_lowercase_commands_are_read_as_text() -> None:
-    assert redis_query_text((b"get", b"visits:7")) == "GET visits:7"
+    assert redis_query_text((b"get", b"visits:7")) == "GET visits:?"
 
 
 def test_a_numkeys_that_is_not_a_number_shows_no_key() -> None:

@@ -1,9 +1,8 @@
 """Redis query text with key names and no values, for the contrib redis instrumentation.
 
 The contrib instrumentation records ``SET ? ?``; the distro gives it ``redis_request_hook``,
-which rewrites the text to ``SET last-scene:<player id> ?`` so operators see which keys are
-slow, while the privacy policy's value patterns redact what identifies a person inside a
-key name. Values never appear.
+which rewrites the text to ``SET last-scene:? ?``: the kind of each key (its first segment,
+chosen by the code), never what follows it (player ids) and never values.
 """
 
 from __future__ import annotations
@@ -65,22 +64,32 @@ def _key_positions(command: str, args: Sequence[Any]) -> range:
     return range(0)  # a command not listed shows no argument at all
 
 
-def redis_query_text(args: Sequence[Any]) -> str:
-    """``SET last-scene:<player id> ?``: the command, its key names, and ``?`` for every other argument.
+def key_shape(key: str) -> str:
+    """``visits:?`` for ``visits:<player id>``: a key's first segment, which the code chose, and
+    ``?`` for every later one, which may identify a player (ids of any form, hex, digits, e-mails).
+    A key without a ``:`` is all identifier as far as we can tell: ``?``."""
+    prefix, separator, rest = key.partition(":")
+    return prefix + ":?" * (rest.count(":") + 1) if separator else "?"
 
-    Values never appear; key names do, for the privacy policy's value patterns to redact what
-    identifies a person inside them.
+
+def redis_query_text(args: Sequence[Any]) -> str:
+    """``SET last-scene:? ?``: the command, the shape of its keys, and ``?`` for every other argument.
+
+    Values never appear, nor does what follows a key's first segment; operators still see which
+    kind of key (``visits``, ``last-scene``) is slow.
     """
     if not args:
         return ""
     command = _text(args[0]).upper()
     keys = _key_positions(command, args)
-    text = " ".join([command, *(_text(arg) if index in keys else "?" for index, arg in enumerate(args[1:], 1))])
+    text = " ".join(
+        [command, *(key_shape(_text(arg)) if index in keys else "?" for index, arg in enumerate(args[1:], 1))]
+    )
     return text if len(text) <= _QUERY_TEXT_MAX else text[: _QUERY_TEXT_MAX - 3] + "..."
 
 
 def redis_request_hook(span: Span, instance: Any, args: Sequence[Any], kwargs: dict[str, Any]) -> None:
-    """Rewrites the query text the redis instrumentation recorded (``SET ? ?``) with the key names.
+    """Rewrites the query text the redis instrumentation recorded (``SET ? ?``) with the key shapes.
 
     Whichever of ``db.query.text`` and ``db.statement`` the semantic-convention mode made it
     record is rewritten; pipelines (whose hook sees no commands) keep ``SET ? ?``.
