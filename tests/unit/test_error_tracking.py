@@ -198,3 +198,22 @@ def test_a_failing_tracker_never_stops_the_exception_from_being_recorded(
     (span,) = tracked.spans.get_finished_spans()
     assert [event.name for event in span.events] == ["exception"]
     assert "tta.error.fingerprint" not in (span.events[0].attributes or {})
+
+
+def test_the_log_record_carries_the_message_and_stack_trace_an_instrumentation_cleaned(tracked: Tracked) -> None:
+    with tracked.tracer.start_as_current_span("MATCH Player") as span:
+        try:
+            deliver_scene("player-7")
+        except StoryUnavailableError as exc:
+            span.record_exception(
+                exc, {"exception.message": "no scene for ?", "exception.stacktrace": "cleaned"}, None, True
+            )
+
+    (log,) = tracked.logs.get_finished_logs()
+    attributes = dict(log.log_record.attributes or {})
+    assert (attributes["exception.message"], attributes["exception.stacktrace"]) == ("no scene for ?", "cleaned")
+    assert log.log_record.body == f"{__name__}.StoryUnavailableError: no scene for ?"
+    (finished,) = tracked.spans.get_finished_spans()
+    event = dict(finished.events[0].attributes or {})
+    assert (event["exception.message"], event["exception.escaped"]) == ("no scene for ?", "True")
+    assert "tta.error.fingerprint" in event

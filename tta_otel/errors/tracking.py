@@ -89,11 +89,20 @@ class ErrorTracker:
             context=trace.set_span_in_context(span),
         )
 
-    def on_span_exception(self, span: Span, exception: BaseException) -> dict[str, Any]:
-        """The attributes to add to the exception event; counts and logs the error once."""
+    def on_span_exception(
+        self, span: Span, exception: BaseException, given: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """The attributes to add to the exception event; counts and logs the error once.
+
+        The log record carries what the span event carries: an instrumentation that cleaned the
+        message or the stack trace (the Neo4j one removes Cypher literals) passes them in
+        ``given``, and they win over the raw exception. The full traceback is only hashed.
+        """
         error_type = _qualified_type(exception)
         stacktrace = "".join(traceback.format_exception(exception))
         error_fingerprint = self.fingerprint(error_type, stacktrace)
+        given = given or {}
+        message = str(given.get("exception.message", exception))
         critical = self.is_critical(span.name, span.attributes)
         if self._first_time(span.get_span_context().span_id, error_fingerprint):
             self._count(error_type, error_fingerprint, critical, span)
@@ -102,11 +111,11 @@ class ErrorTracker:
                     context=trace.set_span_in_context(span),
                     severity_number=SeverityNumber.ERROR,
                     severity_text="ERROR",
-                    body=f"{error_type}: {exception}",
+                    body=f"{error_type}: {message}",
                     attributes={
                         "exception.type": error_type,
-                        "exception.message": str(exception),
-                        "exception.stacktrace": stacktrace,
+                        "exception.message": message,
+                        "exception.stacktrace": str(given.get("exception.stacktrace", stacktrace)),
                         FINGERPRINT: error_fingerprint,
                         CRITICAL: critical,
                     },
@@ -158,10 +167,13 @@ def _record_exception(wrapped: Any, instance: Span, args: tuple[Any, ...], kwarg
     exception = args[0] if args else kwargs.get("exception")
     if tracker is not None and isinstance(exception, BaseException) and instance.is_recording():
         try:
-            extra = tracker.on_span_exception(instance, exception)
             given = args[1] if len(args) > 1 else kwargs.get("attributes")
-            kwargs = {**kwargs, "attributes": {**(given or {}), **extra}}
-            args = args[:1]
+            extra = tracker.on_span_exception(instance, exception, given)
+            merged = {**(given or {}), **extra}
+            if len(args) > 1:
+                args = (args[0], merged, *args[2:])
+            else:
+                kwargs = {**kwargs, "attributes": merged}
         except Exception:  # telemetry must never break the application
             _logger.debug("tta_otel: fingerprinting an exception failed", exc_info=True)
     return wrapped(*args, **kwargs)
