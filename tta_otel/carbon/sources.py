@@ -56,7 +56,9 @@ class GpuEnergy:
 
     def __init__(self, reader: GpuReader) -> None:
         self._reader = reader
-        self._last: dict[str, float] = {}
+        self._last: dict[str, float] = {
+            gpu.uuid: gpu.energy_j for gpu in reader.read() if gpu.energy_j is not None
+        }  # the baseline, so that the first interval counts too
 
     def sample(self, interval_s: float) -> float:
         total = 0.0

@@ -94,7 +94,7 @@ class _Queries:
         self._client = client
         self._range = f"{int(period.total_seconds())}s"
         self._end = end
-        self._scope = f'{names.ENVIRONMENT}="{environment}"' if environment else ""
+        self._scope = names.environment_matcher(environment) if environment else ""
 
     def _selector(self, selector: str) -> str:
         return ",".join(part for part in (self._scope, selector) if part)
@@ -114,6 +114,11 @@ class _Queries:
 
     def latest(self, metric: str) -> float | None:
         return self._client.scalar(f"max(last_over_time({metric}{{{self._scope}}}[{self._range}]))", self._end)
+
+    def fleet_budget(self) -> float | None:
+        """The components' daily budgets added up (every instance of a component reports the same one)."""
+        latest = f"last_over_time({names.BUDGET}{{{self._scope}}}[{self._range}])"
+        return self._client.scalar(f"sum(max by ({names.COMPONENT}) ({latest}))", self._end)
 
 
 def _shares(energy: dict[str, float], emissions: dict[str, float], total_g: float) -> list[Share]:
@@ -270,7 +275,7 @@ def build_carbon_report(
         trend=emissions / previous - 1 if previous else None,
         intensity_g_per_kwh=queries.latest(names.INTENSITY),
         daily_emissions_g=emissions * timedelta(days=1) / period,
-        daily_budget_g=daily_budget_g if daily_budget_g is not None else queries.latest(names.BUDGET),
+        daily_budget_g=daily_budget_g if daily_budget_g is not None else queries.fleet_budget(),
         idle_gpu_share=(gpu_idle or 0.0) / gpu_total if gpu_total else None,
         by_component=_shares(
             queries.increase(names.ENERGY, names.COMPONENT),

@@ -11,7 +11,6 @@ over k. The rules are explained in docs/engagement.md.
 
 from __future__ import annotations
 
-import json
 import math
 import statistics
 from collections.abc import Sequence
@@ -22,7 +21,7 @@ from typing import Final
 from tta_otel.config.schema import EngagementSettings
 from tta_otel.reports import engagement_names as names
 from tta_otel.reports.prometheus import PrometheusClient
-from tta_otel.reports.prometheus_names import ENVIRONMENT
+from tta_otel.reports.prometheus_names import environment_matcher
 
 DEFAULT_K: Final = EngagementSettings().k_anonymity
 """The smallest cohort shown unless ``--k`` says otherwise: the ``monitoring.engagement.k_anonymity`` default."""
@@ -89,7 +88,7 @@ class _Queries:
         self._client = client
         self._range = f"{int(period.total_seconds())}s"
         self._end = end
-        self._scope = f"{ENVIRONMENT}={json.dumps(environment)}" if environment else ""
+        self._scope = environment_matcher(environment) if environment else ""
 
     def increase(self, metric: str, *by: str) -> dict[tuple[str, ...], float]:
         promql = f"sum by ({', '.join(by)}) (increase({metric}{{{self._scope}}}[{self._range}]))"

@@ -93,7 +93,7 @@ class _Tally:
 
 
 def _tallies(client: PrometheusClient, period: timedelta, end: datetime, environment: str | None) -> dict[str, _Tally]:
-    selector = f'{names.ERRORS}{{{names.ENVIRONMENT}="{environment}"}}' if environment else names.ERRORS
+    selector = f"{names.ERRORS}{{{names.environment_matcher(environment)}}}" if environment else names.ERRORS
     period_start = (end - period).timestamp()
     window_start = (end - 2 * period).timestamp()
     tallies: dict[str, _Tally] = {}
@@ -107,7 +107,7 @@ def _tallies(client: PrometheusClient, period: timedelta, end: datetime, environ
 def _example_trace_ids(
     client: PrometheusClient, period: timedelta, end: datetime, environment: str | None
 ) -> dict[str, str]:
-    selector = f'{names.ERRORS}{{{names.ENVIRONMENT}="{environment}"}}' if environment else names.ERRORS
+    selector = f"{names.ERRORS}{{{names.environment_matcher(environment)}}}" if environment else names.ERRORS
     found: dict[str, str] = {}
     for series in client.exemplars(selector, end - period, end):
         fingerprint = series["seriesLabels"].get(names.FINGERPRINT, "")

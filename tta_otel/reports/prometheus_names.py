@@ -8,6 +8,7 @@ stack test sends real telemetry through the collector and proves Prometheus has 
 
 from __future__ import annotations
 
+import json
 from typing import Final
 
 ENERGY: Final = "tta_energy_joules_total"
@@ -28,3 +29,8 @@ MODEL: Final = "gen_ai_request_model"
 ERROR_TYPE: Final = "error_type"
 FINGERPRINT: Final = "tta_error_fingerprint"
 CRITICAL: Final = "tta_error_critical"
+
+
+def environment_matcher(environment: str) -> str:
+    """``deployment_environment_name="..."``, quoted as PromQL (JSON's escaping) so any name is safe."""
+    return f"{ENVIRONMENT}={json.dumps(environment)}"

@@ -111,7 +111,7 @@ def _error_type(exc: BaseException) -> str:
     return code or _qualified_name(exc)
 
 
-def _record_error(span: trace.Span, exc: Exception, query: str | None) -> None:
+def _record_error(span: trace.Span, exc: BaseException, query: str | None) -> None:
     """Error attributes, status and an exception event whose message and stack trace hold no
     literal: the message goes through ``redact_error_message`` and the privacy redactor, and
     the stack trace names files, lines and functions without their source text (a source line
@@ -194,7 +194,7 @@ class _Call:
             self._end()
 
     @_never_raises
-    def fail(self, exc: Exception) -> None:
+    def fail(self, exc: BaseException) -> None:
         try:
             if self.metric is not None:
                 self.metric[1][ERROR_TYPE] = _error_type(exc)
@@ -309,7 +309,7 @@ def _run(call: _Call | None, wrapped: Callable[..., Any], args: tuple[Any, ...],
     token = context.attach(call.context)
     try:
         result = wrapped(*args, **kwargs)
-    except Exception as exc:
+    except BaseException as exc:  # a cancelled call (CancelledError) must end its span too
         call.fail(exc)
         raise
     finally:
@@ -326,7 +326,7 @@ async def _run_async(
     token = context.attach(call.context)
     try:
         result = await wrapped(*args, **kwargs)
-    except Exception as exc:
+    except BaseException as exc:  # a cancelled call (CancelledError) must end its span too
         call.fail(exc)
         raise
     finally:
