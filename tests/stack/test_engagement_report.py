@@ -223,7 +223,7 @@ def test_a_report_over_cohorts_with_9_and_10_sessions_shows_only_the_second(
             "mean_duration_s": pytest.approx(300.0),
             "mean_interactions": pytest.approx(12.0),
             "mean_progress": pytest.approx(0.4),
-            "journey_steps": {"grounding": 7, "intro": 10},
+            "journey_steps": {"intro": 10},  # grounding: 7 sessions, fewer than k
         }
     ]
     assert (report["sessions"], report["completed"], report["completion_rate"]) == (10, 4, pytest.approx(0.4))
@@ -285,7 +285,8 @@ def test_the_csv_report_reads_back_to_the_same_figures(environment: str, tmp_pat
     assert (values["total", "", "sessions"], values["total", "", "suppressed_cohorts"]) == ("42", "1")
     assert float(values["cohort", "b", "mean_duration_s"]) == pytest.approx(600.0)
     assert float(values["cohort", "c", "completion_rate"]) == pytest.approx(0.9)
-    assert values["journey_step", "b", "reflection"] == "6"
+    assert values["journey_step", "c", "reflection"] == "15"
+    assert ("journey_step", "b", "reflection") not in values  # 6 sessions, fewer than k
     assert float(values["correlation", "mean_duration_s", "pearson_r"]) == pytest.approx(1.0)
     assert {row["name"] for row in rows if row["section"] in ("cohort", "journey_step")} == {"a", "b", "c"}
 

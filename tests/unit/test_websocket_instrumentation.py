@@ -204,3 +204,10 @@ def test_a_failure_in_the_telemetry_never_reaches_the_app(
     assert [record.getMessage() for record in caplog.records] == [
         "tta_otel: websocket telemetry failed; the connection goes on"
     ]
+
+
+@pytest.mark.parametrize(("code", "recorded"), [(1000, 1000), (1011, 1011), (3003, 3000), (4999, 4000), (5000, 5000)])
+def test_application_close_codes_are_folded_for_the_metric(code: int, recorded: int) -> None:
+    from tta_otel.instrumentation.websockets.connection import metric_close_code
+
+    assert metric_close_code(code) == recorded

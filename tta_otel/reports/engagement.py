@@ -135,7 +135,8 @@ def _cohorts(queries: _Queries, k: int) -> tuple[list[CohortEngagement], int]:
                     sums[names.SESSION_INTERACTIONS], counts[names.SESSION_INTERACTIONS], cohort, k
                 ),
                 mean_progress=_mean(sums[names.PROGRESS], counts[names.PROGRESS], cohort, k),
-                journey_steps=dict(sorted(steps.get(cohort, {}).items())),
+                # a step that fewer than k sessions reached could single one out: left out
+                journey_steps={step: n for step, n in sorted(steps.get(cohort, {}).items()) if n >= k},
             )
         )
     return shown, len(seen) - len(shown)

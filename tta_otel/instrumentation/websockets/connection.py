@@ -22,6 +22,15 @@ IO: Final = "tta.websocket.io"
 
 HTTP_ROUTE: Final = "http.route"
 CLOSE_CODE: Final = "websocket.close.code"
+_APPLICATION_CODES: Final = range(3000, 5000)
+
+
+def metric_close_code(code: int) -> int:
+    """The close code as a metric attribute: RFC 6455 codes as they are; the 3000-4999 range, which
+    clients and libraries choose freely, folded to 3000 or 4000 so it cannot add 2,000 series."""
+    return code // 1000 * 1000 if code in _APPLICATION_CODES else code
+
+
 IO_DIRECTION: Final = "network.io.direction"
 MESSAGES_RECEIVED: Final = "tta.websocket.messages.received"
 MESSAGES_SENT: Final = "tta.websocket.messages.sent"
@@ -145,7 +154,8 @@ class ConnectionTracker:
         if not connection.accepted:
             return  # refused before the handshake completed: an HTTP answer, not a websocket session
         self._active.add(-1, connection.attributes)
-        self._duration.record(time.perf_counter() - connection.started, {**connection.attributes, CLOSE_CODE: code})
+        attributes = {**connection.attributes, CLOSE_CODE: metric_close_code(code)}
+        self._duration.record(time.perf_counter() - connection.started, attributes)
         span = connection.span
         span.add_event(CLOSE_EVENT, {CLOSE_CODE: code})
         span.set_attributes(
