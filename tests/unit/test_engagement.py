@@ -221,6 +221,24 @@ def test_allow_listed_keys_with_values_of_high_cardinality_types_are_dropped(rec
     )
 
 
+def test_a_long_value_is_dropped_and_counted(recorded: Recorded, fake: Faker) -> None:
+    recorded.telemetry.track("session_start", session="s-1", cohort="b", scenario=fake.text(max_nb_chars=200))
+
+    assert (recorded.values(semconv.SESSIONS_STARTED), recorded.rejected()) == (
+        {frozenset({("tta.cohort", "b")}): 1},
+        {"value_not_allowed": 1},
+    )
+
+
+def test_a_key_keeps_at_most_100_distinct_values(recorded: Recorded) -> None:
+    for index in range(101):
+        recorded.telemetry.track("session_start", session=f"s-{index}", cohort=f"cohort-{index}")
+
+    assert len(recorded.values(semconv.SESSIONS_STARTED)) == 101  # 100 cohorts and one without
+    assert frozenset() in recorded.values(semconv.SESSIONS_STARTED)
+    assert recorded.rejected() == {"value_not_allowed": 1}
+
+
 def test_the_allow_list_comes_from_the_settings_and_keywords_name_its_keys() -> None:
     recorded = _recorded(EngagementSettings(allowed_attributes=["tta.age_band"]))
 

@@ -22,6 +22,8 @@ from tta_otel.startup import startup_config
 _logger = logging.getLogger(__name__)
 
 _SCOPE = "tta_otel.engagement"
+MAX_VALUE_LENGTH = 64
+MAX_VALUES_PER_ATTRIBUTE = 100
 
 
 class EngagementEvent(StrEnum):
@@ -44,6 +46,7 @@ class RejectReason(StrEnum):
     ATTRIBUTE_NOT_ALLOWED = "attribute_not_allowed"
     INVALID_PROGRESS = "invalid_progress"
     MISSING_JOURNEY_STEP = "missing_journey_step"
+    VALUE_NOT_ALLOWED = "value_not_allowed"
 
 
 _EVENTS = {kind.value: kind for kind in EngagementEvent}
@@ -104,6 +107,7 @@ class EngagementTelemetry:
         self._clock = clock
         self._lock = threading.Lock()
         self._warned: set[RejectReason] = set()
+        self._values: dict[str, set[AttributeValue]] = {}
 
     def track(
         self, event: EngagementEvent | str, *, session: str, progress: float | None = None, **attributes: AttributeValue
@@ -158,11 +162,27 @@ class EngagementTelemetry:
         kept: dict[str, AttributeValue] = {}
         for name, value in attributes.items():
             key = name if name in self.allowed_attributes else self._short_names.get(name)
-            if key is not None and isinstance(value, str | int) and not isinstance(value, bool):
+            if key is None or not isinstance(value, str | int) or isinstance(value, bool):
+                self._reject(RejectReason.ATTRIBUTE_NOT_ALLOWED)
+            elif self._bounded(key, value):
                 kept[key] = value
             else:
-                self._reject(RejectReason.ATTRIBUTE_NOT_ALLOWED)
+                self._reject(RejectReason.VALUE_NOT_ALLOWED)
         return kept
+
+    def _bounded(self, key: str, value: AttributeValue) -> bool:
+        """Values become metric attributes: a long value, or one more than the first
+        ``MAX_VALUES_PER_ATTRIBUTE`` distinct values of a key (text built from player input, say),
+        is refused, so the number of series stays bounded."""
+        if isinstance(value, str) and len(value) > MAX_VALUE_LENGTH:
+            return False
+        seen = self._values.setdefault(key, set())
+        if value in seen:
+            return True
+        if len(seen) >= MAX_VALUES_PER_ATTRIBUTE:
+            return False
+        seen.add(value)
+        return True
 
     def _start(self, key: str, kept: dict[str, AttributeValue], progress: float | None, now: float) -> None:
         if key in self._sessions:
