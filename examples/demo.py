@@ -26,6 +26,7 @@ import httpx
 from faker import Faker
 
 from examples.tta_service.traffic import PlantedData, play_instrumented
+from tta_otel.devtools.collector_files import complete_lines
 from tta_otel.devtools.neo4j_server import neo4j_server
 from tta_otel.devtools.processes import wait_until
 from tta_otel.stack.runner import URLS, Stack
@@ -41,18 +42,14 @@ def _prometheus_series(instance: str) -> list[dict[str, str]]:
     return list(response.json()["data"])
 
 
-def _lines_of(path: Path, marker: str) -> list[str]:
-    return [line for line in path.read_text().splitlines() if marker in line] if path.exists() else []
-
-
 def _count(lines: list[str], key: str) -> int:
     return sum(line.count(f'"{key}"') for line in lines)
 
 
 def _summary(stack: Stack, instance: str, planted: list[PlantedData]) -> dict[str, Any]:
     collector = stack.state_dir / "otel-collector"
-    traces = _lines_of(collector / "traces.jsonl", instance)
-    logs = _lines_of(collector / "logs.jsonl", instance)
+    traces = complete_lines(collector / "traces.jsonl", instance)
+    logs = complete_lines(collector / "logs.jsonl", instance)
     series = _prometheus_series(instance)
     stored = "\n".join([*traces, *logs, json.dumps(series)])
     leaked = sorted({name for player in planted for name, value in player.secrets().items() if value in stored})
@@ -109,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(f"Played {len(planted)} synthetic players; waiting for the backends ...")
     wait_until(lambda: bool(_prometheus_series(instance)), timeout=30)
-    wait_until(lambda: bool(_lines_of(stack.state_dir / "otel-collector" / "logs.jsonl", instance)), timeout=15)
+    wait_until(lambda: bool(complete_lines(stack.state_dir / "otel-collector" / "logs.jsonl", instance)), timeout=15)
     summary = _summary(stack, instance, planted)
     if args.json:
         print(json.dumps(summary, indent=2))

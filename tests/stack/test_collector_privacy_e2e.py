@@ -19,6 +19,7 @@ import pytest
 from faker import Faker
 
 from tests.stack.otlp_requests import send_counter, send_log, send_span
+from tta_otel.devtools.collector_files import documents
 from tta_otel.devtools.processes import wait_until
 from tta_otel.stack.runner import Stack
 
@@ -119,7 +120,7 @@ def test_benign_fields_arrive_unchanged(stack: Stack, sent: Sent) -> None:
 
 
 def test_identifiers_are_pseudonymised_not_dropped(stack: Stack, sent: Sent) -> None:
-    spans = [json.loads(line) for line in _file(stack, "traces.jsonl").read_text().splitlines() if sent.service in line]
+    spans = documents(_file(stack, "traces.jsonl"), sent.service)
     attributes = {
         a["key"]: a["value"].get("stringValue")
         for batch in spans
@@ -134,7 +135,7 @@ def test_identifiers_are_pseudonymised_not_dropped(stack: Stack, sent: Sent) -> 
 
 
 def test_the_log_keeps_its_trace_id(stack: Stack, sent: Sent) -> None:
-    logs = [json.loads(line) for line in _file(stack, "logs.jsonl").read_text().splitlines() if sent.service in line]
+    logs = documents(_file(stack, "logs.jsonl"), sent.service)
     trace_ids = {
         record["traceId"]
         for batch in logs

@@ -15,6 +15,7 @@ import pytest
 from faker import Faker
 
 from examples.tta_service.traffic import PlantedData, play_instrumented
+from tta_otel.devtools.collector_files import documents
 from tta_otel.devtools.neo4j_server import Neo4jServer
 from tta_otel.devtools.processes import wait_until
 from tta_otel.stack.runner import URLS, Stack
@@ -36,7 +37,7 @@ def _promql(query: str) -> list[dict[str, object]]:
 
 def _records(stack: Stack, name: str, instance: str) -> list[dict[str, object]]:
     path = stack.state_dir / "otel-collector" / name
-    return [json.loads(line) for line in path.read_text().splitlines() if instance in line] if path.exists() else []
+    return documents(path, instance)
 
 
 @pytest.fixture(scope="module")
