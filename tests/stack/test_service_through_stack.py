@@ -92,9 +92,12 @@ def test_the_story_graph_queries_reach_prometheus_without_their_literals(stack: 
     )
     (series,) = _promql(query)
     assert series["metric"]["db_query_summary"] == "MERGE Player Scene VISITED"  # type: ignore[index]
-    neo4j_spans = [span for span in _records(stack, "traces.jsonl", traffic.instance) if "MERGE" in json.dumps(span)]
-    assert neo4j_spans
-    assert traffic.planted.email not in json.dumps(neo4j_spans)
+
+    def neo4j_spans() -> list[dict[str, object]]:
+        return [span for span in _records(stack, "traces.jsonl", traffic.instance) if "MERGE" in json.dumps(span)]
+
+    assert wait_until(lambda: bool(neo4j_spans()), timeout=30)  # the file exporter writes in batches
+    assert traffic.planted.email not in json.dumps(neo4j_spans())
 
 
 def test_the_websocket_session_reaches_the_engagement_metrics(traffic: Traffic) -> None:
