@@ -27,6 +27,7 @@ from opentelemetry.util.types import AttributeValue
 from tta_otel import __version__
 from tta_otel.ai import semconv
 from tta_otel.ai.activity import ModelActivity, model_activity
+from tta_otel.error_type import error_type
 from tta_otel.privacy import KeyAction, active_redactor
 
 _logger = logging.getLogger(__name__)
@@ -35,12 +36,6 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 _SCOPE = "tta_otel.ai"
-
-
-def _error_type(exc: BaseException) -> str:
-    """The exception's fully-qualified class name, as ``error.type`` asks; builtins stay short."""
-    cls = type(exc)
-    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
 
 
 def _allowed(key: str) -> bool:
@@ -203,7 +198,7 @@ class Inference:
         try:
             ended = self._telemetry.clock()
             if exc is not None:
-                call.error_type = _error_type(exc)
+                call.error_type = error_type(exc)
                 span.record_exception(exc)
             if call.error_type is not None:
                 span.set_attribute(semconv.ERROR_TYPE, call.error_type)

@@ -27,6 +27,7 @@ from opentelemetry.sdk._logs import LogRecordProcessor, ReadWriteLogRecord
 from opentelemetry.sdk.trace import Span
 
 from tta_otel.config.schema import ErrorSettings
+from tta_otel.error_type import error_type as error_type_of
 from tta_otel.errors.fingerprint import fingerprint
 
 _logger = logging.getLogger(__name__)
@@ -35,11 +36,6 @@ FINGERPRINT = "tta.error.fingerprint"
 CRITICAL = "tta.error.critical"
 SEVERITY = "tta.error.severity"
 _SEEN_LIMIT = 4096
-
-
-def _qualified_type(exception: BaseException) -> str:
-    cls = type(exception)
-    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
 
 
 class ErrorTracker:
@@ -98,7 +94,7 @@ class ErrorTracker:
         message or the stack trace (the Neo4j one removes Cypher literals) passes them in
         ``given``, and they win over the raw exception. The full traceback is only hashed.
         """
-        error_type = _qualified_type(exception)
+        error_type = error_type_of(exception)
         stacktrace = "".join(traceback.format_exception(exception))
         error_fingerprint = self.fingerprint(error_type, stacktrace)
         given = given or {}

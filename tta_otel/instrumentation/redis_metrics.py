@@ -30,6 +30,7 @@ from opentelemetry.metrics import Histogram
 from wrapt import wrap_function_wrapper
 
 from tta_otel import __version__
+from tta_otel.error_type import error_type
 
 OPERATION_DURATION: Final = "db.client.operation.duration"
 DURATION_BUCKETS: Final = (0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0)
@@ -43,11 +44,6 @@ _TARGETS: Final = (
 )
 
 _logger = logging.getLogger(__name__)
-
-
-def _error_type(exception: BaseException) -> str:
-    cls = type(exception)
-    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
 
 
 def _attributes(instance: Any, args: tuple[Any, ...], pipeline: bool) -> dict[str, Any]:
@@ -79,7 +75,7 @@ def _record(
     try:
         attributes = _attributes(instance, args, pipeline)
         if exception is not None:
-            attributes["error.type"] = _error_type(exception)
+            attributes["error.type"] = error_type(exception)
         histogram.record(time.perf_counter() - started, attributes)
     except Exception:  # telemetry must never break a Redis call
         _logger.debug("tta_otel: recording a Redis operation failed", exc_info=True)

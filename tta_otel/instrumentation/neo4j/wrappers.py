@@ -53,6 +53,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
 from opentelemetry.util.types import AttributeValue
 
 from tta_otel import privacy
+from tta_otel.error_type import error_type
 from tta_otel.instrumentation.neo4j.cypher import operation_name, query_summary, redact_error_message, redact_literals
 
 _logger = logging.getLogger(__name__)
@@ -99,16 +100,10 @@ def _describe(query: str) -> tuple[str | None, str | None, str]:
     return operation_name(query), query_summary(query), redact_literals(query)
 
 
-def _qualified_name(exc: BaseException) -> str:
-    """The exception's class as Python's tracebacks name it: ``neo4j.exceptions.ServiceUnavailable``, ``ValueError``."""
-    cls = type(exc)
-    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
-
-
 def _error_type(exc: BaseException) -> str:
     """``error.type``: the Neo4j error code when the server sent one, else the exception's class."""
     code = exc.code if isinstance(exc, Neo4jError) else None
-    return code or _qualified_name(exc)
+    return code or error_type(exc)
 
 
 def _record_error(span: trace.Span, exc: BaseException, query: str | None) -> None:
@@ -122,7 +117,7 @@ def _record_error(span: trace.Span, exc: BaseException, query: str | None) -> No
         f'  File "{frame.f_code.co_filename}", line {line}, in {frame.f_code.co_name}\n'
         for frame, line in traceback.walk_tb(exc.__traceback__)
     )
-    stacktrace = f"Traceback (most recent call last):\n{frames}{_qualified_name(exc)}: {message}\n"
+    stacktrace = f"Traceback (most recent call last):\n{frames}{error_type(exc)}: {message}\n"
     span.record_exception(exc, attributes={EXCEPTION_MESSAGE: message, EXCEPTION_STACKTRACE: stacktrace})
     span.set_attribute(ERROR_TYPE, _error_type(exc))
     if isinstance(exc, Neo4jError) and exc.code:
