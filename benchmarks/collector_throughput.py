@@ -19,8 +19,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from tta_otel.devtools.processes import wait_until
-from tta_otel.stack.components import components
+from tta_otel.ops.stack.components import components
+from tta_otel.testing.processes import wait_until
 
 REPO = Path(__file__).resolve().parents[1]
 _PORTS = {"grpc": 24317, "http": 24318, "health": 23133, "metrics": 28888, "pprof": 21777, "zpages": 25679}

@@ -48,7 +48,7 @@ def measure(samples: int = 10) -> dict[str, Any]:
 
     from tta_otel.config import load_config
     from tta_otel.configurator import configure_telemetry
-    from tta_otel.stack.runner import Stack
+    from tta_otel.ops.stack.runner import Stack
 
     with tempfile.TemporaryDirectory() as state:
         stack = Stack(REPO, Path(state))

@@ -23,8 +23,8 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
 
-from tta_otel.devtools.neo4j_server import neo4j_server
 from tta_otel.instrumentation.neo4j import Neo4jInstrumentor
+from tta_otel.testing.neo4j_server import neo4j_server
 
 
 class _NullExporter(SpanExporter):

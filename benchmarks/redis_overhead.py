@@ -20,8 +20,8 @@ from opentelemetry.instrumentation.redis import RedisInstrumentor
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
-from tta_otel.devtools.processes import redis_server
 from tta_otel.distro import TTADistro
+from tta_otel.testing.processes import redis_server
 
 PLAYER = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 CHOICE = "I take the path along the lake"

@@ -18,8 +18,8 @@ from typing import Any
 
 import httpx
 
-from tta_otel.devtools.otlp_sink import OtlpSink
-from tta_otel.devtools.processes import instrumented_service, redis_server
+from tta_otel.testing.otlp_sink import OtlpSink
+from tta_otel.testing.processes import instrumented_service, redis_server
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -26,10 +26,10 @@ import httpx
 from faker import Faker
 
 from examples.tta_service.traffic import PlantedData, play_instrumented
-from tta_otel.devtools.collector_files import complete_lines
-from tta_otel.devtools.neo4j_server import neo4j_server
-from tta_otel.devtools.processes import wait_until
-from tta_otel.stack.runner import URLS, Stack
+from tta_otel.ops.stack.runner import URLS, Stack
+from tta_otel.testing.collector_files import complete_lines
+from tta_otel.testing.neo4j_server import neo4j_server
+from tta_otel.testing.processes import wait_until
 
 REPO = Path(__file__).resolve().parents[1]
 _PLACEHOLDER = re.compile(r"\[REDACTED:([a-z0-9_]+)\]")

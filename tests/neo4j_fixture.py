@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tta_otel.devtools.neo4j_server import Neo4jServer
-from tta_otel.devtools.neo4j_server import neo4j_server as running_neo4j_server
+from tta_otel.testing.neo4j_server import Neo4jServer
+from tta_otel.testing.neo4j_server import neo4j_server as running_neo4j_server
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from typing import Any
 from opentelemetry.instrumentation.distro import BaseDistro  # type: ignore[attr-defined]
 
 from tta_otel.config import apply_otel_defaults
-from tta_otel.instrumentation.redis_query import redis_request_hook
+from tta_otel.instrumentation.redis.query import redis_request_hook
 from tta_otel.startup import startup_config
 
 _logger = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ import httpx
 from faker import Faker
 from websockets.sync.client import connect
 
-from tta_otel.devtools.processes import distro_environment, instrumented_service, redis_server
+from tta_otel.testing.processes import distro_environment, instrumented_service, redis_server
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tta_otel.devtools.otlp_sink import OtlpSink
-from tta_otel.devtools.processes import redis_server
+from tta_otel.testing.otlp_sink import OtlpSink
+from tta_otel.testing.processes import redis_server
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -18,8 +18,8 @@ from faker import Faker
 
 from examples.tta_service.traffic import PlantedData, play
 from tests.integration.conftest import REPO
-from tta_otel.devtools.otlp_sink import OtlpSink, Received, attributes
-from tta_otel.devtools.processes import distro_environment, instrumented_service, wait_until
+from tta_otel.testing.otlp_sink import OtlpSink, Received, attributes
+from tta_otel.testing.processes import distro_environment, instrumented_service, wait_until
 
 pytestmark = pytest.mark.integration
 

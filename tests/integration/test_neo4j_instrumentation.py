@@ -21,9 +21,9 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
-from tta_otel.devtools.neo4j_server import Neo4jServer
-from tta_otel.devtools.processes import free_port
 from tta_otel.instrumentation.neo4j import Neo4jInstrumentor, wrappers
+from tta_otel.testing.neo4j_server import Neo4jServer
+from tta_otel.testing.processes import free_port
 
 pytestmark = pytest.mark.integration
 pytest_plugins = ["tests.neo4j_fixture"]

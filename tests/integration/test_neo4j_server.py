@@ -9,7 +9,7 @@ import uuid
 import neo4j
 import pytest
 
-from tta_otel.devtools.neo4j_server import Neo4jServer
+from tta_otel.testing.neo4j_server import Neo4jServer
 
 pytestmark = pytest.mark.integration
 # Registers the session fixture here too, until a conftest does; a plugin registers once.

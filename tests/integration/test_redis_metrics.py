@@ -14,7 +14,7 @@ from faker import Faker
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import HistogramDataPoint, InMemoryMetricReader
 
-from tta_otel.instrumentation.redis_metrics import DURATION_BUCKETS, RedisMetricsInstrumentor
+from tta_otel.instrumentation.redis.metrics import DURATION_BUCKETS, RedisMetricsInstrumentor
 
 pytestmark = pytest.mark.integration
 

@@ -22,8 +22,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 
 from tta_otel.distro import TTADistro
-from tta_otel.instrumentation.redis_pool import RedisPoolInstrumentor
-from tta_otel.instrumentation.redis_query import redis_query_text
+from tta_otel.instrumentation.redis.pool import RedisPoolInstrumentor
+from tta_otel.instrumentation.redis.query import redis_query_text
 
 pytestmark = pytest.mark.integration
 

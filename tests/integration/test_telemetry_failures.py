@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from tests.integration.conftest import REPO
-from tta_otel.devtools.otlp_sink import OtlpSink, attributes
-from tta_otel.devtools.processes import distro_environment, free_port, instrumented_service, wait_until
+from tta_otel.testing.otlp_sink import OtlpSink, attributes
+from tta_otel.testing.processes import distro_environment, free_port, instrumented_service, wait_until
 
 pytestmark = pytest.mark.integration
 

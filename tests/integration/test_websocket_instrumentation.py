@@ -21,8 +21,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 from websockets.sync.client import ClientConnection, connect
 
-from tta_otel.devtools.processes import free_port, wait_until
 from tta_otel.instrumentation.websockets import WebSocketInstrumentor
+from tta_otel.testing.processes import free_port, wait_until
 
 pytestmark = pytest.mark.integration
 

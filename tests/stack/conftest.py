@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tta_otel.stack.runner import Stack
+from tta_otel.ops.stack.runner import Stack
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -25,9 +25,9 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from tta_otel.devtools.otlp_sink import OtlpSink, attributes
-from tta_otel.devtools.processes import BIN, free_port, wait_until
-from tta_otel.stack.components import components
+from tta_otel.ops.stack.components import components
+from tta_otel.testing.otlp_sink import OtlpSink, attributes
+from tta_otel.testing.processes import BIN, free_port, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 ESCALATE_AFTER = timedelta(seconds=2)

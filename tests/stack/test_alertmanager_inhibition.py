@@ -23,8 +23,8 @@ import httpx
 import pytest
 import yaml
 
-from tta_otel.devtools.processes import free_port, wait_until
-from tta_otel.stack.components import components
+from tta_otel.ops.stack.components import components
+from tta_otel.testing.processes import free_port, wait_until
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]

@@ -36,10 +36,10 @@ from pypdf import PdfReader
 from tests.stack.otlp_requests import key_values, send
 from tta_otel.ai import GenAIClientTelemetry, ModelActivity
 from tta_otel.carbon import CarbonMeter
-from tta_otel.cli.main import main
-from tta_otel.devtools.processes import wait_until
-from tta_otel.reports import prometheus_names as names
-from tta_otel.stack.runner import Stack
+from tta_otel.ops.cli.main import main
+from tta_otel.ops.reports import prometheus_names as names
+from tta_otel.ops.stack.runner import Stack
+from tta_otel.testing.processes import wait_until
 
 PROMETHEUS = "http://127.0.0.1:9090"
 

@@ -19,9 +19,9 @@ import pytest
 from faker import Faker
 
 from tests.stack.otlp_requests import send_counter, send_log, send_span
-from tta_otel.devtools.collector_files import documents
-from tta_otel.devtools.processes import wait_until
-from tta_otel.stack.runner import Stack
+from tta_otel.ops.stack.runner import Stack
+from tta_otel.testing.collector_files import documents
+from tta_otel.testing.processes import wait_until
 
 pytestmark = pytest.mark.integration
 PROMETHEUS = "http://127.0.0.1:9090"

@@ -19,11 +19,11 @@ import pytest
 from faker import Faker
 
 from examples.tta_service.traffic import PlantedData, play_instrumented
-from tta_otel.dashboards import PanelQuery, models, panels, queries
-from tta_otel.dashboards.lint import expand
-from tta_otel.devtools.neo4j_server import Neo4jServer
-from tta_otel.devtools.processes import wait_until
-from tta_otel.stack.runner import URLS, Stack
+from tta_otel.ops.dashboards import PanelQuery, models, panels, queries
+from tta_otel.ops.dashboards.lint import expand
+from tta_otel.ops.stack.runner import URLS, Stack
+from tta_otel.testing.neo4j_server import Neo4jServer
+from tta_otel.testing.processes import wait_until
 
 pytestmark = pytest.mark.integration
 pytest_plugins = ["tests.neo4j_fixture"]

@@ -19,11 +19,11 @@ from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 
-from tta_otel.cli.main import main
 from tta_otel.config.schema import ErrorSettings
-from tta_otel.devtools.processes import wait_until
 from tta_otel.errors import ErrorTracker, start_error_tracking, stop_error_tracking
-from tta_otel.stack.runner import Stack
+from tta_otel.ops.cli.main import main
+from tta_otel.ops.stack.runner import Stack
+from tta_otel.testing.processes import wait_until
 
 PROMETHEUS = "http://127.0.0.1:9090"
 

@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from tests.stack.otlp_requests import send_counter
-from tta_otel.devtools.processes import wait_until
-from tta_otel.stack.runner import Stack
+from tta_otel.ops.stack.runner import Stack
+from tta_otel.testing.processes import wait_until
 
 pytestmark = pytest.mark.integration
 PROMETHEUS = "http://127.0.0.1:9090"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.stack.conftest import REPO
-from tta_otel.cli.main import main
+from tta_otel.ops.cli.main import main
 
 pytestmark = pytest.mark.integration
 

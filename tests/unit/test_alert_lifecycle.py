@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tta_otel.alerts.lifecycle import (
+from tta_otel.ops.alerts.lifecycle import (
     AlertRecord,
     EventKind,
     Notification,

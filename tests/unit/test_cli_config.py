@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tta_otel.cli.main import main
+from tta_otel.ops.cli.main import main
 
 
 def test_a_valid_file_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

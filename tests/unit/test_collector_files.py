@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tta_otel.devtools.collector_files import complete_lines, documents
+from tta_otel.testing.collector_files import complete_lines, documents
 
 
 def test_a_half_written_last_line_is_left_for_the_next_read(tmp_path: Path) -> None:

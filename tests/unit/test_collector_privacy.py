@@ -7,8 +7,8 @@ from pathlib import Path
 import re2
 import yaml
 
+from tta_otel.ops.stack import collector_privacy
 from tta_otel.privacy import load_policy
-from tta_otel.stack import collector_privacy
 
 REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / "collector-config" / "privacy.yaml"

@@ -18,9 +18,9 @@ from tta_otel import configurator as configurator_module
 from tta_otel import privacy
 from tta_otel.config import MonitoringConfig, load_config
 from tta_otel.configurator import TTAConfigurator, _metric_readers, configure_telemetry
-from tta_otel.devtools.otlp_sink import OtlpSink, attributes
 from tta_otel.distro import TTADistro
 from tta_otel.startup import startup_config
+from tta_otel.testing.otlp_sink import OtlpSink, attributes
 
 
 def _reset_global_providers() -> None:

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tta_otel import dashboards
-from tta_otel.cli import dashboards_command
-from tta_otel.dashboards import PanelQuery, panels, queries
+from tta_otel.ops import dashboards
+from tta_otel.ops.cli import dashboards_command
+from tta_otel.ops.dashboards import PanelQuery, panels, queries
 
 REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / "grafana-dashboards"

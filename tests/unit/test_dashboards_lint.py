@@ -17,11 +17,11 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tta_otel import dashboards
-from tta_otel.cli import dashboards_command
-from tta_otel.dashboards import panels
-from tta_otel.dashboards.lint import Problem, expand, lint, prometheus_parser, promtool_parser
-from tta_otel.stack.components import CACHE_ENV, components
+from tta_otel.ops import dashboards
+from tta_otel.ops.cli import dashboards_command
+from tta_otel.ops.dashboards import panels
+from tta_otel.ops.dashboards.lint import Problem, expand, lint, prometheus_parser, promtool_parser
+from tta_otel.ops.stack.components import CACHE_ENV, components
 
 REPO = Path(__file__).resolve().parents[2]
 PROMETHEUS = components(REPO)["prometheus"]

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from tta_otel import dashboards
-from tta_otel.cli import dashboards_command
-from tta_otel.dashboards.push import FOLDER_UID, PushError, connect, provisioned_datasources, push
+from tta_otel.ops import dashboards
+from tta_otel.ops.cli import dashboards_command
+from tta_otel.ops.dashboards.push import FOLDER_UID, PushError, connect, provisioned_datasources, push
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "glsa_synthetic_test_token_0123456789"

@@ -380,4 +380,4 @@ def test_the_in_app_side_imports_none_of_the_tools() -> None:
         check=True,
     ).stdout.split()
 
-    assert [m for m in loaded if m.startswith(("tta_otel.cli", "tta_otel.reports", "tta_otel.stack"))] == []
+    assert [m for m in loaded if m.startswith(("tta_otel.ops.cli", "tta_otel.ops.reports", "tta_otel.ops.stack"))] == []

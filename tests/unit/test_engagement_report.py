@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from tta_otel.cli.main import main
-from tta_otel.reports import engagement_names as names
-from tta_otel.reports.engagement import EngagementReport, build_engagement_report, pearson
-from tta_otel.reports.engagement_render import summary_lines, to_csv, write_report
-from tta_otel.reports.prometheus import PrometheusClient, Sample
+from tta_otel.ops.cli.main import main
+from tta_otel.ops.reports import engagement_names as names
+from tta_otel.ops.reports.engagement import EngagementReport, build_engagement_report, pearson
+from tta_otel.ops.reports.engagement_render import summary_lines, to_csv, write_report
+from tta_otel.ops.reports.prometheus import PrometheusClient, Sample
 
 END = datetime(2026, 11, 26, tzinfo=UTC)
 

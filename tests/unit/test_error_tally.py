@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tta_otel.reports.errors import _Tally
+from tta_otel.ops.reports.errors import _Tally
 
 WINDOW_START, PERIOD_START = 0.0, 600.0
 

@@ -11,7 +11,7 @@ from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExport
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
-from tta_otel.devtools.otlp_sink import OtlpSink, attributes
+from tta_otel.testing.otlp_sink import OtlpSink, attributes
 
 
 def _post(url: str, body: bytes, headers: dict[str, str] | None = None) -> int:

@@ -11,7 +11,7 @@ import redis.asyncio
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
-from tta_otel.instrumentation.redis_pool import RedisPoolInstrumentor, pool_name
+from tta_otel.instrumentation.redis.pool import RedisPoolInstrumentor, pool_name
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from tta_otel.cli.main import main
-from tta_otel.cli.report_command import parse_period
-from tta_otel.reports.carbon import CarbonReport
-from tta_otel.reports.render import to_csv, write_report
+from tta_otel.ops.cli.main import main
+from tta_otel.ops.cli.report_command import parse_period
+from tta_otel.ops.reports.carbon import CarbonReport
+from tta_otel.ops.reports.render import to_csv, write_report
 
 
 @pytest.mark.parametrize(

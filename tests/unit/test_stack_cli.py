@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tta_otel.cli import stack_command
-from tta_otel.cli.main import main
-from tta_otel.stack import compose_schema
-from tta_otel.stack.components import components
+from tta_otel.ops.cli import stack_command
+from tta_otel.ops.cli.main import main
+from tta_otel.ops.stack import compose_schema
+from tta_otel.ops.stack.components import components
 
 REPO = Path(__file__).resolve().parents[2]
 

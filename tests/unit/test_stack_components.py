@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tta_otel.stack import components as components_module
-from tta_otel.stack.components import BuildError, Component, build_component, components
+from tta_otel.ops.stack import components as components_module
+from tta_otel.ops.stack.components import BuildError, Component, build_component, components
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from tta_otel.devtools.processes import free_port
-from tta_otel.stack import runner
-from tta_otel.stack.components import Component
-from tta_otel.stack.runner import Service, Stack, StackError
+from tta_otel.ops.stack import runner
+from tta_otel.ops.stack.components import Component
+from tta_otel.ops.stack.runner import Service, Stack, StackError
+from tta_otel.testing.processes import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tta_otel.stack.components import CACHE_ENV, Component
-from tta_otel.stack.validation import default_paths, kind_of, routing_cases, validate
+from tta_otel.ops.stack.components import CACHE_ENV, Component
+from tta_otel.ops.stack.validation import default_paths, kind_of, routing_cases, validate
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tta_otel.stack.versions import read_versions
+from tta_otel.ops.stack.versions import read_versions
 
 REPO = Path(__file__).resolve().parents[2]
 VERSIONS = read_versions(REPO / "versions.env")

@@ -1,7 +1,7 @@
 """The names and units of the engagement instruments, and the attribute keys they carry.
 
 TTA's own namespace (``tta.engagement.*``): no semantic convention covers engagement. The
-Prometheus names they become are in ``tta_otel.reports.engagement_names``.
+Prometheus names they become are in ``tta_otel.ops.reports.engagement_names``.
 """
 
 from __future__ import annotations

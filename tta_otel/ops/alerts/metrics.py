@@ -1,0 +1,86 @@
+"""The service's metrics, for the on-call dashboards.
+
+- ``tta.alert.time_to_acknowledge`` (histogram, s): firing to acknowledgement, once per episode.
+- ``tta.alert.time_to_resolve`` (histogram, s): firing to resolution, once per episode.
+- ``tta.alert.escalations`` (counter): escalations sent, with ``tta.alert.receiver`` and,
+  when the receiver did not take it, ``error.type``.
+
+Every point carries the alert's ``alertname``, ``severity`` and ``component`` (its
+``tta_component`` label). They go to the collector over OTLP/HTTP like any service's;
+the SDK is imported only when the service starts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from opentelemetry.metrics import Meter
+
+from tta_otel.ops.alerts.lifecycle import AlertRecord
+
+SERVICE_NAME = "tta-otel-alerts"
+EXPORT_INTERVAL_MS = 5_000
+"""A point every 5 s, as the services export theirs, unless ``OTEL_METRIC_EXPORT_INTERVAL`` (ms) says
+otherwise; the last points are flushed on shutdown."""
+INTERVAL_ENV = "OTEL_METRIC_EXPORT_INTERVAL"
+
+_EXPORT_TIMEOUT_S = 5
+"""So that a stop with the collector down takes seconds, not the exporter's default 10 s per try."""
+
+_BUCKETS_S = (30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400)
+"""From half a minute to a day: acknowledgements take minutes, resolutions up to hours."""
+
+
+def _attributes(record: AlertRecord) -> dict[str, str]:
+    return {"alertname": record.alertname, "severity": record.severity, "component": record.component}
+
+
+class AlertMetrics:
+    def __init__(self, meter: Meter) -> None:
+        self._time_to_acknowledge = meter.create_histogram(
+            "tta.alert.time_to_acknowledge",
+            unit="s",
+            description="Time from an alert firing to its acknowledgement (a silence or the ack endpoint)",
+            explicit_bucket_boundaries_advisory=_BUCKETS_S,
+        )
+        self._time_to_resolve = meter.create_histogram(
+            "tta.alert.time_to_resolve",
+            unit="s",
+            description="Time from an alert firing to its resolution",
+            explicit_bucket_boundaries_advisory=_BUCKETS_S,
+        )
+        self._escalations = meter.create_counter(
+            "tta.alert.escalations",
+            unit="{escalation}",
+            description="Escalations of unacknowledged critical alerts to the next receiver of the chain",
+        )
+
+    def acknowledged(self, record: AlertRecord, seconds: float) -> None:
+        self._time_to_acknowledge.record(seconds, _attributes(record))
+
+    def resolved(self, record: AlertRecord, seconds: float) -> None:
+        self._time_to_resolve.record(seconds, _attributes(record))
+
+    def escalated(self, record: AlertRecord, receiver: str, error_type: str | None) -> None:
+        attributes = {**_attributes(record), "tta.alert.receiver": receiver}
+        if error_type is not None:
+            attributes["error.type"] = error_type
+        self._escalations.add(1, attributes)
+
+
+def export_to_collector(
+    endpoint: str, service_name: str = "tta-otel-alerts"
+) -> tuple[AlertMetrics, Callable[[], None]]:
+    """Metrics sent to ``endpoint`` (OTLP/HTTP), and the function that flushes and stops them."""
+    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+    from opentelemetry.sdk.resources import Resource
+
+    reader = PeriodicExportingMetricReader(
+        OTLPMetricExporter(endpoint=f"{endpoint.rstrip('/')}/v1/metrics", timeout=_EXPORT_TIMEOUT_S),
+        export_interval_millis=None if INTERVAL_ENV in os.environ else EXPORT_INTERVAL_MS,
+    )
+    provider = MeterProvider(resource=Resource.create({"service.name": SERVICE_NAME}), metric_readers=[reader])
+    return AlertMetrics(provider.get_meter("tta_otel.ops.alerts")), provider.shutdown

@@ -1,0 +1,113 @@
+"""``tta-otel report carbon`` and ``report engagement``: reports of a period, from Prometheus."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import TypeVar
+
+from tta_otel.ops.reports import engagement_render
+from tta_otel.ops.reports.carbon import build_carbon_report
+from tta_otel.ops.reports.engagement import DEFAULT_K, build_engagement_report
+from tta_otel.ops.reports.prometheus import PrometheusClient, PrometheusError
+from tta_otel.ops.reports.render import write_report
+
+_DURATION = re.compile(r"^(\d+)([smhdw])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+DEFAULT_PROMETHEUS_URL = "http://127.0.0.1:9090"
+R = TypeVar("R")
+
+
+def parse_period(text: str) -> timedelta:
+    """``90s``, ``10m``, ``24h``, ``7d`` or ``2w``, as Prometheus writes durations."""
+    match = _DURATION.match(text)
+    if not match or int(match.group(1)) == 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration such as 30m, 24h or 7d")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def add_source_arguments(parser: argparse.ArgumentParser, period: str) -> None:
+    """``--since``, ``--environment`` and ``--prometheus``: where every report reads from."""
+    parser.add_argument(
+        "--since", type=parse_period, default=parse_period(period), help=f"period, e.g. 24h or 7d (default: {period})"
+    )
+    parser.add_argument("--environment", help="only this deployment.environment.name (default: all)")
+    parser.add_argument(
+        "--prometheus",
+        default=os.environ.get("TTA_PROMETHEUS_URL", DEFAULT_PROMETHEUS_URL),
+        help="Prometheus URL (default: $TTA_PROMETHEUS_URL or %(default)s)",
+    )
+
+
+def _add_report_arguments(parser: argparse.ArgumentParser, period: str) -> None:
+    add_source_arguments(parser, period)
+    parser.add_argument("--format", choices=("json", "csv", "pdf"), default="json")
+    parser.add_argument("--output", type=Path, help="file to write (required for pdf; default: standard output)")
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    report = subparsers.add_parser("report", help="reports read from the stack's backends")
+    kinds = report.add_subparsers(dest="kind", required=True)
+    carbon = kinds.add_parser("carbon", help="energy, emissions, carbon per token and recommendations")
+    _add_report_arguments(carbon, "24h")
+    carbon.add_argument("--budget-g", type=float, help="daily budget in gCO2e (default: what the services report)")
+    carbon.set_defaults(handler=carbon_command)
+    engagement = kinds.add_parser(
+        "engagement", help="sessions, completion, duration, journeys and progress per cohort (k-anonymous)"
+    )
+    _add_report_arguments(engagement, "7d")
+    engagement.add_argument(
+        "--k",
+        type=_k_value,
+        default=DEFAULT_K,
+        help="suppress cohorts with fewer sessions than this (default: %(default)s)",
+    )
+    engagement.set_defaults(handler=engagement_command)
+
+
+def _k_value(text: str) -> int:
+    """k-anonymity below 2 would show single sessions."""
+    if not text.isdigit() or int(text) < 2:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of sessions of at least 2")
+    return int(text)
+
+
+def _run(args: argparse.Namespace, build: Callable[[PrometheusClient], R], write: Callable[[R], str | None]) -> int:
+    """Build a report from Prometheus and write it as ``--format`` asks."""
+    if args.format == "pdf" and args.output is None:
+        print("error: --format pdf needs --output PATH", file=sys.stderr)
+        return 2
+    try:
+        report = build(PrometheusClient(args.prometheus))
+    except PrometheusError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    text = write(report)
+    if text is not None:
+        print(text)
+    else:
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def carbon_command(args: argparse.Namespace) -> int:
+    return _run(
+        args,
+        lambda client: build_carbon_report(
+            client, args.since, daily_budget_g=args.budget_g, environment=args.environment
+        ),
+        lambda report: write_report(report, args.format, args.output),
+    )
+
+
+def engagement_command(args: argparse.Namespace) -> int:
+    return _run(
+        args,
+        lambda client: build_engagement_report(client, args.since, k=args.k, environment=args.environment),
+        lambda report: engagement_render.write_report(report, args.format, args.output),
+    )

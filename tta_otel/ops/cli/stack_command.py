@@ -1,0 +1,163 @@
+"""``tta-otel stack``, ``tta-otel validate`` and ``tta-otel collector privacy``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tta_otel.ops.stack import collector_privacy
+from tta_otel.ops.stack.checkout import find_checkout
+from tta_otel.ops.stack.components import BuildError, build_component
+from tta_otel.ops.stack.compose_schema import fetch_schema
+from tta_otel.ops.stack.runner import URLS, Stack, StackError
+from tta_otel.ops.stack.validation import default_paths, validate
+
+
+def _stack(args: argparse.Namespace) -> Stack:
+    repository = find_checkout(args.repo)
+    return Stack(repository, (args.state_dir or repository / "state").resolve())
+
+
+def build_command(args: argparse.Namespace) -> int:
+    stack = _stack(args)
+    for name, component in stack.components.items():
+        if component.is_built():
+            print(f"{name}: cached at {component.cache_dir()}")
+            continue
+        print(f"{name}: building {component.name} {component.version} (this takes minutes) ...", flush=True)
+        started = time.monotonic()
+        build_component(component, stack.repository)
+        print(f"{name}: built in {time.monotonic() - started:.0f} s at {component.cache_dir()}", flush=True)
+    print(f"compose schema: {fetch_schema()}")
+    return 0
+
+
+def up_command(args: argparse.Namespace) -> int:
+    if args.compose:
+        return _compose(args, ["up", "-d", "--wait"])
+    stack = _stack(args)
+    started = time.monotonic()
+    stack.up(timeout=args.timeout)
+    print(f"The stack is ready ({time.monotonic() - started:.1f} s); state in {stack.state_dir}")
+    for name, url in URLS.items():
+        print(f"  {name}={url}")
+    print("  Logs and traces (no native Loki or Tempo, see docs/stack.md):")
+    print(f"    {stack.state_dir / 'otel-collector' / 'logs.jsonl'}")
+    print(f"    {stack.state_dir / 'otel-collector' / 'traces.jsonl'}")
+    return 0
+
+
+def _compose(args: argparse.Namespace, arguments: list[str]) -> int:
+    docker = shutil.which("docker")
+    if docker is None:
+        raise StackError("docker is not installed: the --compose stack needs Docker Compose")
+    return subprocess.run([docker, "compose", *arguments], cwd=find_checkout(args.repo), check=False).returncode
+
+
+def down_command(args: argparse.Namespace) -> int:
+    if args.compose:
+        return _compose(args, ["down", *(["--volumes"] if args.purge else [])])
+    _stack(args).down(purge=args.purge)
+    print("The stack is stopped" + (" and its data removed." if args.purge else "; its data is kept."))
+    return 0
+
+
+def status_command(args: argparse.Namespace) -> int:
+    status = _stack(args).status()
+    if args.json:
+        print(json.dumps(status))
+    else:
+        for entry in status:
+            state = "ready" if entry["ready"] else ("running" if entry["pid"] else "stopped")
+            print(f"{entry['service']:<16} {state:<8} pid={entry['pid'] or '-':<8} {entry['url']}")
+    return 0 if all(entry["ready"] for entry in status) else 1
+
+
+def logs_command(args: argparse.Namespace) -> int:
+    print(_stack(args).last_lines(args.component, args.lines))
+    return 0
+
+
+def env_command(args: argparse.Namespace) -> int:
+    for name, url in URLS.items():
+        print(f"export {name}={url}")
+    return 0
+
+
+def validate_command(args: argparse.Namespace) -> int:
+    repository = find_checkout(args.repo)
+    stack = Stack(repository, repository / "state")
+    missing = [c.name for c in stack.components.values() if c.name != "telemetrygen" and not c.is_built()]
+    if missing:
+        raise StackError(f"not built: {', '.join(missing)}; run `tta-otel stack build` first")
+    results = validate([Path(p).resolve() for p in args.paths] or default_paths(repository), stack.components)
+    for result in results:
+        print(f"{'ok  ' if result.ok else 'FAIL'} {result.path} ({result.tool})")
+        if not result.ok:
+            print("     " + result.message.replace("\n", "\n     "))
+    return 0 if all(result.ok for result in results) else 1
+
+
+def privacy_command(args: argparse.Namespace) -> int:
+    repository = find_checkout(args.repo)
+    target = repository / "collector-config" / "privacy.yaml"
+    changed = collector_privacy.write(target)
+    print(f"{target}: {'regenerated' if changed else 'already up to date'}")
+    return 0
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--repo", type=Path, help="the tta-otel checkout (default: found from the working directory)")
+    parser.add_argument("--state-dir", type=Path, help="where the native stack keeps pids, logs and data")
+
+
+def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    stack = subparsers.add_parser("stack", help="build, run and stop the native stack")
+    actions = stack.add_subparsers(dest="action", required=True)
+    for name, handler, text in [
+        ("build", build_command, "build or reuse the cached binaries"),
+        ("up", up_command, "start the stack and wait until every component is ready"),
+        ("down", down_command, "stop what `up` started"),
+        ("status", status_command, "show each component's state"),
+        ("env", env_command, "print export lines for the endpoints"),
+    ]:
+        action = actions.add_parser(name, help=text)
+        _common(action)
+        action.set_defaults(handler=handler)
+        if name in {"up", "down"}:
+            action.add_argument("--compose", action="store_true", help="use Docker Compose instead")
+        if name == "up":
+            action.add_argument("--timeout", type=float, default=90.0)
+        if name == "down":
+            action.add_argument("--purge", action="store_true", help="also remove the data")
+        if name == "status":
+            action.add_argument("--json", action="store_true")
+    logs = actions.add_parser("logs", help="print a component's last log lines")
+    _common(logs)
+    logs.add_argument("component")
+    logs.add_argument("-n", "--lines", type=int, default=100)
+    logs.set_defaults(handler=logs_command)
+
+    validate_parser = subparsers.add_parser("validate", help="check config files with their own tools")
+    validate_parser.add_argument("paths", nargs="*", help="default: every config of the checkout")
+    validate_parser.add_argument("--repo", type=Path)
+    validate_parser.set_defaults(handler=validate_command)
+
+    collector = subparsers.add_parser("collector", help="collector configuration")
+    collector_actions = collector.add_subparsers(dest="action", required=True)
+    privacy = collector_actions.add_parser("privacy", help="regenerate collector-config/privacy.yaml")
+    privacy.add_argument("--repo", type=Path)
+    privacy.set_defaults(handler=privacy_command)
+
+
+ERRORS = (StackError, BuildError)
+
+
+def report(error: Exception) -> int:
+    print(f"error: {error}", file=sys.stderr)
+    return 2

@@ -1,0 +1,190 @@
+"""``tta-otel validate``: every configuration file checked by its own tool.
+
+The collector config by ``otelcol validate`` (with the generated privacy processors),
+Prometheus's by ``promtool check config`` (which also checks the rule files it names),
+rule files by ``promtool check rules``, rule tests (``prometheus/tests/*.test.yml``) by
+``promtool test rules``, Alertmanager's by ``amtool check-config``, routing tests
+(``alertmanager/tests/*.yml``) case by case by ``amtool config routes test``,
+docker-compose.yml by the Compose Specification's schema, each Grafana dashboard by
+``tta-otel dashboards lint``. Each file gives one line; a
+failure shows the tool's own message.
+
+A routing test file is a list of cases, each the labels of an alert and the receivers that
+must get it, in the order of the routing tree::
+
+    - name: a critical therapeutic-content error pages the TTA on-call
+      labels: {alertname: TTACriticalContentErrors, severity: critical, component: player-api}
+      receivers: [tta-otel-alerts, pagerduty-tta]
+
+It is checked against the ``alertmanager.yml`` of the folder above it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from tta_otel.ops.stack.components import Component
+from tta_otel.ops.stack.compose_schema import compose_errors, fetch_schema
+
+# otelcol validate needs every ${env:...} without a default to resolve; a throw-away key will do.
+_VALIDATION_ENV = {"TTA_COLLECTOR_PSEUDONYM_KEY": "validation-only-key-validation-only-key"}
+
+
+@dataclass(frozen=True)
+class Result:
+    path: Path
+    tool: str
+    ok: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class RoutingCase:
+    name: str
+    labels: dict[str, str]
+    receivers: tuple[str, ...]
+
+
+def routing_cases(path: Path) -> list[RoutingCase]:
+    """The cases of a routing test file; a ValueError names the case and what is wrong with it."""
+    document = yaml.safe_load(path.read_text())
+    if not isinstance(document, list) or not document:
+        raise ValueError("expected a list of cases, each with name, labels and receivers")
+    cases = []
+    for number, case in enumerate(document, start=1):
+        name = case.get("name", f"case {number}") if isinstance(case, dict) else f"case {number}"
+        if not isinstance(case, dict) or set(case) - {"name", "labels", "receivers"}:
+            raise ValueError(f"{name}: expected the keys name, labels and receivers")
+        labels, receivers = case.get("labels"), case.get("receivers")
+        if not isinstance(labels, dict) or not labels or not all(isinstance(v, str) for v in labels.values()):
+            raise ValueError(f"{name}: labels must map label names to strings (quote numbers and booleans)")
+        if not isinstance(receivers, list) or not receivers or not all(isinstance(r, str) for r in receivers):
+            raise ValueError(f"{name}: receivers must be a non-empty list of receiver names")
+        cases.append(RoutingCase(str(name), {str(k): v for k, v in labels.items()}, tuple(receivers)))
+    return cases
+
+
+def _matcher(name: str, value: str) -> str:
+    """``name="value"`` as amtool parses it, whatever the value holds."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'{name}="{escaped}"'
+
+
+def _check_routes(path: Path, amtool: Path) -> Result:
+    tool = "amtool config routes test"
+    try:
+        cases = routing_cases(path)
+    except (ValueError, yaml.YAMLError) as error:
+        return Result(path, tool, False, str(error))
+    config = path.parent.parent / "alertmanager.yml"
+    failures = []
+    for case in cases:
+        expected = ",".join(case.receivers)
+        labels = [_matcher(name, value) for name, value in case.labels.items()]
+        command = [str(amtool), "config", "routes", "test", f"--config.file={config}", f"--verify.receivers={expected}"]
+        completed = subprocess.run([*command, *labels], capture_output=True, text=True, check=False)
+        if completed.returncode != 0:
+            output = (completed.stdout + completed.stderr).strip()
+            resolved = output.splitlines()[0] if output else "(no output)"
+            failures.append(f"{case.name}: expected {expected}, got {resolved}")
+    message = "\n".join(failures) if failures else f"{len(cases)} cases routed as expected"
+    return Result(path, tool, not failures, message)
+
+
+def _check(path: Path, tool: str, command: list[str]) -> Result:
+    completed = subprocess.run(
+        command, capture_output=True, text=True, check=False, env={**os.environ, **_VALIDATION_ENV}
+    )
+    output = (completed.stdout + completed.stderr).strip()
+    return Result(path, tool, completed.returncode == 0, output)
+
+
+_KINDS: list[tuple[str, Callable[[Path], bool]]] = [
+    ("otelcol", lambda p: p.parent.name == "collector-config" and p.name == "otelcol.yaml"),
+    ("promtool-config", lambda p: p.parent.name == "prometheus" and p.name == "prometheus.yml"),
+    (
+        "promtool-rules",
+        lambda p: p.parent.name == "rules" and p.suffix in {".yml", ".yaml"} and not p.name.endswith(".test.yml"),
+    ),
+    (
+        "promtool-test",
+        lambda p: p.parent.name == "tests" and p.parent.parent.name == "prometheus" and p.name.endswith(".test.yml"),
+    ),
+    ("amtool", lambda p: p.parent.name == "alertmanager" and p.name == "alertmanager.yml"),
+    (
+        "amtool-routes",
+        lambda p: p.parent.name == "tests" and p.parent.parent.name == "alertmanager" and p.suffix in {".yml", ".yaml"},
+    ),
+    ("compose", lambda p: p.name in {"docker-compose.yml", "compose.yaml", "compose.yml"}),
+    ("dashboard", lambda p: p.parent.name == "grafana-dashboards" and p.suffix == ".json"),
+]
+
+
+def _check_dashboard(path: Path, promtool: Path) -> Result:
+    """``tta-otel dashboards lint`` for one dashboard; its links may point to the others beside it."""
+    from tta_otel.ops.dashboards.lint import lint, promtool_parser
+
+    try:
+        model = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        return Result(path, "dashboard lint", False, str(exc))
+    others = [json.loads(other.read_text()).get("uid", "") for other in path.parent.glob("*.json") if other != path]
+    problems = lint({path.name: model}, promtool_parser(promtool), others)
+    return Result(path, "dashboard lint", not problems, "\n".join(str(problem) for problem in problems))
+
+
+def kind_of(path: Path) -> str | None:
+    """Which tool checks ``path``, from where it lives and what it is called."""
+    return next((kind for kind, matches in _KINDS if matches(path)), None)
+
+
+def default_paths(repository: Path) -> list[Path]:
+    return [
+        repository / "collector-config" / "otelcol.yaml",
+        repository / "prometheus" / "prometheus.yml",
+        *sorted((repository / "prometheus" / "rules").glob("*.yml")),
+        *sorted((repository / "prometheus" / "tests").glob("*.test.yml")),
+        repository / "alertmanager" / "alertmanager.yml",
+        *sorted((repository / "alertmanager" / "tests").glob("*.yml")),
+        repository / "docker-compose.yml",
+        *sorted((repository / "grafana-dashboards").glob("*.json")),
+    ]
+
+
+def validate(paths: list[Path], tools: dict[str, Component]) -> list[Result]:
+    results = []
+    for path in paths:
+        kind = kind_of(path)
+        if kind == "otelcol":
+            privacy = path.parent / "privacy.yaml"
+            command = [str(tools["otelcol"].binary()), "validate", "--config", str(path), "--config", str(privacy)]
+            results.append(_check(path, "otelcol validate", command))
+        elif kind == "promtool-config":
+            command = [str(tools["prometheus"].binary("promtool")), "check", "config", str(path)]
+            results.append(_check(path, "promtool check config", command))
+        elif kind == "promtool-rules":
+            command = [str(tools["prometheus"].binary("promtool")), "check", "rules", str(path)]
+            results.append(_check(path, "promtool check rules", command))
+        elif kind == "promtool-test":
+            command = [str(tools["prometheus"].binary("promtool")), "test", "rules", str(path)]
+            results.append(_check(path, "promtool test rules", command))
+        elif kind == "amtool":
+            command = [str(tools["alertmanager"].binary("amtool")), "check-config", str(path)]
+            results.append(_check(path, "amtool check-config", command))
+        elif kind == "amtool-routes":
+            results.append(_check_routes(path, tools["alertmanager"].binary("amtool")))
+        elif kind == "dashboard":
+            results.append(_check_dashboard(path, tools["prometheus"].binary("promtool")))
+        elif kind == "compose":
+            errors = compose_errors(path, fetch_schema())
+            results.append(Result(path, "Compose Specification schema", not errors, "\n".join(errors)))
+        else:
+            results.append(Result(path, "-", False, "no validator knows this file (name or folder not recognised)"))
+    return results
