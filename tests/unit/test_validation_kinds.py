@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tta_otel.ops.stack.components import CACHE_ENV, Component
+from tta_otel.environment_variables import TTA_OTEL_CACHE as CACHE_ENV
+from tta_otel.ops.stack.components import Component
 from tta_otel.ops.stack.validation import default_paths, kind_of, routing_cases, validate
 
 REPO = Path(__file__).resolve().parents[2]

@@ -12,8 +12,9 @@ through the active redactor before they are serialised. The policy reloads when 
 file changes (``set_active_redactor``), and the collector's redaction processor is
 generated from the same file.
 
-This package is a leaf: it imports nothing else from tta_otel, so any part of the
-project (the app side or the tools) may use it.
+This package is a leaf: of tta_otel it imports only the names of the environment variables
+(``tta_otel.environment_variables``, constants), so any part of the project (the app side or
+the tools) may use it.
 """
 
 from __future__ import annotations

@@ -17,10 +17,12 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-KEY_ENV = "TTA_PSEUDONYM_KEY"
-KEY_ID_ENV = "TTA_PSEUDONYM_KEY_ID"
-PREVIOUS_KEYS_ENV = "TTA_PSEUDONYM_PREVIOUS_KEYS"
-KEY_FILE_ENV = "TTA_PSEUDONYM_KEY_FILE"
+from tta_otel.environment_variables import (
+    TTA_PSEUDONYM_KEY,
+    TTA_PSEUDONYM_KEY_FILE,
+    TTA_PSEUDONYM_KEY_ID,
+    TTA_PSEUDONYM_PREVIOUS_KEYS,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -82,20 +84,20 @@ def pseudonymizer_from_environment(key_file: Path | None = None) -> Pseudonymize
     (``id:secret,id:secret``). With none, an ephemeral random key keeps pseudonyms
     private but unstable across restarts, and a warning says so.
     """
-    path = key_file or (Path(os.environ[KEY_FILE_ENV]) if os.environ.get(KEY_FILE_ENV) else None)
+    path = key_file or (Path(os.environ[TTA_PSEUDONYM_KEY_FILE]) if os.environ.get(TTA_PSEUDONYM_KEY_FILE) else None)
     if path is not None:
         keys = _parse_key_list(path.read_text(encoding="utf-8"), str(path))
         if not keys:
             raise ValueError(f"{path}: the key file holds no key")
         return Pseudonymizer(keys[0], keys[1:])
-    secret = os.environ.get(KEY_ENV)
+    secret = os.environ.get(TTA_PSEUDONYM_KEY)
     if secret:
-        previous = _parse_key_list(os.environ.get(PREVIOUS_KEYS_ENV, ""), PREVIOUS_KEYS_ENV)
-        return Pseudonymizer(PseudonymKey(os.environ.get(KEY_ID_ENV, "k1"), secret.encode("utf-8")), previous)
+        previous = _parse_key_list(os.environ.get(TTA_PSEUDONYM_PREVIOUS_KEYS, ""), TTA_PSEUDONYM_PREVIOUS_KEYS)
+        return Pseudonymizer(PseudonymKey(os.environ.get(TTA_PSEUDONYM_KEY_ID, "k1"), secret.encode("utf-8")), previous)
     _logger.warning(
         "No pseudonym key configured (%s or %s): using an ephemeral key, so pseudonyms change at every "
         "restart. Set one to group telemetry by player across restarts.",
-        KEY_ENV,
-        KEY_FILE_ENV,
+        TTA_PSEUDONYM_KEY,
+        TTA_PSEUDONYM_KEY_FILE,
     )
     return Pseudonymizer(PseudonymKey("ephemeral", secrets.token_bytes(32)))

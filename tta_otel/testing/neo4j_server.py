@@ -23,10 +23,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tta_otel.environment_variables import cache_dir
 from tta_otel.testing.processes import free_port, wait_until
 
 PROJECT = Path(__file__).resolve().parents[2] / "tests" / "neo4j-server"
-CACHE_ENV = "TTA_OTEL_CACHE"
 JAR_NAME = "neo4j-server.jar"
 HOST = "127.0.0.1"
 # C1 only (TieredStopAtLevel=1) starts Neo4j about 30% faster; test queries never need C2.
@@ -53,8 +53,7 @@ class Neo4jServer:
 
 def cache_root() -> Path:
     """Where built artifacts live: outside the repository, so they survive clean checkouts."""
-    configured = os.environ.get(CACHE_ENV)
-    return Path(configured) if configured else Path.home() / ".cache" / "tta-otel"
+    return cache_dir()
 
 
 def build_neo4j_fixture() -> Path:

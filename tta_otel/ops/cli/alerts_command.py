@@ -13,13 +13,13 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
+from tta_otel.environment_variables import TTA_ALERTMANAGER_URL, TTA_OTLP_HTTP_ENDPOINT, state_dir
 from tta_otel.ops.alerts.alertmanager import DEFAULT_URL as DEFAULT_ALERTMANAGER_URL
 from tta_otel.ops.alerts.escalation import ChainError, Receiver, load_chain
 from tta_otel.ops.alerts.server import Settings, serve
 from tta_otel.ops.alerts.store import StoreError
 from tta_otel.ops.cli.errors_command import DEFAULT_OTLP_HTTP_ENDPOINT
 from tta_otel.ops.cli.report_command import parse_period
-from tta_otel.ops.reports.errors import STATE_ENV
 
 DEFAULT_LISTEN = "127.0.0.1:9095"
 
@@ -33,7 +33,7 @@ def _address(text: str) -> tuple[str, int]:
 
 def default_state_dir() -> Path:
     """``$TTA_OTEL_STATE/alerts``, beside the other state of tta-otel (default ``~/.local/state/tta-otel``)."""
-    return Path(os.environ.get(STATE_ENV) or Path.home() / ".local" / "state" / "tta-otel") / "alerts"
+    return state_dir() / "alerts"
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -51,7 +51,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     serve_parser.add_argument(
         "--alertmanager",
-        default=os.environ.get("TTA_ALERTMANAGER_URL", DEFAULT_ALERTMANAGER_URL),
+        default=os.environ.get(TTA_ALERTMANAGER_URL, DEFAULT_ALERTMANAGER_URL),
         help="Alertmanager URL, asked for silences (default: $TTA_ALERTMANAGER_URL or %(default)s)",
     )
     serve_parser.add_argument(
@@ -77,7 +77,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     serve_parser.add_argument(
         "--otlp-endpoint",
-        default=os.environ.get("TTA_OTLP_HTTP_ENDPOINT", DEFAULT_OTLP_HTTP_ENDPOINT),
+        default=os.environ.get(TTA_OTLP_HTTP_ENDPOINT, DEFAULT_OTLP_HTTP_ENDPOINT),
         help="collector's OTLP/HTTP endpoint for the metrics (default: $TTA_OTLP_HTTP_ENDPOINT or %(default)s)",
     )
     serve_parser.set_defaults(handler=serve_command)

@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from tta_otel.environment_variables import TTA_GRAFANA_URL
 from tta_otel.ops.stack.checkout import find_checkout
 from tta_otel.ops.stack.components import components
 
@@ -40,7 +41,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     lint.set_defaults(handler=lint_command)
     push.add_argument(
         "--grafana",
-        default=os.environ.get("TTA_GRAFANA_URL", "http://127.0.0.1:3000"),
+        default=os.environ.get(TTA_GRAFANA_URL, "http://127.0.0.1:3000"),
         help="Grafana URL (default: $TTA_GRAFANA_URL or %(default)s)",
     )
     token = push.add_mutually_exclusive_group(required=True)

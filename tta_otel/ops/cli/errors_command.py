@@ -9,6 +9,7 @@ import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
 
+from tta_otel.environment_variables import TTA_OTLP_HTTP_ENDPOINT
 from tta_otel.ops.cli.report_command import add_source_arguments
 from tta_otel.ops.reports.errors import ErrorGroup, list_error_groups, load_resolved, state_file
 from tta_otel.ops.reports.prometheus import PrometheusClient, PrometheusError
@@ -44,7 +45,7 @@ def _record_time_to_resolve(group: ErrorGroup, seconds: float) -> None:
     from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
     from opentelemetry.sdk.resources import Resource
 
-    endpoint = os.environ.get("TTA_OTLP_HTTP_ENDPOINT", DEFAULT_OTLP_HTTP_ENDPOINT).rstrip("/")
+    endpoint = os.environ.get(TTA_OTLP_HTTP_ENDPOINT, DEFAULT_OTLP_HTTP_ENDPOINT).rstrip("/")
     reader = PeriodicExportingMetricReader(OTLPMetricExporter(endpoint=f"{endpoint}/v1/metrics"))
     provider = MeterProvider(
         resource=Resource.create({"service.name": "tta-otel-cli", "tta.component": group.component}),

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 
+from tta_otel.environment_variables import TTA_PROMETHEUS_URL
 from tta_otel.ops.reports import engagement_render
 from tta_otel.ops.reports.carbon import build_carbon_report
 from tta_otel.ops.reports.engagement import DEFAULT_K, build_engagement_report
@@ -39,7 +40,7 @@ def add_source_arguments(parser: argparse.ArgumentParser, period: str) -> None:
     parser.add_argument("--environment", help="only this deployment.environment.name (default: all)")
     parser.add_argument(
         "--prometheus",
-        default=os.environ.get("TTA_PROMETHEUS_URL", DEFAULT_PROMETHEUS_URL),
+        default=os.environ.get(TTA_PROMETHEUS_URL, DEFAULT_PROMETHEUS_URL),
         help="Prometheus URL (default: $TTA_PROMETHEUS_URL or %(default)s)",
     )
 

@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from tta_otel.environment_variables import state_dir
 from tta_otel.ops.reports import prometheus_names as names
 from tta_otel.ops.reports.prometheus import PrometheusClient
 
-STATE_ENV = "TTA_OTEL_STATE"
 _SERIES_BEGAN_BEFORE_S = 300.0
 """A series whose first sample comes this long after the window began was not there before it
 (services export every few seconds; 300 s is Prometheus's lookback)."""
@@ -46,7 +45,7 @@ class ErrorGroup:
 
 
 def state_file() -> Path:
-    base = os.environ.get(STATE_ENV) or Path.home() / ".local" / "state" / "tta-otel"
+    base = state_dir()
     return Path(base) / "resolved-errors.json"
 
 

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import yaml
 
+from tta_otel.environment_variables import cache_dir
 from tta_otel.ops.stack.versions import read_versions
 
-CACHE_ENV = "TTA_OTEL_CACHE"
 _PROMETHEUS_VERSION_PACKAGE = "github.com/prometheus/common/version"
 
 
@@ -39,7 +39,7 @@ class BuildError(RuntimeError):
 
 
 def cache_root() -> Path:
-    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "tta-otel")
+    return cache_dir()
 
 
 @dataclass(frozen=True)
