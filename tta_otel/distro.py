@@ -3,6 +3,13 @@
 ``opentelemetry-instrument`` loads it (entry point ``opentelemetry_distro``) first. It
 turns ``tta_config.yaml`` into ``OTEL_*`` defaults - never overriding a variable that is
 already set - and passes TTA's options to the instrumentations it loads.
+
+tta_otel ships several instrumentors in one distribution, so its ``instruments-any`` extra
+lists every library one of them instruments, and ``opentelemetry-instrument`` loads them all
+when any of those libraries is installed. The distro then has each of its own instrumentors
+check its own ``instrumentation_dependencies()``: one whose library is missing is skipped,
+and ``opentelemetry-instrument`` says why at DEBUG (at ERROR for a version out of range),
+as it does for a contrib instrumentation.
 """
 
 from __future__ import annotations
@@ -41,4 +48,8 @@ class TTADistro(BaseDistro):  # type: ignore[misc]
 
     def load_instrumentor(self, entry_point: EntryPoint, **kwargs: Any) -> None:
         options = {**INSTRUMENTOR_OPTIONS.get(entry_point.name, {}), **kwargs}
+        if entry_point.value.startswith(f"{__package__}."):
+            # The distribution-wide check passed for one library of ours; check this one's.
+            options.pop("skip_dep_check", None)
+            options["raise_exception_on_conflict"] = True
         super().load_instrumentor(entry_point, **options)

@@ -386,7 +386,3 @@ def test_uninstrument_restores_every_original_function(neo4j_server: Neo4jServer
     with neo4j.GraphDatabase.driver(neo4j_server.uri, auth=None) as driver:
         driver.execute_query("RETURN 1")
     assert (telemetry.finished(), telemetry.durations()) == ([], [])
-
-
-def test_the_instrumentor_declares_the_driver_versions_it_supports() -> None:
-    assert Neo4jInstrumentor().instrumentation_dependencies() == ("neo4j >= 5.0",)

@@ -11,7 +11,8 @@ error rates as metrics.
 Every command (``Redis.execute_command``) and every pipeline (``Pipeline.execute``, operation
 ``PIPELINE``) records its duration with ``db.system.name=redis``, ``db.operation.name`` (the
 command name), ``db.namespace`` (the database index), ``server.address``, ``server.port`` and,
-when it raised, ``error.type``. Keys and values are never recorded.
+when it raised, ``error.type``. Keys and values are never recorded. Nothing is recorded
+inside ``opentelemetry.instrumentation.utils.suppress_instrumentation()``.
 """
 
 from __future__ import annotations
@@ -25,17 +26,18 @@ import redis.asyncio.client
 import redis.client
 from opentelemetry import metrics
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
-from opentelemetry.instrumentation.utils import unwrap
+from opentelemetry.instrumentation.utils import is_instrumentation_enabled, unwrap
 from opentelemetry.metrics import Histogram
 from wrapt import wrap_function_wrapper
 
 from tta_otel import __version__
 from tta_otel.error_type import error_type
+from tta_otel.instrumentation.redis.package import _instruments
+from tta_otel.instrumentation.redis.util import server_attributes
 
 OPERATION_DURATION: Final = "db.client.operation.duration"
 DURATION_BUCKETS: Final = (0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0)
 _COMMAND_NAME_LIMIT = 32
-_instruments = ("redis >= 4.2",)
 _TARGETS: Final = (
     (redis.client.Redis, "execute_command", False),
     (redis.client.Pipeline, "execute", False),
@@ -55,12 +57,7 @@ def _attributes(instance: Any, args: tuple[Any, ...], pipeline: bool) -> dict[st
         name = args[0].decode(errors="replace") if isinstance(args[0], bytes) else str(args[0])
         attributes["db.operation.name"] = name.upper()[:_COMMAND_NAME_LIMIT]
     kwargs = getattr(getattr(instance, "connection_pool", None), "connection_kwargs", None) or {}
-    if "path" in kwargs:
-        attributes["server.address"] = kwargs["path"]
-    else:
-        attributes["server.address"] = kwargs.get("host", "localhost")
-        attributes["server.port"] = kwargs.get("port", 6379)
-    attributes["db.namespace"] = str(kwargs.get("db") or 0)
+    attributes.update(server_attributes(kwargs))
     return attributes
 
 
@@ -83,6 +80,8 @@ def _record(
 
 def _sync_wrapper(histogram: Histogram, pipeline: bool) -> Callable[..., Any]:
     def wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if not is_instrumentation_enabled():
+            return wrapped(*args, **kwargs)
         started = time.perf_counter()
         try:
             result = wrapped(*args, **kwargs)
@@ -97,6 +96,8 @@ def _sync_wrapper(histogram: Histogram, pipeline: bool) -> Callable[..., Any]:
 
 def _async_wrapper(histogram: Histogram, pipeline: bool) -> Callable[..., Any]:
     async def wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if not is_instrumentation_enabled():
+            return await wrapped(*args, **kwargs)
         started = time.perf_counter()
         try:
             result = await wrapped(*args, **kwargs)

@@ -20,7 +20,8 @@ reference, so a pool that the application drops is collected and stops being rep
 redis-py keeps its counts in private attributes (``_available_connections``,
 ``_in_use_connections``; ``pool`` and ``_connections`` for the sync
 ``BlockingConnectionPool``): they are read defensively, and a pool whose counts cannot be
-read is left out of that collection rather than failing it.
+read is left out of that collection rather than failing it. A pool created inside
+``suppress_instrumentation()`` (e.g. by an exporter's own client) is not tracked.
 """
 
 from __future__ import annotations
@@ -34,18 +35,19 @@ import redis.asyncio.connection
 import redis.connection
 from opentelemetry import metrics
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
-from opentelemetry.instrumentation.utils import unwrap
+from opentelemetry.instrumentation.utils import is_instrumentation_enabled, unwrap
 from opentelemetry.metrics import CallbackOptions, Observation
 from wrapt import wrap_function_wrapper
 
 from tta_otel import __version__
+from tta_otel.instrumentation.redis.package import _instruments
+from tta_otel.instrumentation.redis.util import server_attributes
 
 CONNECTION_COUNT: Final = "db.client.connection.count"
 CONNECTION_MAX: Final = "db.client.connection.max"
 POOL_NAME: Final = "db.client.connection.pool.name"
 STATE: Final = "db.client.connection.state"
 
-_instruments = ("redis >= 4.2",)
 _POOL_CLASSES = (redis.connection.ConnectionPool, redis.asyncio.connection.ConnectionPool)
 
 _logger = logging.getLogger(__name__)
@@ -53,9 +55,13 @@ _logger = logging.getLogger(__name__)
 
 def pool_name(pool: Any) -> str:
     """``<host>:<port>/<db>``, or ``<socket path>/<db>``: the pool's server, never its credentials."""
-    kwargs = pool.connection_kwargs
-    address = kwargs["path"] if "path" in kwargs else f"{kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}"
-    return f"{address}/{kwargs.get('db') or 0}"
+    server = server_attributes(pool.connection_kwargs)
+    address = (
+        server["server.address"]
+        if "server.port" not in server
+        else f"{server['server.address']}:{server['server.port']}"
+    )
+    return f"{address}/{server['db.namespace']}"
 
 
 def pool_usage(pool: Any) -> tuple[int, int]:
@@ -101,7 +107,8 @@ class RedisPoolInstrumentor(BaseInstrumentor):  # type: ignore[misc]
 
     def _track(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> None:
         wrapped(*args, **kwargs)
-        self._pools[id(instance)] = instance
+        if is_instrumentation_enabled():
+            self._pools[id(instance)] = instance
 
     def _totals(self) -> dict[str, tuple[int, int, int]]:
         """(idle, used, max) per pool name; a pool that cannot be read is skipped."""

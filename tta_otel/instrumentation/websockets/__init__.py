@@ -43,7 +43,7 @@ from typing import Any
 
 from opentelemetry import metrics
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
-from opentelemetry.instrumentation.utils import unwrap
+from opentelemetry.instrumentation.utils import is_instrumentation_enabled, unwrap
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from wrapt import wrap_function_wrapper
@@ -58,13 +58,18 @@ _Wrapped = Callable[..., Awaitable[Any]]
 
 
 class _Safe:
-    """Runs the tracker's bookkeeping; a failure there is logged once and never reaches the app."""
+    """Runs the tracker's bookkeeping; a failure there is logged once and never reaches the app.
+
+    Nothing is recorded inside ``suppress_instrumentation()``, as with every instrumentation.
+    """
 
     def __init__(self, tracker: ConnectionTracker) -> None:
         self.tracker = tracker
         self._warned = False
 
     def __call__(self, record: Callable[..., None], *args: Any) -> None:
+        if not is_instrumentation_enabled():
+            return
         try:
             record(*args)
         except Exception:

@@ -1,0 +1,3 @@
+"""The ``redis`` (redis-py) versions the Redis instrumentors support."""
+
+_instruments = ("redis >= 4.2",)
