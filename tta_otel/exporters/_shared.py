@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -12,6 +13,10 @@ from opentelemetry.sdk.resources import Resource
 from tta_otel.privacy import Redactor, active_redactor
 
 _logger = logging.getLogger("tta_otel.exporters")
+
+RAISED_LOG_INTERVAL_S = 60.0
+"""An exporter that raises is logged at most once per signal in this many seconds: a collector
+that stays down must not flood the service's log (nor, through the log exporter, itself)."""
 
 RedactorSource = Callable[[], Redactor]
 Result = TypeVar("Result")
@@ -40,15 +45,18 @@ class DropCounter:
 
     Reasons: ``redaction_failed`` (the batch was dropped rather than exported unredacted;
     logged once) and ``export_failed`` (the exporter gave up, e.g. the collector was down
-    past its timeout). Counting happens once per batch, off the request path; the
+    past its timeout, or raised; an exception is also logged, at most once per
+    ``RAISED_LOG_INTERVAL_S``). Counting happens once per batch, off the request path; the
     configurator reports the counts as the ``tta.telemetry.dropped`` metric.
     """
 
-    def __init__(self, signal: str) -> None:
+    def __init__(self, signal: str, clock: Callable[[], float] = time.monotonic) -> None:
         self.signal = signal
         self.counts = {"redaction_failed": 0, "export_failed": 0}
         self._lock = threading.Lock()
         self._reported = False
+        self._clock = clock
+        self._raised_logged_at: float | None = None
 
     @property
     def dropped(self) -> int:
@@ -68,13 +76,31 @@ class DropCounter:
         with self._lock:
             self.counts["export_failed"] += count
 
+    def export_raised(self, count: int) -> None:
+        """Count the batch as ``export_failed`` and log the exception being handled, rate-limited."""
+        self.export_failed(count)
+        now = self._clock()
+        with self._lock:
+            due = self._raised_logged_at is None or now - self._raised_logged_at >= RAISED_LOG_INTERVAL_S
+            if due:
+                self._raised_logged_at = now
+        if due:
+            _logger.warning(
+                "The %s exporter raised; %d items dropped (logged at most once every %.0f s)",
+                self.signal,
+                count,
+                RAISED_LOG_INTERVAL_S,
+                exc_info=True,
+            )
+
 
 def send_counted(drops: DropCounter, count: int, send: Callable[[], Result], failure: Result) -> Result:
-    """Call the wrapped exporter; an exception or a failure is counted, never raised."""
+    """Call the wrapped exporter; a failure is counted, an exception counted and logged, never raised."""
     try:
         result = send()
     except Exception:
-        result = failure
+        drops.export_raised(count)
+        return failure
     if result is failure:
         drops.export_failed(count)
     return result
