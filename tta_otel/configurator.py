@@ -33,6 +33,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.sampling import Sampler
 
+from tta_otel import semconv
 from tta_otel.carbon import EnergyTelemetry, install_energy_telemetry
 from tta_otel.config import LoadedConfig, MonitoringConfig, apply_otel_defaults
 from tta_otel.errors import ErrorLogProcessor, ErrorTracker, start_error_tracking, stop_error_tracking
@@ -121,13 +122,13 @@ def _observe_drops(meter_provider: MeterProvider, drops: list[DropCounter]) -> N
     def observe(options: CallbackOptions) -> Iterable[Observation]:
         for counter in drops:
             for reason, count in counter.counts.items():
-                yield Observation(count, {"tta.telemetry.signal": counter.signal, "tta.telemetry.reason": reason})
+                yield Observation(
+                    count, {semconv.TTA_TELEMETRY_SIGNAL: counter.signal, semconv.TTA_TELEMETRY_REASON: reason}
+                )
 
+    dropped = semconv.TTA_TELEMETRY_DROPPED
     meter_provider.get_meter("tta_otel").create_observable_counter(
-        "tta.telemetry.dropped",
-        callbacks=[observe],
-        unit="{item}",
-        description="Telemetry items dropped before export: redaction failed, or the exporter gave up",
+        dropped.name, callbacks=[observe], unit=dropped.unit, description=dropped.description
     )
 
 

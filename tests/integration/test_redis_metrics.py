@@ -14,7 +14,9 @@ from faker import Faker
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import HistogramDataPoint, InMemoryMetricReader
 
-from tta_otel.instrumentation.redis.metrics import DURATION_BUCKETS, RedisMetricsInstrumentor
+from tta_otel.instrumentation.redis.metrics import RedisMetricsInstrumentor
+from tta_otel.semconv import DB_CLIENT_DURATION_BUCKETS as DURATION_BUCKETS
+from tta_otel.testing.metrics import histogram_points, metrics
 
 pytestmark = pytest.mark.integration
 
@@ -32,12 +34,11 @@ def reader() -> Iterator[InMemoryMetricReader]:
 
 def points(reader: InMemoryMetricReader) -> dict[str, HistogramDataPoint]:
     data = reader.get_metrics_data()
-    assert data is not None
-    (metric,) = [m for rm in data.resource_metrics for sm in rm.scope_metrics for m in sm.metrics]
-    assert (metric.name, metric.unit) == ("db.client.operation.duration", "s")
+    ((name, metric),) = metrics(data).items()
+    assert (name, metric.unit) == ("db.client.operation.duration", "s")
     return {
         str(dict(p.attributes or {})["db.operation.name"]) + ("!" if "error.type" in (p.attributes or {}) else ""): p
-        for p in metric.data.data_points  # type: ignore[union-attr]
+        for p in histogram_points(data, name)
     }
 
 

@@ -34,10 +34,10 @@ from opentelemetry.sdk.resources import Resource as SdkResource
 from pypdf import PdfReader
 
 from tests.stack.otlp_requests import key_values, send
+from tta_otel import semconv
 from tta_otel.ai import GenAIClientTelemetry, ModelActivity
 from tta_otel.carbon import CarbonMeter
 from tta_otel.ops.cli.main import main
-from tta_otel.ops.reports import prometheus_names as names
 from tta_otel.ops.stack.runner import Stack
 from tta_otel.testing.processes import wait_until
 
@@ -76,14 +76,15 @@ def test_prometheus_has_every_name_the_reports_query(stack: Stack) -> None:
     provider.shutdown()
     scope = f'deployment_environment_name="{environment}",tta_component="narrator"'
 
+    model = semconv.prometheus_label(semconv.GEN_AI_REQUEST_MODEL)
     expected = {
-        names.ENERGY: "tta_energy_source",
-        names.EMISSIONS: "tta_energy_source",
-        names.INTENSITY: "",
-        names.BUDGET: "",
-        f"{names.OPERATION_DURATION}_bucket": names.MODEL,
-        f"{names.OPERATION_DURATION}_count": names.MODEL,
-        f"{names.TOKEN_USAGE}_sum": names.MODEL,
+        semconv.TTA_ENERGY.prometheus: "tta_energy_source",
+        semconv.TTA_CARBON_EMISSIONS.prometheus: "tta_energy_source",
+        semconv.TTA_CARBON_INTENSITY.prometheus: "",
+        semconv.TTA_CARBON_BUDGET.prometheus: "",
+        semconv.GEN_AI_CLIENT_OPERATION_DURATION.prometheus_bucket: model,
+        semconv.GEN_AI_CLIENT_OPERATION_DURATION.prometheus_count: model,
+        semconv.GEN_AI_CLIENT_TOKEN_USAGE.prometheus_sum: model,
     }
     wait_until(lambda: all(_series(f"{metric}{{{scope}}}") for metric in expected), timeout=30)
     for metric, label in expected.items():
@@ -203,7 +204,13 @@ def environment(stack: Stack) -> str:
         ),
     )
     scope = f'deployment_environment_name="{environment}"'
-    wait_until(lambda: len(_series(f"{names.ENERGY}{{{scope}}}")) == 4 and _series(f"{names.BUDGET}{{{scope}}}"), 30)
+    wait_until(
+        lambda: (
+            len(_series(f"{semconv.TTA_ENERGY.prometheus}{{{scope}}}")) == 4
+            and _series(f"{semconv.TTA_CARBON_BUDGET.prometheus}{{{scope}}}")
+        ),
+        30,
+    )
     return environment
 
 

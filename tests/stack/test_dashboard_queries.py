@@ -19,6 +19,7 @@ import pytest
 from faker import Faker
 
 from examples.tta_service.traffic import PlantedData, play_instrumented
+from tta_otel import semconv
 from tta_otel.ops.dashboards import PanelQuery, models, panels, queries
 from tta_otel.ops.dashboards.lint import expand
 from tta_otel.ops.stack.runner import URLS, Stack
@@ -94,7 +95,7 @@ def traffic(stack: Stack, neo4j_server: Neo4jServer) -> None:
         lambda: all(
             _exists(selector)
             for selector in (
-                f"tta_engagement_session_duration_seconds_count{in_environment}",
+                f"{semconv.TTA_ENGAGEMENT_SESSION_DURATION.prometheus_count}{in_environment}",
                 'ALERTS{alertname="TTAWatchdog"}',
             )
         ),
@@ -125,7 +126,7 @@ def test_the_panel_query_answers_within_5_s_with_data(traffic: None, query: Pane
 
 def test_the_variables_offer_the_demos_environment_repository_and_component(traffic: None) -> None:
     def values(label: str) -> list[str]:
-        return list(_get(f"/api/v1/label/{label}/values", **{"match[]": "process_memory_usage_bytes"}))
+        return list(_get(f"/api/v1/label/{label}/values", **{"match[]": semconv.PROCESS_MEMORY_USAGE.prometheus}))
 
     assert ENVIRONMENT in values("deployment_environment_name")
     assert "tta.dev" in values("tta_repository")

@@ -34,9 +34,9 @@ from opentelemetry.sdk.resources import Resource as SdkResource
 from pypdf import PdfReader
 
 from tests.stack.otlp_requests import key_values, send
+from tta_otel import semconv
 from tta_otel.engagement import EngagementTelemetry
 from tta_otel.ops.cli.main import main
-from tta_otel.ops.reports import engagement_names as names
 from tta_otel.ops.stack.runner import Stack
 from tta_otel.testing.processes import wait_until
 
@@ -69,19 +69,19 @@ def test_prometheus_has_every_name_the_engagement_report_queries(stack: Stack) -
     telemetry.track("session_end", session="s-1", progress=0.5)
     provider.force_flush()
     provider.shutdown()
-    scope = f'deployment_environment_name="{environment}",{names.COHORT}="b"'
+    scope = f'deployment_environment_name="{environment}",{semconv.prometheus_label(semconv.TTA_COHORT)}="b"'
 
     expected = [
-        names.SESSIONS_STARTED,
-        names.SESSIONS_COMPLETED,
-        f"{names.SESSION_DURATION}_count",
-        f"{names.SESSION_INTERACTIONS}_sum",
-        f"{names.PROGRESS}_sum",
-        names.JOURNEY_STEPS,
+        semconv.TTA_ENGAGEMENT_SESSIONS_STARTED.prometheus,
+        semconv.TTA_ENGAGEMENT_SESSIONS_COMPLETED.prometheus,
+        semconv.TTA_ENGAGEMENT_SESSION_DURATION.prometheus_count,
+        semconv.TTA_ENGAGEMENT_SESSION_INTERACTIONS.prometheus_sum,
+        semconv.TTA_ENGAGEMENT_PROGRESS.prometheus_sum,
+        semconv.TTA_ENGAGEMENT_JOURNEY_STEPS.prometheus,
     ]
     wait_until(lambda: all(_series(f"{metric}{{{scope}}}") for metric in expected), timeout=30)
-    (steps,) = _series(f"{names.JOURNEY_STEPS}{{{scope}}}")
-    assert steps[names.JOURNEY_STEP] == "grounding"
+    (steps,) = _series(f"{semconv.TTA_ENGAGEMENT_JOURNEY_STEPS.prometheus}{{{scope}}}")
+    assert steps[semconv.prometheus_label(semconv.TTA_JOURNEY_STEP)] == "grounding"
 
 
 def _times() -> list[int]:
@@ -185,8 +185,8 @@ def _plant(prefix: str, cohorts: list[Cohort]) -> str:
     scope = f'deployment_environment_name="{environment}"'
     wait_until(
         lambda: (
-            len(_series(f"{names.SESSIONS_STARTED}{{{scope}}}")) == len(cohorts)
-            and len(_series(f"{names.PROGRESS}_count{{{scope}}}")) == len(cohorts)
+            len(_series(f"{semconv.TTA_ENGAGEMENT_SESSIONS_STARTED.prometheus}{{{scope}}}")) == len(cohorts)
+            and len(_series(f"{semconv.TTA_ENGAGEMENT_PROGRESS.prometheus_count}{{{scope}}}")) == len(cohorts)
         ),
         timeout=30,
     )

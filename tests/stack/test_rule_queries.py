@@ -18,6 +18,7 @@ import yaml
 from faker import Faker
 
 from examples.tta_service.traffic import PlantedData, play_instrumented
+from tta_otel import semconv
 from tta_otel.ops.stack.runner import URLS, Stack
 from tta_otel.testing.neo4j_server import Neo4jServer
 from tta_otel.testing.processes import wait_until
@@ -35,7 +36,7 @@ NOT_IN_THE_DEMO = {
     "otelcol_exporter_enqueue_failed_": "appears only once a full queue dropped data",
     "otelcol_processor_dropped_": "appears only once a processor dropped data",
     "tta_alert_": "exported by tta-otel alerts serve, which the demo does not run",
-    "tta_error_time_to_resolve_": "recorded when an error group is marked resolved",
+    semconv.TTA_ERROR_TIME_TO_RESOLVE.prometheus: "recorded when an error group is marked resolved",
     "prometheus_rule_evaluation_failures": "appears only once a rule failed",
 }
 
@@ -111,8 +112,8 @@ def traffic(stack: Stack, neo4j_server: Neo4jServer) -> str:
     play_instrumented(players, URLS["TTA_OTLP_GRPC_ENDPOINT"], instance, "rules", neo4j_uri=neo4j_server.uri)
     scraped_and_pushed = (
         "prometheus_tsdb_storage_blocks_bytes",
-        "tta_carbon_budget_grams",
-        "tta_engagement_sessions_started_total",
+        semconv.TTA_CARBON_BUDGET.prometheus,
+        semconv.TTA_ENGAGEMENT_SESSIONS_STARTED.prometheus,
     )
     assert wait_until(lambda: all(_exists(name) for name in scraped_and_pushed), 30)
     return instance

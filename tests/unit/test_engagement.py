@@ -16,11 +16,12 @@ from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader, Metric
 from pydantic import ValidationError
 
-from tta_otel import engagement, privacy
+from tta_otel import engagement, privacy, semconv
 from tta_otel.config.schema import EngagementSettings
-from tta_otel.engagement import EngagementTelemetry, semconv
+from tta_otel.engagement import EngagementTelemetry
 from tta_otel.engagement.tracking import _default_telemetry
 from tta_otel.privacy import Redactor
+from tta_otel.testing import metrics as exported
 
 
 @pytest.fixture(autouse=True)
@@ -44,27 +45,23 @@ class Recorded:
     clock: ManualClock
 
     def metrics(self) -> dict[str, Metric]:
-        data = self.reader.get_metrics_data()
-        assert data is not None
-        return {m.name: m for rm in data.resource_metrics for sm in rm.scope_metrics for m in sm.metrics}
+        return exported.metrics(self.reader.get_metrics_data())
 
     def points(self, name: str) -> list[Any]:
-        metric = self.metrics().get(name)
-        return list(metric.data.data_points) if metric is not None else []
+        return exported.points(self.reader.get_metrics_data(), name)
 
-    def values(self, name: str) -> dict[frozenset[tuple[str, Any]], float]:
-        """Counter values, or histogram sums, by attribute set."""
-        return {
-            frozenset((point.attributes or {}).items()): (point.value if hasattr(point, "value") else point.sum)
-            for point in self.points(name)
-        }
+    def values(self, name: str) -> dict[exported.Series, float]:
+        """Counter values, or histogram sums, by series."""
+        if name in HISTOGRAMS:
+            return exported.sums(self.reader.get_metrics_data(), name)
+        return exported.values(self.reader.get_metrics_data(), name)
 
-    def counts(self, name: str) -> dict[frozenset[tuple[str, Any]], int]:
-        """How many values each histogram attribute set received."""
-        return {frozenset((point.attributes or {}).items()): point.count for point in self.points(name)}
+    def counts(self, name: str) -> dict[exported.Series, int]:
+        """How many values each series of a histogram received."""
+        return exported.counts(self.reader.get_metrics_data(), name)
 
     def rejected(self) -> dict[str, float]:
-        return {dict(key)[semconv.REASON]: value for key, value in self.values(semconv.REJECTED).items()}
+        return {dict(key)[semconv.TTA_ENGAGEMENT_REASON]: value for key, value in self.values(REJECTED).items()}
 
 
 def _recorded(settings: EngagementSettings | None = None) -> Recorded:
@@ -79,6 +76,14 @@ def recorded() -> Recorded:
 
 
 COHORT_B = frozenset({("tta.cohort", "b"), ("tta.scenario", "forest")})
+STARTED = semconv.TTA_ENGAGEMENT_SESSIONS_STARTED.name
+COMPLETED = semconv.TTA_ENGAGEMENT_SESSIONS_COMPLETED.name
+DURATION = semconv.TTA_ENGAGEMENT_SESSION_DURATION.name
+INTERACTIONS = semconv.TTA_ENGAGEMENT_SESSION_INTERACTIONS.name
+JOURNEY_STEPS = semconv.TTA_ENGAGEMENT_JOURNEY_STEPS.name
+PROGRESS = semconv.TTA_ENGAGEMENT_PROGRESS.name
+REJECTED = semconv.TTA_ENGAGEMENT_REJECTED.name
+HISTOGRAMS = (DURATION, INTERACTIONS, PROGRESS)
 
 
 def _play(recorded: Recorded, session: str, *, seconds: float = 600.0, progress: float = 0.4) -> None:
@@ -113,13 +118,13 @@ def test_every_instrument_has_its_name_and_unit(recorded: Recorded) -> None:
 def test_a_started_session_is_counted_with_its_allow_listed_attributes(recorded: Recorded) -> None:
     recorded.telemetry.track("session_start", session="s-1", cohort="b", scenario="forest")
 
-    assert recorded.values(semconv.SESSIONS_STARTED) == {COHORT_B: 1}
+    assert recorded.values(STARTED) == {COHORT_B: 1}
 
 
 def test_a_completion_is_counted_once_per_session_with_the_session_attributes(recorded: Recorded) -> None:
     _play(recorded, "s-1")
 
-    assert recorded.values(semconv.SESSIONS_COMPLETED) == {COHORT_B: 1}
+    assert recorded.values(COMPLETED) == {COHORT_B: 1}
 
 
 def test_a_reported_completion_is_not_counted_twice(recorded: Recorded) -> None:
@@ -127,20 +132,20 @@ def test_a_reported_completion_is_not_counted_twice(recorded: Recorded) -> None:
     recorded.telemetry.track("completion", session="s-1")
     recorded.telemetry.track("completion", session="s-1")
 
-    assert recorded.values(semconv.SESSIONS_COMPLETED) == {COHORT_B: 1}
+    assert recorded.values(COMPLETED) == {COHORT_B: 1}
 
 
 def test_the_duration_runs_from_session_start_to_session_end(recorded: Recorded) -> None:
     _play(recorded, "s-1", seconds=754.5)
 
-    assert recorded.values(semconv.SESSION_DURATION) == {COHORT_B: 754.5}
+    assert recorded.values(DURATION) == {COHORT_B: 754.5}
 
 
 def test_interactions_and_choices_are_counted_per_session(recorded: Recorded) -> None:
     _play(recorded, "s-1")
     _play(recorded, "s-2")
 
-    assert (recorded.values(semconv.SESSION_INTERACTIONS), recorded.counts(semconv.SESSION_INTERACTIONS)) == (
+    assert (recorded.values(INTERACTIONS), recorded.counts(INTERACTIONS)) == (
         {COHORT_B: 6},
         {COHORT_B: 2},
     )
@@ -149,7 +154,7 @@ def test_interactions_and_choices_are_counted_per_session(recorded: Recorded) ->
 def test_journey_steps_are_counted_by_step_and_cohort(recorded: Recorded) -> None:
     _play(recorded, "s-1")
 
-    assert recorded.values(semconv.JOURNEY_STEPS) == {
+    assert recorded.values(JOURNEY_STEPS) == {
         COHORT_B | {("tta.journey.step", "intro")}: 1,
         COHORT_B | {("tta.journey.step", "grounding")}: 1,
     }
@@ -162,13 +167,13 @@ def test_the_latest_progress_is_recorded_once_when_the_session_ends(recorded: Re
     track("interaction", session="s-1", progress=0.3)
     track("session_end", session="s-1")
 
-    assert (recorded.values(semconv.PROGRESS), recorded.counts(semconv.PROGRESS)) == ({COHORT_B: 0.3}, {COHORT_B: 1})
+    assert (recorded.values(PROGRESS), recorded.counts(PROGRESS)) == ({COHORT_B: 0.3}, {COHORT_B: 1})
 
 
 def test_histograms_have_explicit_buckets(recorded: Recorded) -> None:
     _play(recorded, "s-1")
 
-    assert {name: tuple(recorded.points(name)[0].explicit_bounds) for name in semconv.HISTOGRAM_BUCKETS} == {
+    assert {name: tuple(recorded.points(name)[0].explicit_bounds) for name in HISTOGRAMS} == {
         "tta.engagement.session.duration": (30, 60, 120, 300, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200),
         "tta.engagement.session.interactions": (1, 2, 5, 10, 20, 50, 100, 200, 500),
         "tta.engagement.progress": (0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0),
@@ -206,7 +211,7 @@ def test_sessions_are_held_by_their_pseudonym(recorded: Recorded, fake: Faker) -
 def test_attributes_outside_the_allow_list_are_dropped_and_counted(recorded: Recorded, fake: Faker) -> None:
     recorded.telemetry.track("session_start", session="s-1", cohort="b", mood="low", **{"user.email": fake.email()})
 
-    assert (recorded.values(semconv.SESSIONS_STARTED), recorded.rejected()) == (
+    assert (recorded.values(STARTED), recorded.rejected()) == (
         {frozenset({("tta.cohort", "b")}): 1},
         {"attribute_not_allowed": 2},
     )
@@ -215,7 +220,7 @@ def test_attributes_outside_the_allow_list_are_dropped_and_counted(recorded: Rec
 def test_allow_listed_keys_with_values_of_high_cardinality_types_are_dropped(recorded: Recorded) -> None:
     recorded.telemetry.track("session_start", session="s-1", cohort=4.25, scenario=True)
 
-    assert (recorded.values(semconv.SESSIONS_STARTED), recorded.rejected()) == (
+    assert (recorded.values(STARTED), recorded.rejected()) == (
         {frozenset(): 1},
         {"attribute_not_allowed": 2},
     )
@@ -224,7 +229,7 @@ def test_allow_listed_keys_with_values_of_high_cardinality_types_are_dropped(rec
 def test_a_long_value_is_dropped_and_counted(recorded: Recorded, fake: Faker) -> None:
     recorded.telemetry.track("session_start", session="s-1", cohort="b", scenario=fake.text(max_nb_chars=200))
 
-    assert (recorded.values(semconv.SESSIONS_STARTED), recorded.rejected()) == (
+    assert (recorded.values(STARTED), recorded.rejected()) == (
         {frozenset({("tta.cohort", "b")}): 1},
         {"value_not_allowed": 1},
     )
@@ -234,8 +239,8 @@ def test_a_key_keeps_at_most_100_distinct_values(recorded: Recorded) -> None:
     for index in range(101):
         recorded.telemetry.track("session_start", session=f"s-{index}", cohort=f"cohort-{index}")
 
-    assert len(recorded.values(semconv.SESSIONS_STARTED)) == 101  # 100 cohorts and one without
-    assert frozenset() in recorded.values(semconv.SESSIONS_STARTED)
+    assert len(recorded.values(STARTED)) == 101  # 100 cohorts and one without
+    assert frozenset() in recorded.values(STARTED)
     assert recorded.rejected() == {"value_not_allowed": 1}
 
 
@@ -244,7 +249,7 @@ def test_the_allow_list_comes_from_the_settings_and_keywords_name_its_keys() -> 
 
     recorded.telemetry.track("session_start", session="s-1", age_band="18-25", cohort="b")
 
-    assert recorded.values(semconv.SESSIONS_STARTED) == {frozenset({("tta.age_band", "18-25")}): 1}
+    assert recorded.values(STARTED) == {frozenset({("tta.age_band", "18-25")}): 1}
 
 
 def test_the_settings_refuse_identifiers_in_the_allow_list() -> None:
@@ -268,7 +273,7 @@ def test_progress_outside_zero_to_one_is_rejected_not_clamped(recorded: Recorded
     recorded.telemetry.track("session_start", session="s-1", cohort="b")
     recorded.telemetry.track("session_end", session="s-1", progress=progress)
 
-    assert (recorded.points(semconv.PROGRESS), recorded.counts(semconv.SESSION_DURATION), recorded.rejected()) == (
+    assert (recorded.points(PROGRESS), recorded.counts(DURATION), recorded.rejected()) == (
         [],
         {frozenset({("tta.cohort", "b")}): 1},
         {"invalid_progress": 1},
@@ -307,7 +312,7 @@ def test_the_least_recently_active_session_ends_when_the_table_is_full() -> None
     track("session_start", session="s-3")
 
     assert recorded.telemetry.open_sessions() == tuple(privacy.pseudonymize(s) for s in ("s-1", "s-3"))
-    assert recorded.values(semconv.SESSION_DURATION) == {frozenset(): 0.0}  # s-2 ended at its last event
+    assert recorded.values(DURATION) == {frozenset(): 0.0}  # s-2 ended at its last event
 
 
 def test_an_idle_session_ends_at_its_last_event_after_the_timeout() -> None:
@@ -321,7 +326,7 @@ def test_an_idle_session_ends_at_its_last_event_after_the_timeout() -> None:
     track("session_start", session="s-2")
 
     assert recorded.telemetry.open_sessions() == (privacy.pseudonymize("s-2"),)
-    assert (recorded.values(semconv.SESSION_DURATION), recorded.values(semconv.PROGRESS)) == (
+    assert (recorded.values(DURATION), recorded.values(PROGRESS)) == (
         {frozenset(): 50.0},
         {frozenset(): 0.25},
     )
@@ -333,7 +338,7 @@ def test_the_table_never_holds_more_than_max_sessions() -> None:
     for number in range(1000):
         recorded.telemetry.track("session_start", session=f"s-{number}")
 
-    assert (len(recorded.telemetry.open_sessions()), recorded.counts(semconv.SESSION_DURATION)) == (
+    assert (len(recorded.telemetry.open_sessions()), recorded.counts(DURATION)) == (
         100,
         {frozenset(): 900},
     )

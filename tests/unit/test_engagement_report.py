@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from tta_otel import semconv
 from tta_otel.ops.cli.main import main
-from tta_otel.ops.reports import engagement_names as names
 from tta_otel.ops.reports.engagement import EngagementReport, build_engagement_report, pearson
 from tta_otel.ops.reports.engagement_render import summary_lines, to_csv, write_report
 from tta_otel.ops.reports.prometheus import PrometheusClient, Sample
@@ -36,7 +36,7 @@ class CannedPrometheus(PrometheusClient):
 
 
 def _cohorts(**values: float) -> list[Sample]:
-    return [Sample({names.COHORT: cohort}, value) for cohort, value in values.items()]
+    return [Sample({semconv.prometheus_label(semconv.TTA_COHORT): cohort}, value) for cohort, value in values.items()]
 
 
 def _report(samples: dict[str, list[Sample]], k: int = 10) -> EngagementReport:
@@ -59,13 +59,18 @@ def test_every_query_is_an_increase_over_the_period_in_one_environment() -> None
 
 
 def test_an_estimate_just_under_k_sessions_is_suppressed() -> None:
-    report = _report({names.SESSIONS_STARTED: _cohorts(a=9.999, b=10.0)})
+    report = _report({semconv.TTA_ENGAGEMENT_SESSIONS_STARTED.prometheus: _cohorts(a=9.999, b=10.0)})
 
     assert ([c.cohort for c in report.cohorts], report.suppressed_cohorts) == (["b"], 1)
 
 
 def test_a_cohort_seen_only_in_other_series_counts_as_suppressed() -> None:
-    report = _report({names.SESSIONS_STARTED: _cohorts(b=10), names.SESSIONS_COMPLETED: _cohorts(a=3, b=5)})
+    report = _report(
+        {
+            semconv.TTA_ENGAGEMENT_SESSIONS_STARTED.prometheus: _cohorts(b=10),
+            semconv.TTA_ENGAGEMENT_SESSIONS_COMPLETED.prometheus: _cohorts(a=3, b=5),
+        }
+    )
 
     assert ([c.cohort for c in report.cohorts], report.suppressed_cohorts) == (["b"], 1)
 
@@ -73,11 +78,11 @@ def test_a_cohort_seen_only_in_other_series_counts_as_suppressed() -> None:
 def test_a_mean_resting_on_fewer_than_k_sessions_is_left_empty() -> None:
     report = _report(
         {
-            names.SESSIONS_STARTED: _cohorts(b=12),
-            f"{names.SESSION_DURATION}_sum": _cohorts(b=900.0),
-            f"{names.SESSION_DURATION}_count": _cohorts(b=3),
-            f"{names.PROGRESS}_sum": _cohorts(b=5.0),
-            f"{names.PROGRESS}_count": _cohorts(b=10),
+            semconv.TTA_ENGAGEMENT_SESSIONS_STARTED.prometheus: _cohorts(b=12),
+            semconv.TTA_ENGAGEMENT_SESSION_DURATION.prometheus_sum: _cohorts(b=900.0),
+            semconv.TTA_ENGAGEMENT_SESSION_DURATION.prometheus_count: _cohorts(b=3),
+            semconv.TTA_ENGAGEMENT_PROGRESS.prometheus_sum: _cohorts(b=5.0),
+            semconv.TTA_ENGAGEMENT_PROGRESS.prometheus_count: _cohorts(b=10),
         }
     )
 

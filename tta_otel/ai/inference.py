@@ -24,8 +24,7 @@ from opentelemetry import metrics, trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
-from tta_otel import __version__
-from tta_otel.ai import semconv
+from tta_otel import __version__, semconv
 from tta_otel.ai.activity import ModelActivity, model_activity
 from tta_otel.error_type import error_type
 from tta_otel.privacy import KeyAction, active_redactor
@@ -41,6 +40,15 @@ _SCOPE = "tta_otel.ai"
 def _allowed(key: str) -> bool:
     """False for keys the privacy policy drops: content must not even reach the span."""
     return active_redactor().decide(key).action is not KeyAction.DROP
+
+
+def _histogram(meter: metrics.Meter, instrument: semconv.Instrument) -> metrics.Histogram:
+    return meter.create_histogram(
+        instrument.name,
+        unit=instrument.unit,
+        description=instrument.description,
+        explicit_bucket_boundaries_advisory=list(instrument.buckets),
+    )
 
 
 class GenAIClientTelemetry:
@@ -59,24 +67,9 @@ class GenAIClientTelemetry:
     ) -> None:
         self.tracer = trace.get_tracer(_SCOPE, __version__, tracer_provider)
         meter = metrics.get_meter(_SCOPE, __version__, meter_provider)
-        self.duration = meter.create_histogram(
-            semconv.OPERATION_DURATION,
-            unit="s",
-            description="GenAI operation duration",
-            explicit_bucket_boundaries_advisory=list(semconv.DURATION_BUCKETS),
-        )
-        self.token_usage = meter.create_histogram(
-            semconv.TOKEN_USAGE,
-            unit="{token}",
-            description="Number of input and output tokens used",
-            explicit_bucket_boundaries_advisory=list(semconv.TOKEN_BUCKETS),
-        )
-        self.time_to_first_chunk = meter.create_histogram(
-            semconv.TIME_TO_FIRST_CHUNK,
-            unit="s",
-            description="Time to receive the first chunk of a streamed response",
-            explicit_bucket_boundaries_advisory=list(semconv.DURATION_BUCKETS),
-        )
+        self.duration = _histogram(meter, semconv.GEN_AI_CLIENT_OPERATION_DURATION)
+        self.token_usage = _histogram(meter, semconv.GEN_AI_CLIENT_TOKEN_USAGE)
+        self.time_to_first_chunk = _histogram(meter, semconv.GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK)
         self.activity = activity
         self.clock = clock
 
@@ -115,18 +108,18 @@ class InferenceCall:
         """Token counts as the provider billed them; each may be given once or left out."""
         if input_tokens is not None:
             self.input_tokens = input_tokens
-            self._span.set_attribute(semconv.USAGE_INPUT_TOKENS, input_tokens)
+            self._span.set_attribute(semconv.GEN_AI_USAGE_INPUT_TOKENS, input_tokens)
         if output_tokens is not None:
             self.output_tokens = output_tokens
-            self._span.set_attribute(semconv.USAGE_OUTPUT_TOKENS, output_tokens)
+            self._span.set_attribute(semconv.GEN_AI_USAGE_OUTPUT_TOKENS, output_tokens)
         if cached_input_tokens is not None:
-            self._span.set_attribute(semconv.USAGE_CACHE_READ_INPUT_TOKENS, cached_input_tokens)
+            self._span.set_attribute(semconv.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, cached_input_tokens)
 
     def record_first_token(self) -> None:
         """Mark the first chunk of a streamed response; later calls are ignored."""
         if self.first_chunk_s is None:
             self.first_chunk_s = self._telemetry.clock() - self._started
-            self._span.set_attribute(semconv.RESPONSE_TIME_TO_FIRST_CHUNK, self.first_chunk_s)
+            self._span.set_attribute(semconv.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, self.first_chunk_s)
 
     def record_response(
         self, *, model: str | None = None, response_id: str | None = None, finish_reasons: list[str] | None = None
@@ -134,11 +127,11 @@ class InferenceCall:
         """What the provider answered with, besides content: the exact model, the id, why it stopped."""
         if model is not None:
             self.response_model = model
-            self._span.set_attribute(semconv.RESPONSE_MODEL, model)
+            self._span.set_attribute(semconv.GEN_AI_RESPONSE_MODEL, model)
         if response_id is not None:
-            self._span.set_attribute(semconv.RESPONSE_ID, response_id)
+            self._span.set_attribute(semconv.GEN_AI_RESPONSE_ID, response_id)
         if finish_reasons is not None:
-            self._span.set_attribute(semconv.RESPONSE_FINISH_REASONS, finish_reasons)
+            self._span.set_attribute(semconv.GEN_AI_RESPONSE_FINISH_REASONS, finish_reasons)
 
     def record_error(self, error_type: str) -> None:
         """An error the client reported without raising (for example a refused request)."""
@@ -178,9 +171,9 @@ class Inference:
         }
         span_attributes.update(
             {
-                semconv.OPERATION_NAME: self._operation,
-                semconv.PROVIDER_NAME: self._provider,
-                semconv.REQUEST_MODEL: self._model,
+                semconv.GEN_AI_OPERATION_NAME: self._operation,
+                semconv.GEN_AI_PROVIDER_NAME: self._provider,
+                semconv.GEN_AI_REQUEST_MODEL: self._model,
             }
         )
         self._span = self._telemetry.tracer.start_span(
@@ -219,12 +212,12 @@ class Inference:
 
     def _record_metrics(self, call: InferenceCall, duration_s: float) -> None:
         attributes: dict[str, AttributeValue] = {
-            semconv.OPERATION_NAME: self._operation,
-            semconv.PROVIDER_NAME: self._provider,
-            semconv.REQUEST_MODEL: self._model,
+            semconv.GEN_AI_OPERATION_NAME: self._operation,
+            semconv.GEN_AI_PROVIDER_NAME: self._provider,
+            semconv.GEN_AI_REQUEST_MODEL: self._model,
         }
         if call.response_model is not None:
-            attributes[semconv.RESPONSE_MODEL] = call.response_model
+            attributes[semconv.GEN_AI_RESPONSE_MODEL] = call.response_model
         if call.error_type is not None:
             attributes[semconv.ERROR_TYPE] = call.error_type
         telemetry = self._telemetry
@@ -232,11 +225,11 @@ class Inference:
         if call.first_chunk_s is not None:
             telemetry.time_to_first_chunk.record(call.first_chunk_s, attributes)
         for token_type, count in (
-            (semconv.TOKEN_TYPE_INPUT, call.input_tokens),
-            (semconv.TOKEN_TYPE_OUTPUT, call.output_tokens),
+            (semconv.GEN_AI_TOKEN_TYPE_INPUT, call.input_tokens),
+            (semconv.GEN_AI_TOKEN_TYPE_OUTPUT, call.output_tokens),
         ):
             if count is not None:
-                telemetry.token_usage.record(count, {**attributes, semconv.TOKEN_TYPE: token_type})
+                telemetry.token_usage.record(count, {**attributes, semconv.GEN_AI_TOKEN_TYPE: token_type})
 
     def __enter__(self) -> InferenceCall:
         return self._start()

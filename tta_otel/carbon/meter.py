@@ -20,14 +20,14 @@ from collections.abc import Callable, Iterable, Sequence
 
 from opentelemetry.metrics import CallbackOptions, Meter, Observation
 
-from tta_otel.ai import semconv
+from tta_otel import semconv
 from tta_otel.ai.activity import CallInterval, ModelActivity, model_activity
 from tta_otel.carbon.intensity import grams_co2e
 from tta_otel.carbon.sources import EnergySource
 
 _logger = logging.getLogger(__name__)
 
-SOURCE: str = "tta.energy.source"
+SOURCE: str = semconv.TTA_ENERGY_SOURCE
 _Key = tuple[str, str | None]
 
 
@@ -127,7 +127,7 @@ class CarbonMeter:
 
     def _observations(self, totals: dict[_Key, float]) -> Iterable[Observation]:
         for (source, model), value in list(totals.items()):
-            attributes = {SOURCE: source} if model is None else {SOURCE: source, semconv.REQUEST_MODEL: model}
+            attributes = {SOURCE: source} if model is None else {SOURCE: source, semconv.GEN_AI_REQUEST_MODEL: model}
             yield Observation(value, attributes)
 
     def observe_energy(self, options: CallbackOptions) -> Iterable[Observation]:
@@ -146,29 +146,26 @@ class CarbonMeter:
 
     def register(self, meter: Meter, daily_budget_g: float | None = None) -> None:
         """Create the observable instruments that report this meter."""
+        energy, emissions = semconv.TTA_ENERGY, semconv.TTA_CARBON_EMISSIONS
         meter.create_observable_counter(
-            "tta.energy",
-            callbacks=[self.observe_energy],
-            unit="J",
-            description="Energy drawn from the grid for this process (IT energy times PUE), by source and model",
+            energy.name, callbacks=[self.observe_energy], unit=energy.unit, description=energy.description
         )
         meter.create_observable_counter(
-            "tta.carbon.emissions",
-            callbacks=[self.observe_emissions],
-            unit="g",
-            description="Grams of CO2e emitted for this process's energy, by source and model",
+            emissions.name, callbacks=[self.observe_emissions], unit=emissions.unit, description=emissions.description
         )
         g_per_kwh = self.g_per_kwh
+        intensity = semconv.TTA_CARBON_INTENSITY
         meter.create_observable_gauge(
-            "tta.carbon.intensity",
+            intensity.name,
             callbacks=[lambda options: [Observation(g_per_kwh)]],
-            unit="g/kWh",
-            description="Carbon intensity of the electricity used, gCO2e per kWh",
+            unit=intensity.unit,
+            description=intensity.description,
         )
         if daily_budget_g is not None:
+            budget = semconv.TTA_CARBON_BUDGET
             meter.create_observable_gauge(
-                "tta.carbon.budget",
+                budget.name,
                 callbacks=[lambda options: [Observation(daily_budget_g)]],
-                unit="g",
-                description="Daily carbon budget of this component, gCO2e per 24 h; exceeding it alerts",
+                unit=budget.unit,
+                description=budget.description,
             )

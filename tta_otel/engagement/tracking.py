@@ -12,9 +12,8 @@ from enum import StrEnum
 from opentelemetry import metrics
 from opentelemetry.util.types import AttributeValue
 
-from tta_otel import __version__
+from tta_otel import __version__, semconv
 from tta_otel.config.schema import EngagementSettings
-from tta_otel.engagement import semconv
 from tta_otel.engagement.sessions import SessionState, SessionTable
 from tta_otel.privacy import pseudonymize
 from tta_otel.startup import startup_config
@@ -58,6 +57,19 @@ def _valid_progress(progress: object) -> bool:
     return isinstance(progress, int | float) and not isinstance(progress, bool) and 0.0 <= progress <= 1.0
 
 
+def _counter(meter: metrics.Meter, instrument: semconv.Instrument) -> metrics.Counter:
+    return meter.create_counter(instrument.name, unit=instrument.unit, description=instrument.description)
+
+
+def _histogram(meter: metrics.Meter, instrument: semconv.Instrument) -> metrics.Histogram:
+    return meter.create_histogram(
+        instrument.name,
+        unit=instrument.unit,
+        description=instrument.description,
+        explicit_bucket_boundaries_advisory=list(instrument.buckets),
+    )
+
+
 class EngagementTelemetry:
     """The engagement instruments and the sessions in progress, bound to one meter provider.
 
@@ -73,34 +85,13 @@ class EngagementTelemetry:
     ) -> None:
         settings = settings or EngagementSettings()
         meter = metrics.get_meter(_SCOPE, __version__, meter_provider)
-        self.started = meter.create_counter(semconv.SESSIONS_STARTED, unit="{session}", description="Sessions started")
-        self.completed = meter.create_counter(
-            semconv.SESSIONS_COMPLETED, unit="{session}", description="Sessions in which the player completed"
-        )
-        self.duration = meter.create_histogram(
-            semconv.SESSION_DURATION,
-            unit="s",
-            description="Session duration, from its start to its end or its last event",
-            explicit_bucket_boundaries_advisory=list(semconv.DURATION_BUCKETS),
-        )
-        self.interactions = meter.create_histogram(
-            semconv.SESSION_INTERACTIONS,
-            unit="{interaction}",
-            description="Interactions (choices included) per session",
-            explicit_bucket_boundaries_advisory=list(semconv.INTERACTION_BUCKETS),
-        )
-        self.journey_steps = meter.create_counter(
-            semconv.JOURNEY_STEPS, unit="{step}", description="Journey steps reached, by tta.journey.step"
-        )
-        self.progress = meter.create_histogram(
-            semconv.PROGRESS,
-            unit="1",
-            description="Progress indicator supplied by TTA at the session's end, from 0 to 1",
-            explicit_bucket_boundaries_advisory=list(semconv.PROGRESS_BUCKETS),
-        )
-        self.rejected = meter.create_counter(
-            semconv.REJECTED, unit="{item}", description="Events, attributes and progress values not recorded"
-        )
+        self.started = _counter(meter, semconv.TTA_ENGAGEMENT_SESSIONS_STARTED)
+        self.completed = _counter(meter, semconv.TTA_ENGAGEMENT_SESSIONS_COMPLETED)
+        self.duration = _histogram(meter, semconv.TTA_ENGAGEMENT_SESSION_DURATION)
+        self.interactions = _histogram(meter, semconv.TTA_ENGAGEMENT_SESSION_INTERACTIONS)
+        self.journey_steps = _counter(meter, semconv.TTA_ENGAGEMENT_JOURNEY_STEPS)
+        self.progress = _histogram(meter, semconv.TTA_ENGAGEMENT_PROGRESS)
+        self.rejected = _counter(meter, semconv.TTA_ENGAGEMENT_REJECTED)
         self.allowed_attributes = frozenset(settings.allowed_attributes)
         self._short_names = {key.removeprefix("tta.").replace(".", "_"): key for key in self.allowed_attributes}
         self._sessions = SessionTable(settings.max_sessions, settings.session_timeout_s)
@@ -188,18 +179,18 @@ class EngagementTelemetry:
         if key in self._sessions:
             self._reject(RejectReason.SESSION_ALREADY_STARTED)
             return
-        attributes = {name: value for name, value in kept.items() if name != semconv.JOURNEY_STEP}
+        attributes = {name: value for name, value in kept.items() if name != semconv.TTA_JOURNEY_STEP}
         state = SessionState(attributes, started=now, last_seen=now, progress=progress)
         for evicted in self._sessions.start(key, state):
             self._record_end(evicted, evicted.last_seen)
         self.started.add(1, attributes)
 
     def _journey_step(self, state: SessionState, kept: dict[str, AttributeValue]) -> None:
-        step = kept.get(semconv.JOURNEY_STEP)
+        step = kept.get(semconv.TTA_JOURNEY_STEP)
         if step is None:
             self._reject(RejectReason.MISSING_JOURNEY_STEP)
             return
-        self.journey_steps.add(1, {**state.attributes, semconv.JOURNEY_STEP: step})
+        self.journey_steps.add(1, {**state.attributes, semconv.TTA_JOURNEY_STEP: step})
 
     def _record_end(self, state: SessionState, ended: float) -> None:
         self.duration.record(ended - state.started, state.attributes)
@@ -208,13 +199,13 @@ class EngagementTelemetry:
             self.progress.record(state.progress, state.attributes)
 
     def _reject(self, reason: RejectReason) -> None:
-        self.rejected.add(1, {semconv.REASON: reason.value})
+        self.rejected.add(1, {semconv.TTA_ENGAGEMENT_REASON: reason.value})
         if reason not in self._warned:
             self._warned.add(reason)
             _logger.warning(
                 "tta_otel: part of an engagement event was not recorded (%s); later ones are only counted in %s",
                 reason.value,
-                semconv.REJECTED,
+                semconv.TTA_ENGAGEMENT_REJECTED.name,
             )
 
 

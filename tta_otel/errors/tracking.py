@@ -26,15 +26,16 @@ from opentelemetry.metrics import Counter, Meter
 from opentelemetry.sdk._logs import LogRecordProcessor, ReadWriteLogRecord
 from opentelemetry.sdk.trace import Span
 
+from tta_otel import semconv
 from tta_otel.config.schema import ErrorSettings
 from tta_otel.error_type import error_type as error_type_of
 from tta_otel.errors.fingerprint import fingerprint
 
 _logger = logging.getLogger(__name__)
 
-FINGERPRINT = "tta.error.fingerprint"
-CRITICAL = "tta.error.critical"
-SEVERITY = "tta.error.severity"
+FINGERPRINT = semconv.TTA_ERROR_FINGERPRINT
+CRITICAL = semconv.TTA_ERROR_CRITICAL
+SEVERITY = semconv.TTA_ERROR_SEVERITY
 _SEEN_LIMIT = 4096
 
 
@@ -47,9 +48,7 @@ class ErrorTracker:
         self._critical_operations = frozenset(settings.critical_operations)
         self._logger = logger
         self._counter: Counter = meter.create_counter(
-            "tta.errors",
-            unit="{error}",
-            description="Errors by type, fingerprint, severity and criticality (component from the resource)",
+            semconv.TTA_ERRORS.name, unit=semconv.TTA_ERRORS.unit, description=semconv.TTA_ERRORS.description
         )
         self._seen: OrderedDict[tuple[int, str], None] = OrderedDict()
         self._lock = threading.Lock()
@@ -59,7 +58,7 @@ class ErrorTracker:
 
     def is_critical(self, span_name: str | None, span_attributes: Mapping[str, Any] | None) -> bool:
         """Critical when the error stops therapeutic content: a configured route or operation."""
-        route = (span_attributes or {}).get("http.route")
+        route = (span_attributes or {}).get(semconv.HTTP_ROUTE)
         return route in self._critical_routes or span_name in self._critical_operations
 
     def _first_time(self, span_id: int, error_fingerprint: str) -> bool:
@@ -77,7 +76,7 @@ class ErrorTracker:
         self._counter.add(
             1,
             {
-                "error.type": error_type,
+                semconv.ERROR_TYPE: error_type,
                 FINGERPRINT: error_fingerprint,
                 SEVERITY: "critical" if critical else "error",
                 CRITICAL: critical,

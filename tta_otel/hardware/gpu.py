@@ -49,6 +49,8 @@ from typing import Any, Protocol, TypeVar
 
 from opentelemetry.metrics import CallbackOptions, Meter, Observation
 
+from tta_otel import semconv
+
 _logger = logging.getLogger("tta_otel.hardware")
 
 _VENDOR = "NVIDIA"
@@ -297,12 +299,12 @@ def _no_gpu_telemetry(reason: str) -> None:
 
 def _attributes(sample: GpuSample) -> dict[str, str | int]:
     return {
-        "hw.id": sample.uuid,
-        "hw.type": "gpu",
-        "hw.name": f"gpu{sample.index}",
-        "hw.model": sample.model,
-        "hw.vendor": _VENDOR,
-        "tta.gpu.index": sample.index,
+        semconv.HW_ID: sample.uuid,
+        semconv.HW_TYPE: "gpu",
+        semconv.HW_NAME: f"gpu{sample.index}",
+        semconv.HW_MODEL: sample.model,
+        semconv.HW_VENDOR: _VENDOR,
+        semconv.TTA_GPU_INDEX: sample.index,
     }
 
 
@@ -328,42 +330,23 @@ def instrument_gpus(meter: Meter, reader: GpuReader) -> None:
     ``hw.type`` ``gpu``, ``hw.name`` ``gpu<index>``, ``hw.model``, ``hw.vendor`` and ``tta.gpu.index``
     (NVML's index, the one ``nvidia-smi`` shows).
     """
-    meter.create_observable_gauge(
-        "hw.gpu.utilization",
-        callbacks=[_callback(reader, lambda s: s.utilization)],
-        unit="1",
-        description="Fraction of the last NVML sample period (1/6 s to 1 s) during which the GPU ran a kernel.",
+    observable = {
+        semconv.Kind.GAUGE: meter.create_observable_gauge,
+        semconv.Kind.UP_DOWN_COUNTER: meter.create_observable_up_down_counter,
+        semconv.Kind.COUNTER: meter.create_observable_counter,
+    }
+    values: tuple[tuple[semconv.Instrument, Callable[[GpuSample], float | None]], ...] = (
+        (semconv.HW_GPU_UTILIZATION, lambda s: s.utilization),
+        (semconv.HW_GPU_MEMORY_USAGE, lambda s: s.memory_used),
+        (semconv.HW_GPU_MEMORY_LIMIT, lambda s: s.memory_limit),
+        (semconv.HW_POWER, lambda s: s.power_w),
+        (semconv.HW_ENERGY, lambda s: s.energy_j),
+        (semconv.HW_TEMPERATURE, lambda s: s.temperature_c),
     )
-    meter.create_observable_up_down_counter(
-        "hw.gpu.memory.usage",
-        callbacks=[_callback(reader, lambda s: s.memory_used)],
-        unit="By",
-        description="GPU memory in use, including the memory the driver reserves.",
-    )
-    meter.create_observable_up_down_counter(
-        "hw.gpu.memory.limit",
-        callbacks=[_callback(reader, lambda s: s.memory_limit)],
-        unit="By",
-        description="Size of the GPU memory.",
-    )
-    meter.create_observable_gauge(
-        "hw.power",
-        callbacks=[_callback(reader, lambda s: s.power_w)],
-        unit="W",
-        description="Power drawn by the GPU board, as NVML reports it.",
-    )
-    meter.create_observable_counter(
-        "hw.energy",
-        callbacks=[_callback(reader, lambda s: s.energy_j)],
-        unit="J",
-        description=(
-            "Energy consumed by the GPU: NVML's energy counter since the driver loaded (Volta and newer), "
-            "otherwise integrated from hw.power since the first reading."
-        ),
-    )
-    meter.create_observable_gauge(
-        "hw.temperature",
-        callbacks=[_callback(reader, lambda s: s.temperature_c)],
-        unit="Cel",
-        description="GPU die temperature.",
-    )
+    for instrument, value in values:
+        observable[instrument.kind](
+            instrument.name,
+            callbacks=[_callback(reader, value)],
+            unit=instrument.unit,
+            description=instrument.description,
+        )

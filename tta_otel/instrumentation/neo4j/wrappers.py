@@ -48,18 +48,17 @@ from opentelemetry.semconv.attributes.db_attributes import (
 from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
 from opentelemetry.semconv.attributes.exception_attributes import EXCEPTION_MESSAGE, EXCEPTION_STACKTRACE
 from opentelemetry.semconv.attributes.server_attributes import SERVER_ADDRESS, SERVER_PORT
-from opentelemetry.semconv.metrics.db_metrics import DB_CLIENT_OPERATION_DURATION
 from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
 from opentelemetry.util.types import AttributeValue
 
 from tta_otel import privacy
 from tta_otel.error_type import error_type
 from tta_otel.instrumentation.neo4j.cypher import operation_name, query_summary, redact_error_message, redact_literals
+from tta_otel.semconv import DB_CLIENT_OPERATION_DURATION
 
 _logger = logging.getLogger(__name__)
 
 DB_SYSTEM = "neo4j"
-DURATION_BUCKETS = (0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0)
 _IN_QUERY = context.create_key("tta_otel.neo4j.in_query")
 _QUERY_CACHE_SIZE = 512
 
@@ -212,10 +211,10 @@ class Neo4jTelemetry:
     def __init__(self, tracer: Tracer, meter: Meter) -> None:
         self._tracer = tracer
         self._duration = meter.create_histogram(
-            DB_CLIENT_OPERATION_DURATION,
-            unit="s",
-            description="Duration of database client operations.",
-            explicit_bucket_boundaries_advisory=list(DURATION_BUCKETS),
+            DB_CLIENT_OPERATION_DURATION.name,
+            unit=DB_CLIENT_OPERATION_DURATION.unit,
+            description=DB_CLIENT_OPERATION_DURATION.description,
+            explicit_bucket_boundaries_advisory=list(DB_CLIENT_OPERATION_DURATION.buckets),
         )
 
     @_never_raises

@@ -34,9 +34,8 @@ from tta_otel import __version__
 from tta_otel.error_type import error_type
 from tta_otel.instrumentation.redis.package import _instruments
 from tta_otel.instrumentation.redis.util import server_attributes
+from tta_otel.semconv import REDIS_CLIENT_OPERATION_DURATION
 
-OPERATION_DURATION: Final = "db.client.operation.duration"
-DURATION_BUCKETS: Final = (0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0)
 _COMMAND_NAME_LIMIT = 32
 _TARGETS: Final = (
     (redis.client.Redis, "execute_command", False),
@@ -119,10 +118,10 @@ class RedisMetricsInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     def _instrument(self, **kwargs: Any) -> None:
         meter = metrics.get_meter(__name__, __version__, kwargs.get("meter_provider"))
         histogram = meter.create_histogram(
-            OPERATION_DURATION,
-            unit="s",
-            description="Duration of Redis commands and pipelines",
-            explicit_bucket_boundaries_advisory=list(DURATION_BUCKETS),
+            REDIS_CLIENT_OPERATION_DURATION.name,
+            unit=REDIS_CLIENT_OPERATION_DURATION.unit,
+            description=REDIS_CLIENT_OPERATION_DURATION.description,
+            explicit_bucket_boundaries_advisory=list(REDIS_CLIENT_OPERATION_DURATION.buckets),
         )
         for cls, method, is_async in _TARGETS:
             pipeline = method == "execute"

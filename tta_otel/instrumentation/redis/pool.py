@@ -42,11 +42,15 @@ from wrapt import wrap_function_wrapper
 from tta_otel import __version__
 from tta_otel.instrumentation.redis.package import _instruments
 from tta_otel.instrumentation.redis.util import server_attributes
+from tta_otel.semconv import (
+    DB_CLIENT_CONNECTION_COUNT,
+    DB_CLIENT_CONNECTION_MAX,
+    DB_CLIENT_CONNECTION_POOL_NAME,
+    DB_CLIENT_CONNECTION_STATE,
+)
 
-CONNECTION_COUNT: Final = "db.client.connection.count"
-CONNECTION_MAX: Final = "db.client.connection.max"
-POOL_NAME: Final = "db.client.connection.pool.name"
-STATE: Final = "db.client.connection.state"
+POOL_NAME: Final = DB_CLIENT_CONNECTION_POOL_NAME
+STATE: Final = DB_CLIENT_CONNECTION_STATE
 
 _POOL_CLASSES = (redis.connection.ConnectionPool, redis.asyncio.connection.ConnectionPool)
 
@@ -86,16 +90,16 @@ class RedisPoolInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         self._pools = weakref.WeakValueDictionary()
         meter = metrics.get_meter(__name__, __version__, kwargs.get("meter_provider"))
         meter.create_observable_up_down_counter(
-            CONNECTION_COUNT,
+            DB_CLIENT_CONNECTION_COUNT.name,
             callbacks=[self._observe_count],
-            unit="{connection}",
-            description="The number of connections that are currently in state described by the state attribute",
+            unit=DB_CLIENT_CONNECTION_COUNT.unit,
+            description=DB_CLIENT_CONNECTION_COUNT.description,
         )
         meter.create_observable_up_down_counter(
-            CONNECTION_MAX,
+            DB_CLIENT_CONNECTION_MAX.name,
             callbacks=[self._observe_max],
-            unit="{connection}",
-            description="The maximum number of open connections allowed",
+            unit=DB_CLIENT_CONNECTION_MAX.unit,
+            description=DB_CLIENT_CONNECTION_MAX.description,
         )
         for pool_class in _POOL_CLASSES:
             wrap_function_wrapper(pool_class, "__init__", self._track)

@@ -15,13 +15,10 @@ from typing import Any, Final
 from opentelemetry import trace
 from opentelemetry.metrics import Meter
 
-CONNECTION_DURATION: Final = "tta.websocket.connection.duration"
-CONNECTIONS_ACTIVE: Final = "tta.websocket.connections.active"
-MESSAGES: Final = "tta.websocket.messages"
-IO: Final = "tta.websocket.io"
+from tta_otel import semconv
 
-HTTP_ROUTE: Final = "http.route"
-CLOSE_CODE: Final = "websocket.close.code"
+HTTP_ROUTE: Final = semconv.HTTP_ROUTE
+CLOSE_CODE: Final = semconv.WEBSOCKET_CLOSE_CODE
 _APPLICATION_CODES: Final = range(3000, 5000)
 
 
@@ -31,11 +28,11 @@ def metric_close_code(code: int) -> int:
     return code // 1000 * 1000 if code in _APPLICATION_CODES else code
 
 
-IO_DIRECTION: Final = "network.io.direction"
-MESSAGES_RECEIVED: Final = "tta.websocket.messages.received"
-MESSAGES_SENT: Final = "tta.websocket.messages.sent"
-BYTES_RECEIVED: Final = "tta.websocket.bytes.received"
-BYTES_SENT: Final = "tta.websocket.bytes.sent"
+IO_DIRECTION: Final = semconv.NETWORK_IO_DIRECTION
+MESSAGES_RECEIVED: Final = semconv.TTA_WEBSOCKET_MESSAGES_RECEIVED
+MESSAGES_SENT: Final = semconv.TTA_WEBSOCKET_MESSAGES_SENT
+BYTES_RECEIVED: Final = semconv.TTA_WEBSOCKET_BYTES_RECEIVED
+BYTES_SENT: Final = semconv.TTA_WEBSOCKET_BYTES_SENT
 ACCEPT_EVENT: Final = "websocket.accept"
 CLOSE_EVENT: Final = "websocket.close"
 
@@ -44,9 +41,6 @@ CLOSE_EVENT: Final = "websocket.close"
 CLOSE_NO_STATUS: Final = 1005
 CLOSE_ABNORMAL: Final = 1006
 CLOSE_INTERNAL_ERROR: Final = 1011
-
-# Sessions last from seconds to hours.
-DURATION_BUCKETS: Final = (0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400)
 
 _SCOPE_KEY: Final = "tta_otel.websocket"
 
@@ -82,19 +76,17 @@ class ConnectionTracker:
     """Records each connection's messages, bytes, lifetime and close code."""
 
     def __init__(self, meter: Meter) -> None:
+        duration, active = semconv.TTA_WEBSOCKET_CONNECTION_DURATION, semconv.TTA_WEBSOCKET_CONNECTIONS_ACTIVE
+        messages, io = semconv.TTA_WEBSOCKET_MESSAGES, semconv.TTA_WEBSOCKET_IO
         self._duration = meter.create_histogram(
-            CONNECTION_DURATION,
-            unit="s",
-            description="Time from a websocket's accept to its close, by close code",
-            explicit_bucket_boundaries_advisory=list(DURATION_BUCKETS),
+            duration.name,
+            unit=duration.unit,
+            description=duration.description,
+            explicit_bucket_boundaries_advisory=list(duration.buckets),
         )
-        self._active = meter.create_up_down_counter(
-            CONNECTIONS_ACTIVE, unit="{connection}", description="Websocket connections accepted and not yet closed"
-        )
-        self._messages = meter.create_counter(
-            MESSAGES, unit="{message}", description="Websocket data messages, by direction"
-        )
-        self._io = meter.create_counter(IO, unit="By", description="Websocket payload bytes, by direction")
+        self._active = meter.create_up_down_counter(active.name, unit=active.unit, description=active.description)
+        self._messages = meter.create_counter(messages.name, unit=messages.unit, description=messages.description)
+        self._io = meter.create_counter(io.name, unit=io.unit, description=io.description)
 
     @staticmethod
     def routed(scope: MutableMapping[str, Any], route: str) -> None:

@@ -15,8 +15,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from opentelemetry.metrics import Meter
+from opentelemetry.metrics import Histogram, Meter
 
+from tta_otel import semconv
 from tta_otel.ops.alerts.lifecycle import AlertRecord
 
 SERVICE_NAME = "tta-otel-alerts"
@@ -28,32 +29,31 @@ INTERVAL_ENV = "OTEL_METRIC_EXPORT_INTERVAL"
 _EXPORT_TIMEOUT_S = 5
 """So that a stop with the collector down takes seconds, not the exporter's default 10 s per try."""
 
-_BUCKETS_S = (30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400)
-"""From half a minute to a day: acknowledgements take minutes, resolutions up to hours."""
-
 
 def _attributes(record: AlertRecord) -> dict[str, str]:
-    return {"alertname": record.alertname, "severity": record.severity, "component": record.component}
+    return {
+        semconv.ALERT_NAME: record.alertname,
+        semconv.ALERT_SEVERITY: record.severity,
+        semconv.ALERT_COMPONENT: record.component,
+    }
+
+
+def _histogram(meter: Meter, instrument: semconv.Instrument) -> Histogram:
+    return meter.create_histogram(
+        instrument.name,
+        unit=instrument.unit,
+        description=instrument.description,
+        explicit_bucket_boundaries_advisory=instrument.buckets,
+    )
 
 
 class AlertMetrics:
     def __init__(self, meter: Meter) -> None:
-        self._time_to_acknowledge = meter.create_histogram(
-            "tta.alert.time_to_acknowledge",
-            unit="s",
-            description="Time from an alert firing to its acknowledgement (a silence or the ack endpoint)",
-            explicit_bucket_boundaries_advisory=_BUCKETS_S,
-        )
-        self._time_to_resolve = meter.create_histogram(
-            "tta.alert.time_to_resolve",
-            unit="s",
-            description="Time from an alert firing to its resolution",
-            explicit_bucket_boundaries_advisory=_BUCKETS_S,
-        )
+        self._time_to_acknowledge = _histogram(meter, semconv.TTA_ALERT_TIME_TO_ACKNOWLEDGE)
+        self._time_to_resolve = _histogram(meter, semconv.TTA_ALERT_TIME_TO_RESOLVE)
+        escalations = semconv.TTA_ALERT_ESCALATIONS
         self._escalations = meter.create_counter(
-            "tta.alert.escalations",
-            unit="{escalation}",
-            description="Escalations of unacknowledged critical alerts to the next receiver of the chain",
+            escalations.name, unit=escalations.unit, description=escalations.description
         )
 
     def acknowledged(self, record: AlertRecord, seconds: float) -> None:
@@ -63,9 +63,9 @@ class AlertMetrics:
         self._time_to_resolve.record(seconds, _attributes(record))
 
     def escalated(self, record: AlertRecord, receiver: str, error_type: str | None) -> None:
-        attributes = {**_attributes(record), "tta.alert.receiver": receiver}
+        attributes = {**_attributes(record), semconv.TTA_ALERT_RECEIVER: receiver}
         if error_type is not None:
-            attributes["error.type"] = error_type
+            attributes[semconv.ERROR_TYPE] = error_type
         self._escalations.add(1, attributes)
 
 
@@ -82,5 +82,5 @@ def export_to_collector(
         OTLPMetricExporter(endpoint=f"{endpoint.rstrip('/')}/v1/metrics", timeout=_EXPORT_TIMEOUT_S),
         export_interval_millis=None if INTERVAL_ENV in os.environ else EXPORT_INTERVAL_MS,
     )
-    provider = MeterProvider(resource=Resource.create({"service.name": SERVICE_NAME}), metric_readers=[reader])
+    provider = MeterProvider(resource=Resource.create({semconv.SERVICE_NAME: SERVICE_NAME}), metric_readers=[reader])
     return AlertMetrics(provider.get_meter("tta_otel.ops.alerts")), provider.shutdown

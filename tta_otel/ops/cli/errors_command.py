@@ -9,6 +9,7 @@ import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
 
+from tta_otel import semconv
 from tta_otel.environment_variables import TTA_OTLP_HTTP_ENDPOINT
 from tta_otel.ops.cli.report_command import add_source_arguments
 from tta_otel.ops.reports.errors import ErrorGroup, list_error_groups, load_resolved, state_file
@@ -48,12 +49,13 @@ def _record_time_to_resolve(group: ErrorGroup, seconds: float) -> None:
     endpoint = os.environ.get(TTA_OTLP_HTTP_ENDPOINT, DEFAULT_OTLP_HTTP_ENDPOINT).rstrip("/")
     reader = PeriodicExportingMetricReader(OTLPMetricExporter(endpoint=f"{endpoint}/v1/metrics"))
     provider = MeterProvider(
-        resource=Resource.create({"service.name": "tta-otel-cli", "tta.component": group.component}),
+        resource=Resource.create({semconv.SERVICE_NAME: "tta-otel-cli", semconv.TTA_COMPONENT: group.component}),
         metric_readers=[reader],
     )
+    instrument = semconv.TTA_ERROR_TIME_TO_RESOLVE
     provider.get_meter("tta_otel.errors").create_histogram(
-        "tta.error.time_to_resolve", unit="s", description="Time from an error group's first sighting to its resolution"
-    ).record(seconds, {"tta.error.fingerprint": group.fingerprint, "error.type": group.error_type})
+        instrument.name, unit=instrument.unit, description=instrument.description
+    ).record(seconds, {semconv.TTA_ERROR_FINGERPRINT: group.fingerprint, semconv.ERROR_TYPE: group.error_type})
     provider.shutdown()
 
 

@@ -7,7 +7,9 @@ from typing import Final
 
 from grafana_foundation_sdk.models import dashboard as model
 
+from tta_otel import semconv
 from tta_otel.ops.dashboards.common import (
+    COMPONENT,
     Look,
     Panel,
     Query,
@@ -21,20 +23,22 @@ from tta_otel.ops.dashboards.common import (
     single,
     thresholds,
 )
-from tta_otel.ops.dashboards.names import GPU_MEMORY_LIMIT, GPU_MEMORY_USED, GPU_TEMPERATURE, GPU_UTILIZATION
-from tta_otel.ops.reports.prometheus_names import (
-    BUDGET,
-    COMPONENT,
-    EMISSIONS,
-    ENERGY,
-    HW_ENERGY,
-    HW_POWER,
-    INTENSITY,
-    MODEL,
-    OPERATION_DURATION,
-    SOURCE,
-    TOKEN_USAGE,
-)
+from tta_otel.semconv import prometheus_label
+
+OPERATION_DURATION: Final = semconv.GEN_AI_CLIENT_OPERATION_DURATION.prometheus
+TOKEN_USAGE: Final = semconv.GEN_AI_CLIENT_TOKEN_USAGE.prometheus
+MODEL: Final = prometheus_label(semconv.GEN_AI_REQUEST_MODEL)
+GPU_UTILIZATION: Final = semconv.HW_GPU_UTILIZATION.prometheus
+GPU_MEMORY_USED: Final = semconv.HW_GPU_MEMORY_USAGE.prometheus
+GPU_MEMORY_LIMIT: Final = semconv.HW_GPU_MEMORY_LIMIT.prometheus
+GPU_TEMPERATURE: Final = semconv.HW_TEMPERATURE.prometheus
+HW_POWER: Final = semconv.HW_POWER.prometheus
+HW_ENERGY: Final = semconv.HW_ENERGY.prometheus
+ENERGY: Final = semconv.TTA_ENERGY.prometheus
+EMISSIONS: Final = semconv.TTA_CARBON_EMISSIONS.prometheus
+INTENSITY: Final = semconv.TTA_CARBON_INTENSITY.prometheus
+BUDGET: Final = semconv.TTA_CARBON_BUDGET.prometheus
+SOURCE: Final = prometheus_label(semconv.TTA_ENERGY_SOURCE)
 
 UID: Final = "tta-ai-carbon"
 _GPU = f"{COMPONENT}, hw_name"

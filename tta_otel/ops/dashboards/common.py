@@ -22,15 +22,18 @@ from grafana_foundation_sdk.models import common
 from grafana_foundation_sdk.models import dashboard as model
 from grafana_foundation_sdk.models.prometheus import PromQueryFormat
 
-from tta_otel.ops.reports.prometheus_names import COMPONENT, ENVIRONMENT
+from tta_otel import semconv
+from tta_otel.semconv import prometheus_label
 
-REPOSITORY: Final = "tta_repository"
+COMPONENT: Final = prometheus_label(semconv.TTA_COMPONENT)
+ENVIRONMENT: Final = prometheus_label(semconv.DEPLOYMENT_ENVIRONMENT_NAME)
+REPOSITORY: Final = prometheus_label(semconv.TTA_REPOSITORY)
 TAG: Final = "tta"
 ALL: Final = ".*"
 RUNBOOKS: Final = "https://github.com/tta/tta-otel/blob/main/docs/runbooks"
 # Every TTA service reports its process memory (the system-metrics instrumentation), so its labels
 # list every environment, repository and component that runs.
-_INVENTORY: Final = "process_memory_usage_bytes"
+_INVENTORY: Final = semconv.PROCESS_MEMORY_USAGE.prometheus
 
 PROMETHEUS: Final = model.DataSourceRef(type_val="prometheus", uid="${datasource}")
 LOKI: Final = model.DataSourceRef(type_val="loki", uid="${logs}")

@@ -9,6 +9,7 @@ from typing import Final
 
 from grafana_foundation_sdk.models import dashboard as model
 
+from tta_otel import semconv
 from tta_otel.ops.dashboards.common import (
     Look,
     Panel,
@@ -21,19 +22,18 @@ from tta_otel.ops.dashboards.common import (
     single,
     thresholds,
 )
-from tta_otel.ops.reports.engagement_names import (
-    COHORT,
-    JOURNEY_STEP,
-    JOURNEY_STEPS,
-    PROGRESS,
-    SESSION_DURATION,
-    SESSION_INTERACTIONS,
-    SESSIONS_COMPLETED,
-    SESSIONS_STARTED,
-)
+from tta_otel.semconv import prometheus_label
 
 UID: Final = "tta-engagement"
-REJECTED: Final = "tta_engagement_rejected_total"
+SESSIONS_STARTED: Final = semconv.TTA_ENGAGEMENT_SESSIONS_STARTED.prometheus
+SESSIONS_COMPLETED: Final = semconv.TTA_ENGAGEMENT_SESSIONS_COMPLETED.prometheus
+SESSION_DURATION: Final = semconv.TTA_ENGAGEMENT_SESSION_DURATION.prometheus
+SESSION_INTERACTIONS: Final = semconv.TTA_ENGAGEMENT_SESSION_INTERACTIONS.prometheus
+JOURNEY_STEPS: Final = semconv.TTA_ENGAGEMENT_JOURNEY_STEPS.prometheus
+PROGRESS: Final = semconv.TTA_ENGAGEMENT_PROGRESS.prometheus
+REJECTED: Final = semconv.TTA_ENGAGEMENT_REJECTED.prometheus
+COHORT: Final = prometheus_label(semconv.TTA_COHORT)
+JOURNEY_STEP: Final = prometheus_label(semconv.TTA_JOURNEY_STEP)
 
 
 def _mean(histogram: str) -> str:

@@ -7,8 +7,10 @@ from typing import Final
 
 from grafana_foundation_sdk.models import dashboard as model
 
+from tta_otel import semconv
 from tta_otel.ops.dashboards.common import (
     ALL,
+    COMPONENT,
     FILTERS,
     Look,
     Panel,
@@ -25,7 +27,13 @@ from tta_otel.ops.dashboards.common import (
     single,
     thresholds,
 )
-from tta_otel.ops.reports.prometheus_names import COMPONENT, CRITICAL, ERROR_TYPE, ERRORS, FINGERPRINT, TIME_TO_RESOLVE
+from tta_otel.semconv import prometheus_label
+
+ERRORS: Final = semconv.TTA_ERRORS.prometheus
+TIME_TO_RESOLVE: Final = semconv.TTA_ERROR_TIME_TO_RESOLVE.prometheus
+FINGERPRINT: Final = prometheus_label(semconv.TTA_ERROR_FINGERPRINT)
+CRITICAL: Final = prometheus_label(semconv.TTA_ERROR_CRITICAL)
+ERROR_TYPE: Final = prometheus_label(semconv.ERROR_TYPE)
 
 UID: Final = "tta-errors"
 _CRITICAL = f'{CRITICAL}="true"'

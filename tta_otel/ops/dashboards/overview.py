@@ -8,7 +8,10 @@ from typing import Final
 
 from grafana_foundation_sdk.models import dashboard as model
 
+from tta_otel import semconv
 from tta_otel.ops.dashboards.common import (
+    COMPONENT,
+    ENVIRONMENT,
     RUNBOOKS,
     Look,
     Panel,
@@ -24,18 +27,18 @@ from tta_otel.ops.dashboards.common import (
     single,
     thresholds,
 )
-from tta_otel.ops.dashboards.names import (
-    ALERT_TIME_TO_ACKNOWLEDGE,
-    ALERT_TIME_TO_RESOLVE,
-    DB_DURATION,
-    DB_SYSTEM,
-    HTTP_DURATION,
-    HTTP_REQUESTS,
-    POOL_CONNECTIONS,
-    POOL_MAX,
-    STATUS_CODE,
-)
-from tta_otel.ops.reports.prometheus_names import COMPONENT, ENVIRONMENT, ERRORS
+from tta_otel.semconv import prometheus_label
+
+HTTP_DURATION: Final = semconv.HTTP_SERVER_REQUEST_DURATION.prometheus
+HTTP_REQUESTS: Final = semconv.HTTP_SERVER_REQUEST_DURATION.prometheus_count
+STATUS_CODE: Final = prometheus_label(semconv.HTTP_RESPONSE_STATUS_CODE)
+DB_DURATION: Final = semconv.DB_CLIENT_OPERATION_DURATION.prometheus
+DB_SYSTEM: Final = prometheus_label(semconv.DB_SYSTEM_NAME)
+POOL_CONNECTIONS: Final = semconv.DB_CLIENT_CONNECTION_COUNT.prometheus
+POOL_MAX: Final = semconv.DB_CLIENT_CONNECTION_MAX.prometheus
+ERRORS: Final = semconv.TTA_ERRORS.prometheus
+ALERT_TIME_TO_ACKNOWLEDGE: Final = semconv.TTA_ALERT_TIME_TO_ACKNOWLEDGE.prometheus
+ALERT_TIME_TO_RESOLVE: Final = semconv.TTA_ALERT_TIME_TO_RESOLVE.prometheus
 
 UID: Final = "tta-overview"
 OBJECTIVE: Final = 0.995

@@ -7,7 +7,9 @@ from typing import Final
 
 from grafana_foundation_sdk.models import dashboard as model
 
+from tta_otel import semconv
 from tta_otel.ops.dashboards.common import (
+    COMPONENT,
     Look,
     Panel,
     Query,
@@ -19,22 +21,22 @@ from tta_otel.ops.dashboards.common import (
     service_map,
     thresholds,
 )
-from tta_otel.ops.dashboards.names import (
+from tta_otel.ops.dashboards.overview import (
     DB_DURATION,
     DB_SYSTEM,
     HTTP_DURATION,
     HTTP_REQUESTS,
+    LATENCY_OBJECTIVE_S,
     POOL_CONNECTIONS,
     POOL_MAX,
-    PROCESS_CPU,
-    PROCESS_MEMORY,
-    WEBSOCKET_ACTIVE,
-    WEBSOCKET_BYTES,
-    WEBSOCKET_DURATION,
-    WEBSOCKET_MESSAGES,
 )
-from tta_otel.ops.dashboards.overview import LATENCY_OBJECTIVE_S
-from tta_otel.ops.reports.prometheus_names import COMPONENT
+
+PROCESS_CPU: Final = semconv.PROCESS_CPU_TIME.prometheus
+PROCESS_MEMORY: Final = semconv.PROCESS_MEMORY_USAGE.prometheus
+WEBSOCKET_ACTIVE: Final = semconv.TTA_WEBSOCKET_CONNECTIONS_ACTIVE.prometheus
+WEBSOCKET_MESSAGES: Final = semconv.TTA_WEBSOCKET_MESSAGES.prometheus
+WEBSOCKET_BYTES: Final = semconv.TTA_WEBSOCKET_IO.prometheus
+WEBSOCKET_DURATION: Final = semconv.TTA_WEBSOCKET_CONNECTION_DURATION.prometheus
 
 UID: Final = "tta-performance"
 _SLOW = thresholds("green", (LATENCY_OBJECTIVE_S, "red"))

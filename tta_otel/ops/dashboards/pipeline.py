@@ -8,12 +8,12 @@ from typing import Final
 
 from grafana_foundation_sdk.models import dashboard as model
 
+from tta_otel import semconv
 from tta_otel.ops.dashboards.common import Look, Panel, Query, dashboard, graph, rate, single, thresholds
-from tta_otel.ops.dashboards.names import TELEMETRY_DROPPED
 from tta_otel.ops.dashboards.overview import UP_MAPPINGS
 
 UID: Final = "tta-pipeline"
-_SIGNALS: Final = {"spans": "traces", "metric_points": "metrics", "log_records": "logs"}
+_SIGNALS: Final = semconv.OTELCOL_SIGNAL_ITEMS
 _DROPPING = 'processor!~"batch|memory_limiter"'
 
 
@@ -31,8 +31,8 @@ def _per_signal(counter: str, by: str = "") -> list[Query]:
     ]
 
 
-def _processor(direction: str) -> str:
-    selector = f'{{__name__=~"otelcol_processor_{direction}_items(_total)?", {_DROPPING}}}'
+def _processor(counter: str) -> str:
+    selector = f'{{__name__=~"{counter}(_total)?", {_DROPPING}}}'
     return f"sum by (processor, otel_signal) (rate({selector}[$__rate_interval]))"
 
 
@@ -41,7 +41,7 @@ def _collector() -> list[Panel]:
         graph(
             "Accepted",
             Look("Items per second the collector's receivers accepted, by signal.", "suffix: items/s", width=8, min=0),
-            *_per_signal("otelcol_receiver_accepted"),
+            *_per_signal(semconv.OTELCOL_RECEIVER_ACCEPTED),
         ),
         graph(
             "Refused",
@@ -53,7 +53,7 @@ def _collector() -> list[Panel]:
                 width=8,
                 min=0,
             ),
-            *_per_signal("otelcol_receiver_refused"),
+            *_per_signal(semconv.OTELCOL_RECEIVER_REFUSED),
         ),
         graph(
             "Dropped by processors",
@@ -64,7 +64,11 @@ def _collector() -> list[Panel]:
                 thresholds("green", (0.001, "red")),
                 width=8,
             ),
-            Query(f"{_processor('incoming')} - {_processor('outgoing')}", "{{processor}} {{otel_signal}}"),
+            Query(
+                f"{_processor(semconv.OTELCOL_PROCESSOR_INCOMING_ITEMS)} - "
+                f"{_processor(semconv.OTELCOL_PROCESSOR_OUTGOING_ITEMS)}",
+                "{{processor}} {{otel_signal}}",
+            ),
         ),
         graph(
             "Queue usage",
@@ -77,14 +81,15 @@ def _collector() -> list[Panel]:
                 max=1,
             ),
             Query(
-                "max by (exporter, data_type) (otelcol_exporter_queue_size / otelcol_exporter_queue_capacity)",
+                "max by (exporter, data_type) "
+                f"({semconv.OTELCOL_EXPORTER_QUEUE_SIZE} / {semconv.OTELCOL_EXPORTER_QUEUE_CAPACITY})",
                 "{{exporter}} {{data_type}}",
             ),
         ),
         graph(
             "Sent by exporter",
             Look("Items per second each exporter delivered to its backend.", "suffix: items/s", width=8, min=0),
-            *_per_signal("otelcol_exporter_sent", by="exporter"),
+            *_per_signal(semconv.OTELCOL_EXPORTER_SENT, by="exporter"),
         ),
         graph(
             "Export failures",
@@ -95,10 +100,10 @@ def _collector() -> list[Panel]:
                 thresholds("green", (0.001, "red")),
                 width=8,
             ),
-            *_per_signal("otelcol_exporter_send_failed", by="exporter"),
+            *_per_signal(semconv.OTELCOL_EXPORTER_SEND_FAILED, by="exporter"),
             *(
                 Query(query.expr, query.legend + " (queue full)")
-                for query in _per_signal("otelcol_exporter_enqueue_failed", by="exporter")
+                for query in _per_signal(semconv.OTELCOL_EXPORTER_ENQUEUE_FAILED, by="exporter")
             ),
         ),
         graph(
@@ -111,7 +116,10 @@ def _collector() -> list[Panel]:
                 width=24,
             ),
             Query(
-                rate(TELEMETRY_DROPPED, by="tta_component, tta_telemetry_signal, tta_telemetry_reason"),
+                rate(
+                    semconv.TTA_TELEMETRY_DROPPED.prometheus,
+                    by="tta_component, tta_telemetry_signal, tta_telemetry_reason",
+                ),
                 "{{tta_component}} {{tta_telemetry_signal}} {{tta_telemetry_reason}}",
             ),
         ),

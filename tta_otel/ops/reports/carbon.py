@@ -10,9 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from tta_otel import semconv
 from tta_otel.ai import ModelStats, rank_models
-from tta_otel.ops.reports import prometheus_names as names
-from tta_otel.ops.reports.prometheus import PrometheusClient
+from tta_otel.ops.reports.prometheus import PrometheusClient, environment_matcher
+from tta_otel.semconv import prometheus_label
+
+_ENERGY = semconv.TTA_ENERGY.prometheus
+_EMISSIONS = semconv.TTA_CARBON_EMISSIONS.prometheus
+_INTENSITY = semconv.TTA_CARBON_INTENSITY.prometheus
+_BUDGET = semconv.TTA_CARBON_BUDGET.prometheus
+_OPERATION_DURATION = semconv.GEN_AI_CLIENT_OPERATION_DURATION
+_TOKEN_USAGE = semconv.GEN_AI_CLIENT_TOKEN_USAGE
+_MODEL = prometheus_label(semconv.GEN_AI_REQUEST_MODEL)
+_SOURCE = prometheus_label(semconv.TTA_ENERGY_SOURCE)
+_COMPONENT = prometheus_label(semconv.TTA_COMPONENT)
+_ERROR_TYPE = prometheus_label(semconv.ERROR_TYPE)
 
 SMALLER_MODEL_MIN_SAVING = 0.25
 """Suggest a model that emits at least 25 % less per 1,000 tokens..."""
@@ -94,7 +106,7 @@ class _Queries:
         self._client = client
         self._range = f"{int(period.total_seconds())}s"
         self._end = end
-        self._scope = names.environment_matcher(environment) if environment else ""
+        self._scope = environment_matcher(environment) if environment else ""
 
     def _selector(self, selector: str) -> str:
         return ",".join(part for part in (self._scope, selector) if part)
@@ -117,8 +129,8 @@ class _Queries:
 
     def fleet_budget(self) -> float | None:
         """The components' daily budgets added up (every instance of a component reports the same one)."""
-        latest = f"last_over_time({names.BUDGET}{{{self._scope}}}[{self._range}])"
-        return self._client.scalar(f"sum(max by ({names.COMPONENT}) ({latest}))", self._end)
+        latest = f"last_over_time({_BUDGET}{{{self._scope}}}[{self._range}])"
+        return self._client.scalar(f"sum(max by ({_COMPONENT}) ({latest}))", self._end)
 
 
 def _shares(energy: dict[str, float], emissions: dict[str, float], total_g: float) -> list[Share]:
@@ -130,13 +142,13 @@ def _shares(energy: dict[str, float], emissions: dict[str, float], total_g: floa
 
 
 def _models(queries: _Queries, total_g: float) -> list[ModelFootprint]:
-    model = names.MODEL
-    energy = queries.increase(names.ENERGY, model, f'{model}!=""')
-    emissions = queries.increase(names.EMISSIONS, model, f'{model}!=""')
-    tokens = queries.increase(f"{names.TOKEN_USAGE}_sum", model)
-    calls = queries.increase(f"{names.OPERATION_DURATION}_count", model)
-    seconds = queries.increase(f"{names.OPERATION_DURATION}_sum", model)
-    errors = queries.increase(f"{names.OPERATION_DURATION}_count", model, f'{names.ERROR_TYPE}!=""')
+    model = _MODEL
+    energy = queries.increase(_ENERGY, model, f'{model}!=""')
+    emissions = queries.increase(_EMISSIONS, model, f'{model}!=""')
+    tokens = queries.increase(_TOKEN_USAGE.prometheus_sum, model)
+    calls = queries.increase(_OPERATION_DURATION.prometheus_count, model)
+    seconds = queries.increase(_OPERATION_DURATION.prometheus_sum, model)
+    errors = queries.increase(_OPERATION_DURATION.prometheus_count, model, f'{_ERROR_TYPE}!=""')
     footprints = []
     for name in sorted(set(emissions) | set(calls)):
         count = round(calls.get(name, 0.0))
@@ -259,11 +271,11 @@ def build_carbon_report(
     """
     end = end or datetime.now(UTC)
     queries = _Queries(client, period, end, environment)
-    energy = queries.total(names.ENERGY) or 0.0
-    emissions = queries.total(names.EMISSIONS) or 0.0
-    previous = queries.total(names.EMISSIONS, offset=True)
-    gpu_total = queries.total(names.ENERGY, f'{names.SOURCE}="gpu"')
-    gpu_idle = queries.total(names.ENERGY, f'{names.SOURCE}="gpu",{names.MODEL}=""')
+    energy = queries.total(_ENERGY) or 0.0
+    emissions = queries.total(_EMISSIONS) or 0.0
+    previous = queries.total(_EMISSIONS, offset=True)
+    gpu_total = queries.total(_ENERGY, f'{_SOURCE}="gpu"')
+    gpu_idle = queries.total(_ENERGY, f'{_SOURCE}="gpu",{_MODEL}=""')
     models = _models(queries, emissions)
     report = CarbonReport(
         start=(end - period).isoformat(),
@@ -273,18 +285,16 @@ def build_carbon_report(
         emissions_g=emissions,
         previous_emissions_g=previous,
         trend=emissions / previous - 1 if previous else None,
-        intensity_g_per_kwh=queries.latest(names.INTENSITY),
+        intensity_g_per_kwh=queries.latest(_INTENSITY),
         daily_emissions_g=emissions * timedelta(days=1) / period,
         daily_budget_g=daily_budget_g if daily_budget_g is not None else queries.fleet_budget(),
         idle_gpu_share=(gpu_idle or 0.0) / gpu_total if gpu_total else None,
         by_component=_shares(
-            queries.increase(names.ENERGY, names.COMPONENT),
-            queries.increase(names.EMISSIONS, names.COMPONENT),
+            queries.increase(_ENERGY, _COMPONENT),
+            queries.increase(_EMISSIONS, _COMPONENT),
             emissions,
         ),
-        by_source=_shares(
-            queries.increase(names.ENERGY, names.SOURCE), queries.increase(names.EMISSIONS, names.SOURCE), emissions
-        ),
+        by_source=_shares(queries.increase(_ENERGY, _SOURCE), queries.increase(_EMISSIONS, _SOURCE), emissions),
         by_model=models,
         ranking=[
             RankedCandidate(r.model, r.score)

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
+from tta_otel import semconv
 from tta_otel.config.schema import EngagementSettings
-from tta_otel.ops.reports import engagement_names as names
-from tta_otel.ops.reports.prometheus import PrometheusClient
-from tta_otel.ops.reports.prometheus_names import environment_matcher
+from tta_otel.ops.reports.prometheus import PrometheusClient, environment_matcher
+from tta_otel.semconv import prometheus_label
 
 DEFAULT_K: Final = EngagementSettings().k_anonymity
 """The smallest cohort shown unless ``--k`` says otherwise: the ``monitoring.engagement.k_anonymity`` default."""
@@ -29,6 +29,15 @@ MIN_CORRELATION_COHORTS: Final = 3
 """Pearson's r of two points is always +1 or -1: a correlation needs at least three cohorts."""
 ENGAGEMENT_MEASURES: Final = ("mean_duration_s", "mean_interactions")
 """What mean progress is correlated with."""
+
+_SESSIONS_STARTED: Final = semconv.TTA_ENGAGEMENT_SESSIONS_STARTED.prometheus
+_SESSIONS_COMPLETED: Final = semconv.TTA_ENGAGEMENT_SESSIONS_COMPLETED.prometheus
+_JOURNEY_STEPS: Final = semconv.TTA_ENGAGEMENT_JOURNEY_STEPS.prometheus
+_SESSION_DURATION: Final = semconv.TTA_ENGAGEMENT_SESSION_DURATION
+_SESSION_INTERACTIONS: Final = semconv.TTA_ENGAGEMENT_SESSION_INTERACTIONS
+_PROGRESS: Final = semconv.TTA_ENGAGEMENT_PROGRESS
+_COHORT: Final = prometheus_label(semconv.TTA_COHORT)
+_JOURNEY_STEP: Final = prometheus_label(semconv.TTA_JOURNEY_STEP)
 
 
 @dataclass(frozen=True)
@@ -98,7 +107,7 @@ class _Queries:
         }
 
     def by_cohort(self, metric: str) -> dict[str, float]:
-        return {cohort: value for (cohort,), value in self.increase(metric, names.COHORT).items()}
+        return {cohort: value for (cohort,), value in self.increase(metric, _COHORT).items()}
 
 
 def _mean(total: dict[str, float], count: dict[str, float], cohort: str, k: int) -> float | None:
@@ -108,15 +117,15 @@ def _mean(total: dict[str, float], count: dict[str, float], cohort: str, k: int)
 
 def _cohorts(queries: _Queries, k: int) -> tuple[list[CohortEngagement], int]:
     """The cohorts with at least k sessions, by name, and how many others there were."""
-    started = queries.by_cohort(names.SESSIONS_STARTED)
-    completed = queries.by_cohort(names.SESSIONS_COMPLETED)
+    started = queries.by_cohort(_SESSIONS_STARTED)
+    completed = queries.by_cohort(_SESSIONS_COMPLETED)
     sums = {
-        metric: queries.by_cohort(f"{metric}_sum")
-        for metric in (names.SESSION_DURATION, names.SESSION_INTERACTIONS, names.PROGRESS)
+        histogram: queries.by_cohort(histogram.prometheus_sum)
+        for histogram in (_SESSION_DURATION, _SESSION_INTERACTIONS, _PROGRESS)
     }
-    counts = {metric: queries.by_cohort(f"{metric}_count") for metric in sums}
+    counts = {histogram: queries.by_cohort(histogram.prometheus_count) for histogram in sums}
     steps: dict[str, dict[str, int]] = {}
-    for (cohort, step), value in queries.increase(names.JOURNEY_STEPS, names.COHORT, names.JOURNEY_STEP).items():
+    for (cohort, step), value in queries.increase(_JOURNEY_STEPS, _COHORT, _JOURNEY_STEP).items():
         steps.setdefault(cohort, {})[step] = _whole(value)
     seen = set(started) | set(completed) | set(steps).union(*counts.values())
     shown = []
@@ -130,11 +139,9 @@ def _cohorts(queries: _Queries, k: int) -> tuple[list[CohortEngagement], int]:
                 sessions=sessions,
                 completed=_whole(completed.get(cohort, 0.0)),
                 completion_rate=completed.get(cohort, 0.0) / started[cohort],
-                mean_duration_s=_mean(sums[names.SESSION_DURATION], counts[names.SESSION_DURATION], cohort, k),
-                mean_interactions=_mean(
-                    sums[names.SESSION_INTERACTIONS], counts[names.SESSION_INTERACTIONS], cohort, k
-                ),
-                mean_progress=_mean(sums[names.PROGRESS], counts[names.PROGRESS], cohort, k),
+                mean_duration_s=_mean(sums[_SESSION_DURATION], counts[_SESSION_DURATION], cohort, k),
+                mean_interactions=_mean(sums[_SESSION_INTERACTIONS], counts[_SESSION_INTERACTIONS], cohort, k),
+                mean_progress=_mean(sums[_PROGRESS], counts[_PROGRESS], cohort, k),
                 # a step that fewer than k sessions reached could single one out: left out
                 journey_steps={step: n for step, n in sorted(steps.get(cohort, {}).items()) if n >= k},
             )

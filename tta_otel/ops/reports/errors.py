@@ -16,9 +16,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from tta_otel import semconv
 from tta_otel.environment_variables import state_dir
-from tta_otel.ops.reports import prometheus_names as names
-from tta_otel.ops.reports.prometheus import PrometheusClient
+from tta_otel.ops.reports.prometheus import PrometheusClient, environment_matcher
+from tta_otel.semconv import prometheus_label
+
+_ERRORS = semconv.TTA_ERRORS.prometheus
+_FINGERPRINT = prometheus_label(semconv.TTA_ERROR_FINGERPRINT)
+_CRITICAL = prometheus_label(semconv.TTA_ERROR_CRITICAL)
+_ERROR_TYPE = prometheus_label(semconv.ERROR_TYPE)
+_COMPONENT = prometheus_label(semconv.TTA_COMPONENT)
 
 _SERIES_BEGAN_BEFORE_S = 300.0
 """A series whose first sample comes this long after the window began was not there before it
@@ -92,12 +99,12 @@ class _Tally:
 
 
 def _tallies(client: PrometheusClient, period: timedelta, end: datetime, environment: str | None) -> dict[str, _Tally]:
-    selector = f"{names.ERRORS}{{{names.environment_matcher(environment)}}}" if environment else names.ERRORS
+    selector = f"{_ERRORS}{{{environment_matcher(environment)}}}" if environment else _ERRORS
     period_start = (end - period).timestamp()
     window_start = (end - 2 * period).timestamp()
     tallies: dict[str, _Tally] = {}
     for labels, samples in client.raw_samples(selector, int(period.total_seconds()) * 2, end):
-        fingerprint = labels.get(names.FINGERPRINT, "")
+        fingerprint = labels.get(_FINGERPRINT, "")
         tally = tallies.setdefault(fingerprint, _Tally(labels))
         tally.add_series(samples, period_start, window_start)
     return tallies
@@ -106,10 +113,10 @@ def _tallies(client: PrometheusClient, period: timedelta, end: datetime, environ
 def _example_trace_ids(
     client: PrometheusClient, period: timedelta, end: datetime, environment: str | None
 ) -> dict[str, str]:
-    selector = f"{names.ERRORS}{{{names.environment_matcher(environment)}}}" if environment else names.ERRORS
+    selector = f"{_ERRORS}{{{environment_matcher(environment)}}}" if environment else _ERRORS
     found: dict[str, str] = {}
     for series in client.exemplars(selector, end - period, end):
-        fingerprint = series["seriesLabels"].get(names.FINGERPRINT, "")
+        fingerprint = series["seriesLabels"].get(_FINGERPRINT, "")
         for exemplar in series.get("exemplars", []):
             if trace_id := exemplar.get("labels", {}).get("trace_id"):
                 found[fingerprint] = trace_id
@@ -133,9 +140,9 @@ def list_error_groups(
         groups.append(
             ErrorGroup(
                 fingerprint=fingerprint,
-                error_type=tally.labels.get(names.ERROR_TYPE, ""),
-                component=tally.labels.get(names.COMPONENT, ""),
-                critical=tally.labels.get(names.CRITICAL) == "true",
+                error_type=tally.labels.get(_ERROR_TYPE, ""),
+                component=tally.labels.get(_COMPONENT, ""),
+                critical=tally.labels.get(_CRITICAL) == "true",
                 count=round(tally.count),
                 previous_count=round(tally.previous_count),
                 first_seen=_iso(tally.first_seen),

@@ -12,7 +12,17 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
+
+from tta_otel.semconv import DEPLOYMENT_ENVIRONMENT_NAME, prometheus_label
+
+ENVIRONMENT: Final = prometheus_label(DEPLOYMENT_ENVIRONMENT_NAME)
+"""``deployment_environment_name``: the resource attribute Prometheus promotes to a label of every series."""
+
+
+def environment_matcher(environment: str) -> str:
+    """``deployment_environment_name="..."``, quoted as PromQL (JSON's escaping) so any name is safe."""
+    return f"{ENVIRONMENT}={json.dumps(environment)}"
 
 
 class PrometheusError(RuntimeError):
