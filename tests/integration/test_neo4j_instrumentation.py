@@ -22,6 +22,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 
 from tta_otel.instrumentation.neo4j import Neo4jInstrumentor, wrappers
+from tta_otel.testing.metrics import histogram_points
 from tta_otel.testing.neo4j_server import Neo4jServer
 from tta_otel.testing.processes import free_port
 
@@ -51,18 +52,7 @@ class Telemetry:
         return list(self.spans.get_finished_spans())
 
     def durations(self) -> list[HistogramDataPoint]:
-        data = self.metrics.get_metrics_data()
-        if data is None:
-            return []
-        return [
-            point
-            for resource in data.resource_metrics
-            for scope in resource.scope_metrics
-            for metric in scope.metrics
-            if metric.name == "db.client.operation.duration"
-            for point in metric.data.data_points
-            if isinstance(point, HistogramDataPoint)
-        ]
+        return histogram_points(self.metrics.get_metrics_data(), "db.client.operation.duration")
 
 
 def _instrument() -> Telemetry:

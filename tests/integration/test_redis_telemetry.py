@@ -24,6 +24,7 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from tta_otel.distro import TTADistro
 from tta_otel.instrumentation.redis.pool import RedisPoolInstrumentor
 from tta_otel.instrumentation.redis.query import redis_query_text
+from tta_otel.testing.metrics import values
 
 pytestmark = pytest.mark.integration
 
@@ -84,17 +85,7 @@ def _play(redis_url: str, player_id: str, choice: str) -> None:
 
 
 def _pool_points(reader: InMemoryMetricReader, name: str) -> dict[frozenset[tuple[str, Any]], Any]:
-    data = reader.get_metrics_data()
-    if data is None:  # no pool to report
-        return {}
-    return {
-        frozenset((point.attributes or {}).items()): point.value
-        for resource in data.resource_metrics
-        for scope in resource.scope_metrics
-        for metric in scope.metrics
-        if metric.name == name
-        for point in metric.data.data_points
-    }
+    return dict(values(reader.get_metrics_data(), name))
 
 
 def _address(redis_url: str) -> str:

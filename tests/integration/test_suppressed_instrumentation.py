@@ -19,6 +19,7 @@ from starlette.websockets import WebSocket
 from tta_otel.instrumentation.redis.metrics import RedisMetricsInstrumentor
 from tta_otel.instrumentation.redis.pool import RedisPoolInstrumentor
 from tta_otel.instrumentation.websockets import WebSocketInstrumentor
+from tta_otel.testing.metrics import metrics, points
 
 pytestmark = pytest.mark.integration
 
@@ -38,15 +39,7 @@ def reader() -> Iterator[InMemoryMetricReader]:
 
 def _names(reader: InMemoryMetricReader) -> set[str]:
     data = reader.get_metrics_data()
-    if data is None:
-        return set()
-    return {
-        metric.name
-        for resource in data.resource_metrics
-        for scope in resource.scope_metrics
-        for metric in scope.metrics
-        if metric.data.data_points
-    }
+    return {name for name in metrics(data) if points(data, name)}
 
 
 def test_a_suppressed_redis_command_is_not_timed(reader: InMemoryMetricReader, redis_url: str) -> None:

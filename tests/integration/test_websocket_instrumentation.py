@@ -22,6 +22,7 @@ from opentelemetry.trace import SpanKind
 from websockets.sync.client import ClientConnection, connect
 
 from tta_otel.instrumentation.websockets import WebSocketInstrumentor
+from tta_otel.testing.metrics import Series, metrics, points, series
 from tta_otel.testing.processes import free_port, wait_until
 
 pytestmark = pytest.mark.integration
@@ -79,20 +80,10 @@ class Served:
         return connect(self.url + path)
 
     def metrics(self) -> dict[str, Metric]:
-        data = self.reader.get_metrics_data()
-        if data is None:  # nothing recorded yet
-            return {}
-        return {
-            metric.name: metric
-            for resource in data.resource_metrics
-            for scope in resource.scope_metrics
-            for metric in scope.metrics
-        }
+        return metrics(self.reader.get_metrics_data())
 
-    def points(self, name: str) -> dict[frozenset[tuple[str, Any]], Any]:
-        metric = self.metrics().get(name)
-        points = metric.data.data_points if metric is not None else []
-        return {frozenset((point.attributes or {}).items()): point for point in points}
+    def points(self, name: str) -> dict[Series, Any]:
+        return {series(point.attributes): point for point in points(self.reader.get_metrics_data(), name)}
 
     def closed_codes(self) -> dict[int, int]:
         """Connections closed so far, by close code."""

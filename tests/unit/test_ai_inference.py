@@ -17,6 +17,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 
 from tta_otel.ai import GenAIClientTelemetry, ModelActivity
+from tta_otel.testing.metrics import histogram_points, metrics
 
 
 class ManualClock:
@@ -44,22 +45,10 @@ class Recorded:
         return span
 
     def points(self, name: str) -> list[HistogramDataPoint]:
-        data = self.metrics.get_metrics_data()
-        assert data is not None
-        found: list[HistogramDataPoint] = []
-        for resource_metrics in data.resource_metrics:
-            for scope_metrics in resource_metrics.scope_metrics:
-                for metric in scope_metrics.metrics:
-                    if metric.name == name:
-                        found.extend(metric.data.data_points)  # type: ignore[arg-type]
-        return found
+        return histogram_points(self.metrics.get_metrics_data(), name)
 
     def unit(self, name: str) -> str | None:
-        data = self.metrics.get_metrics_data()
-        assert data is not None
-        return next(
-            m.unit for rm in data.resource_metrics for sm in rm.scope_metrics for m in sm.metrics if m.name == name
-        )
+        return metrics(self.metrics.get_metrics_data())[name].unit
 
 
 @pytest.fixture

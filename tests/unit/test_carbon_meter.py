@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from opentelemetry.sdk.metrics import MeterProvider
@@ -12,6 +11,7 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader, Metric
 from tta_otel.ai.activity import ModelActivity
 from tta_otel.carbon import CarbonMeter, install_energy_telemetry
 from tta_otel.config.schema import CarbonSettings, HardwareSettings, MonitoringConfig
+from tta_otel.testing.metrics import metrics, values
 
 
 class ManualClock:
@@ -41,14 +41,7 @@ class BrokenSource:
 
 
 def metrics_by_name(reader: InMemoryMetricReader) -> dict[str, Metric]:
-    data = reader.get_metrics_data()
-    if data is None:
-        return {}
-    return {m.name: m for rm in data.resource_metrics for sm in rm.scope_metrics for m in sm.metrics}
-
-
-def points(metric: Metric) -> dict[tuple[tuple[str, Any], ...], float]:
-    return {tuple(sorted((p.attributes or {}).items())): p.value for p in metric.data.data_points}  # type: ignore[union-attr]
+    return metrics(reader.get_metrics_data())
 
 
 @pytest.fixture
@@ -156,25 +149,24 @@ def test_the_instruments_have_semantic_names_units_and_attributes(
     activity.finished(handle, 5.0, failed=False)
     clock.now = 10.0
 
-    found = metrics_by_name(reader)
+    data = reader.get_metrics_data()
+    gpu = frozenset({("tta.energy.source", "gpu")})
+    gpu_for_the_model = gpu | {("gen_ai.request.model", "llama-3.1-8b")}
 
-    assert {name: m.unit for name, m in found.items()} == {
+    assert {name: m.unit for name, m in metrics(data).items()} == {
         "tta.energy": "J",
         "tta.carbon.emissions": "g",
         "tta.carbon.intensity": "g/kWh",
         "tta.carbon.budget": "g",
     }
-    assert points(found["tta.energy"]) == {
-        (("gen_ai.request.model", "llama-3.1-8b"), ("tta.energy.source", "gpu")): 50.0,
-        (("tta.energy.source", "gpu"),): 50.0,
+    assert values(data, "tta.energy") == {gpu_for_the_model: 50.0, gpu: 50.0}
+    assert values(data, "tta.carbon.emissions") == {
+        gpu_for_the_model: pytest.approx(0.005),
+        gpu: pytest.approx(0.005),
     }
-    assert points(found["tta.carbon.emissions"]) == {
-        (("gen_ai.request.model", "llama-3.1-8b"), ("tta.energy.source", "gpu")): pytest.approx(0.005),
-        (("tta.energy.source", "gpu"),): pytest.approx(0.005),
-    }
-    assert points(found["tta.carbon.intensity"]) == {(): 360.0}
-    assert points(found["tta.carbon.budget"]) == {(): 500.0}
-    assert found["tta.energy"].data.is_monotonic  # type: ignore[union-attr]
+    assert values(data, "tta.carbon.intensity") == {frozenset(): 360.0}
+    assert values(data, "tta.carbon.budget") == {frozenset(): 500.0}
+    assert metrics(data)["tta.energy"].data.is_monotonic  # type: ignore[union-attr]
 
 
 def test_without_a_budget_there_is_no_budget_gauge(provider: tuple[MeterProvider, InMemoryMetricReader]) -> None:

@@ -159,6 +159,7 @@ class _Instrumentor:
 class _EntryPoint:
     def __init__(self, name: str) -> None:
         self.name = name
+        self.value = f"opentelemetry.instrumentation.{name}:Instrumentor"
 
     def load(self) -> type[_Instrumentor]:
         return _Instrumentor

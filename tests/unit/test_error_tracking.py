@@ -19,6 +19,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from tta_otel.config.schema import ErrorSettings
 from tta_otel.errors import ErrorLogProcessor, ErrorTracker, fingerprint, start_error_tracking, stop_error_tracking
+from tta_otel.testing.metrics import number_points
 
 
 class StoryUnavailableError(RuntimeError):
@@ -37,17 +38,10 @@ class Tracked:
     logs: InMemoryLogRecordExporter
     logger: logging.Logger
 
-    def error_points(self) -> list[tuple[dict[str, Any], int]]:
-        data = self.metrics.get_metrics_data()
-        if data is None:
-            return []
+    def error_points(self) -> list[tuple[dict[str, Any], int | float]]:
         return [
             (dict(point.attributes or {}), point.value)
-            for rm in data.resource_metrics
-            for sm in rm.scope_metrics
-            for metric in sm.metrics
-            if metric.name == "tta.errors"
-            for point in metric.data.data_points  # type: ignore[union-attr]
+            for point in number_points(self.metrics.get_metrics_data(), "tta.errors")
         ]
 
 

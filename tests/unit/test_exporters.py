@@ -3,26 +3,40 @@
 from __future__ import annotations
 
 import logging
+import math
+from collections.abc import Callable
 
 import pytest
 from faker import Faker
+from opentelemetry.metrics import Meter
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
-from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics import Counter, MeterProvider
+from opentelemetry.sdk.metrics import Histogram as HistogramInstrument
 from opentelemetry.sdk.metrics.export import (
+    AggregationTemporality,
     ConsoleMetricExporter,
+    Gauge,
     InMemoryMetricReader,
+    Metric,
     MetricExportResult,
     MetricsData,
+    NumberDataPoint,
+    PeriodicExportingMetricReader,
+    ResourceMetrics,
+    ScopeMetrics,
 )
+from opentelemetry.sdk.metrics.view import Aggregation, ExplicitBucketHistogramAggregation
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.trace import Link, Status, StatusCode
 
 from tta_otel.exporters import RedactingLogRecordExporter, RedactingMetricExporter, RedactingSpanExporter
 from tta_otel.privacy import Pseudonymizer, Redactor
+from tta_otel.testing.metrics import DataPoint, histogram_points, metrics, number_points, points
 
 
 def test_spans_are_redacted_everywhere(redactor: Redactor, pseudonymizer: Pseudonymizer, fake: Faker) -> None:
@@ -167,16 +181,31 @@ def test_a_log_redaction_failure_drops_the_batch(caplog: pytest.LogCaptureFixtur
 
 
 class _Capture(ConsoleMetricExporter):
-    def __init__(self) -> None:
-        super().__init__()
+    """Keeps every batch; ``force_flush`` answers ``flush_result`` and ``shutdown`` is remembered."""
+
+    def __init__(
+        self,
+        preferred_temporality: dict[type, AggregationTemporality] | None = None,
+        preferred_aggregation: dict[type, Aggregation] | None = None,
+        flush_result: bool = True,
+    ) -> None:
+        super().__init__(preferred_temporality=preferred_temporality, preferred_aggregation=preferred_aggregation)
         self.batches: list[MetricsData] = []
+        self.flush_result = flush_result
+        self.shut_down = False
 
     def export(self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: object) -> MetricExportResult:
         self.batches.append(metrics_data)
         return MetricExportResult.SUCCESS
 
+    def force_flush(self, timeout_millis: float = 10_000) -> bool:
+        return self.flush_result
 
-def _collect(redactor: Redactor, record: object) -> dict[str, list[object]]:
+    def shutdown(self, timeout_millis: float = 30_000, **kwargs: object) -> None:
+        self.shut_down = True
+
+
+def _collect(redactor: Redactor, record: object) -> dict[str, list[DataPoint]]:
     reader = InMemoryMetricReader()
     provider = MeterProvider(metric_readers=[reader], resource=Resource({"service.name": "tta-test"}))
     record(provider.get_meter("test"))  # type: ignore[operator]
@@ -184,8 +213,8 @@ def _collect(redactor: Redactor, record: object) -> dict[str, list[object]]:
     assert data is not None
     capture = _Capture()
     assert RedactingMetricExporter(capture, lambda: redactor).export(data) is MetricExportResult.SUCCESS
-    metrics = capture.batches[0].resource_metrics[0].scope_metrics[0].metrics
-    return {metric.name: list(metric.data.data_points) for metric in metrics}
+    (batch,) = capture.batches
+    return {name: points(batch, name) for name in metrics(batch)}
 
 
 def test_counter_series_that_collapse_are_added(redactor: Redactor, fake: Faker) -> None:
@@ -216,15 +245,34 @@ def test_histogram_series_that_collapse_are_added_bucket_by_bucket(redactor: Red
     assert (point.min, point.max) == (0.5, 5.0)  # type: ignore[attr-defined]
 
 
-def test_gauge_series_that_collapse_keep_one_value(redactor: Redactor, fake: Faker) -> None:
-    def record(meter: object) -> None:
-        gauge = meter.create_gauge("tta.queue")  # type: ignore[attr-defined]
-        gauge.set(4, {"owner": fake.email()})
-        gauge.set(9, {"owner": fake.email()})
+def _gauge_batch(*rows: tuple[str, int, int]) -> MetricsData:
+    """One batch of the gauge ``tta.queue``, a point per ``(owner, time_unix_nano, value)``, in that order."""
+    gauge = Gauge(
+        data_points=[
+            NumberDataPoint({"owner": owner}, 0, time_unix_nano, value) for owner, time_unix_nano, value in rows
+        ]
+    )
+    metric = Metric(name="tta.queue", description="", unit="", data=gauge)
+    scope = ScopeMetrics(scope=InstrumentationScope("test"), metrics=[metric], schema_url="")
+    return MetricsData(resource_metrics=[ResourceMetrics(resource=Resource({}), scope_metrics=[scope], schema_url="")])
 
-    (point,) = _collect(redactor, record)["tta.queue"]
-    assert dict(point.attributes) == {"owner": "[REDACTED:email]"}  # type: ignore[attr-defined]
-    assert point.value in {4, 9}  # type: ignore[attr-defined]
+
+@pytest.mark.parametrize("later_first", [False, True], ids=["later-point-last", "later-point-first"])
+def test_gauge_series_that_collapse_keep_the_value_with_the_latest_timestamp(
+    redactor: Redactor, fake: Faker, later_first: bool
+) -> None:
+    earlier, later = (fake.email(), 1_000, 4), (fake.email(), 2_000, 9)
+    capture = _Capture()
+    batch = _gauge_batch(*((later, earlier) if later_first else (earlier, later)))
+
+    assert RedactingMetricExporter(capture, lambda: redactor).export(batch) is MetricExportResult.SUCCESS
+
+    (point,) = number_points(capture.batches[0], "tta.queue")
+    assert (dict(point.attributes or {}), point.time_unix_nano, point.value) == (
+        {"owner": "[REDACTED:email]"},
+        2_000,
+        9,
+    )
 
 
 def test_metric_identifiers_are_pseudonymised_and_content_dropped(
@@ -237,12 +285,47 @@ def test_metric_identifiers_are_pseudonymised_and_content_dropped(
     assert dict(point.attributes) == {"session.id": pseudonymizer.pseudonymize("s-1")}  # type: ignore[attr-defined]
 
 
-def test_the_metric_exporter_keeps_the_wrapped_exporters_preferences(redactor: Redactor) -> None:
-    inner = _Capture()
+def _export_through_a_reader(inner: _Capture, redactor: Redactor, record: Callable[[Meter], None]) -> MetricsData:
+    """The batch ``inner`` receives when a periodic reader exports through the wrapper, as the configurator sets up."""
     exporter = RedactingMetricExporter(inner, lambda: redactor)
-    assert exporter._preferred_temporality == inner._preferred_temporality
-    assert exporter.force_flush() is True
-    exporter.shutdown()
+    provider = MeterProvider(metric_readers=[PeriodicExportingMetricReader(exporter, export_interval_millis=math.inf)])
+    record(provider.get_meter("test"))
+    assert provider.force_flush()
+    (batch,) = inner.batches
+    provider.shutdown()
+    return batch
+
+
+def test_the_metric_exporter_keeps_the_wrapped_exporters_temporality(redactor: Redactor) -> None:
+    inner = _Capture(preferred_temporality={Counter: AggregationTemporality.DELTA})  # the default is CUMULATIVE
+
+    batch = _export_through_a_reader(inner, redactor, lambda meter: meter.create_counter("tta.c").add(1))
+
+    assert metrics(batch)["tta.c"].data.aggregation_temporality is AggregationTemporality.DELTA  # type: ignore[union-attr]
+
+
+def test_the_metric_exporter_keeps_the_wrapped_exporters_aggregation(redactor: Redactor) -> None:
+    buckets = ExplicitBucketHistogramAggregation([1.0, 2.0])  # the default bounds are 0, 5, 10, 25, ...
+    inner = _Capture(preferred_aggregation={HistogramInstrument: buckets})
+
+    batch = _export_through_a_reader(inner, redactor, lambda meter: meter.create_histogram("tta.h").record(1.5))
+
+    (point,) = histogram_points(batch, "tta.h")
+    assert (tuple(point.explicit_bounds), tuple(point.bucket_counts)) == ((1.0, 2.0), (0, 1, 0))
+
+
+def test_the_metric_exporter_returns_the_wrapped_exporters_flush_result(redactor: Redactor) -> None:
+    exporter = RedactingMetricExporter(_Capture(flush_result=False), lambda: redactor)
+
+    assert exporter.force_flush() is False
+
+
+def test_the_metric_exporter_shuts_the_wrapped_exporter_down(redactor: Redactor) -> None:
+    inner = _Capture()
+
+    RedactingMetricExporter(inner, lambda: redactor).shutdown()
+
+    assert inner.shut_down
 
 
 def test_a_metric_redaction_failure_drops_the_batch(redactor: Redactor) -> None:

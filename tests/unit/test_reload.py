@@ -12,6 +12,7 @@ from tta_otel.config import load_config
 from tta_otel.privacy import DEFAULT_POLICY_PATH, Redactor, active_redactor
 from tta_otel.reload import ConfigReloader
 from tta_otel.sampling import AdjustableRatioSampler
+from tta_otel.testing.processes import wait_until
 
 
 def _touch_later(path: Path) -> None:
@@ -127,12 +128,7 @@ def test_the_watcher_thread_applies_changes(files: tuple[Path, Path]) -> None:
     try:
         config.write_text(config.read_text().replace("ratio: 1.0", "ratio: 0.5"))
         _touch_later(config)
-        for _ in range(100):
-            if sampler.ratio == 0.5:
-                break
-            import time
-
-            time.sleep(0.05)
+        applied = wait_until(lambda: sampler.ratio == 0.5, timeout=5.0, interval=0.05)
     finally:
         reloader.stop()
-    assert sampler.ratio == 0.5
+    assert applied
