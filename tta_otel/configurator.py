@@ -33,7 +33,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.sampling import Sampler
 
-from tta_otel import semconv
+from tta_otel import instruments, semconv
 from tta_otel.carbon import EnergyTelemetry, install_energy_telemetry
 from tta_otel.config import LoadedConfig, MonitoringConfig, apply_otel_defaults
 from tta_otel.errors import ErrorLogProcessor, ErrorTracker, start_error_tracking, stop_error_tracking
@@ -126,10 +126,7 @@ def _observe_drops(meter_provider: MeterProvider, drops: list[DropCounter]) -> N
                     count, {semconv.TTA_TELEMETRY_SIGNAL: counter.signal, semconv.TTA_TELEMETRY_REASON: reason}
                 )
 
-    dropped = semconv.TTA_TELEMETRY_DROPPED
-    meter_provider.get_meter("tta_otel").create_observable_counter(
-        dropped.name, callbacks=[observe], unit=dropped.unit, description=dropped.description
-    )
+    instruments.observe(meter_provider.get_meter("tta_otel"), semconv.TTA_TELEMETRY_DROPPED, [observe])
 
 
 def _energy(meter_provider: MeterProvider, config: MonitoringConfig) -> EnergyTelemetry | None:

@@ -24,7 +24,7 @@ from opentelemetry import metrics, trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
-from tta_otel import __version__, semconv
+from tta_otel import __version__, instruments, semconv
 from tta_otel.ai.activity import ModelActivity, model_activity
 from tta_otel.error_type import error_type
 from tta_otel.privacy import KeyAction, active_redactor
@@ -40,15 +40,6 @@ _SCOPE = "tta_otel.ai"
 def _allowed(key: str) -> bool:
     """False for keys the privacy policy drops: content must not even reach the span."""
     return active_redactor().decide(key).action is not KeyAction.DROP
-
-
-def _histogram(meter: metrics.Meter, instrument: semconv.Instrument) -> metrics.Histogram:
-    return meter.create_histogram(
-        instrument.name,
-        unit=instrument.unit,
-        description=instrument.description,
-        explicit_bucket_boundaries_advisory=list(instrument.buckets),
-    )
 
 
 class GenAIClientTelemetry:
@@ -67,9 +58,9 @@ class GenAIClientTelemetry:
     ) -> None:
         self.tracer = trace.get_tracer(_SCOPE, __version__, tracer_provider)
         meter = metrics.get_meter(_SCOPE, __version__, meter_provider)
-        self.duration = _histogram(meter, semconv.GEN_AI_CLIENT_OPERATION_DURATION)
-        self.token_usage = _histogram(meter, semconv.GEN_AI_CLIENT_TOKEN_USAGE)
-        self.time_to_first_chunk = _histogram(meter, semconv.GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK)
+        self.duration = instruments.histogram(meter, semconv.GEN_AI_CLIENT_OPERATION_DURATION)
+        self.token_usage = instruments.histogram(meter, semconv.GEN_AI_CLIENT_TOKEN_USAGE)
+        self.time_to_first_chunk = instruments.histogram(meter, semconv.GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK)
         self.activity = activity
         self.clock = clock
 

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from opentelemetry.metrics import CallbackOptions, Meter, Observation
 
-from tta_otel import semconv
+from tta_otel import instruments, semconv
 from tta_otel.ai.activity import CallInterval, ModelActivity, model_activity
 from tta_otel.carbon.intensity import grams_co2e
 from tta_otel.carbon.sources import EnergySource
@@ -146,26 +146,9 @@ class CarbonMeter:
 
     def register(self, meter: Meter, daily_budget_g: float | None = None) -> None:
         """Create the observable instruments that report this meter."""
-        energy, emissions = semconv.TTA_ENERGY, semconv.TTA_CARBON_EMISSIONS
-        meter.create_observable_counter(
-            energy.name, callbacks=[self.observe_energy], unit=energy.unit, description=energy.description
-        )
-        meter.create_observable_counter(
-            emissions.name, callbacks=[self.observe_emissions], unit=emissions.unit, description=emissions.description
-        )
+        instruments.observe(meter, semconv.TTA_ENERGY, [self.observe_energy])
+        instruments.observe(meter, semconv.TTA_CARBON_EMISSIONS, [self.observe_emissions])
         g_per_kwh = self.g_per_kwh
-        intensity = semconv.TTA_CARBON_INTENSITY
-        meter.create_observable_gauge(
-            intensity.name,
-            callbacks=[lambda options: [Observation(g_per_kwh)]],
-            unit=intensity.unit,
-            description=intensity.description,
-        )
+        instruments.observe(meter, semconv.TTA_CARBON_INTENSITY, [lambda options: [Observation(g_per_kwh)]])
         if daily_budget_g is not None:
-            budget = semconv.TTA_CARBON_BUDGET
-            meter.create_observable_gauge(
-                budget.name,
-                callbacks=[lambda options: [Observation(daily_budget_g)]],
-                unit=budget.unit,
-                description=budget.description,
-            )
+            instruments.observe(meter, semconv.TTA_CARBON_BUDGET, [lambda options: [Observation(daily_budget_g)]])

@@ -12,7 +12,7 @@ from enum import StrEnum
 from opentelemetry import metrics
 from opentelemetry.util.types import AttributeValue
 
-from tta_otel import __version__, semconv
+from tta_otel import __version__, instruments, semconv
 from tta_otel.config.schema import EngagementSettings
 from tta_otel.engagement.sessions import SessionState, SessionTable
 from tta_otel.privacy import pseudonymize
@@ -57,19 +57,6 @@ def _valid_progress(progress: object) -> bool:
     return isinstance(progress, int | float) and not isinstance(progress, bool) and 0.0 <= progress <= 1.0
 
 
-def _counter(meter: metrics.Meter, instrument: semconv.Instrument) -> metrics.Counter:
-    return meter.create_counter(instrument.name, unit=instrument.unit, description=instrument.description)
-
-
-def _histogram(meter: metrics.Meter, instrument: semconv.Instrument) -> metrics.Histogram:
-    return meter.create_histogram(
-        instrument.name,
-        unit=instrument.unit,
-        description=instrument.description,
-        explicit_bucket_boundaries_advisory=list(instrument.buckets),
-    )
-
-
 class EngagementTelemetry:
     """The engagement instruments and the sessions in progress, bound to one meter provider.
 
@@ -85,13 +72,13 @@ class EngagementTelemetry:
     ) -> None:
         settings = settings or EngagementSettings()
         meter = metrics.get_meter(_SCOPE, __version__, meter_provider)
-        self.started = _counter(meter, semconv.TTA_ENGAGEMENT_SESSIONS_STARTED)
-        self.completed = _counter(meter, semconv.TTA_ENGAGEMENT_SESSIONS_COMPLETED)
-        self.duration = _histogram(meter, semconv.TTA_ENGAGEMENT_SESSION_DURATION)
-        self.interactions = _histogram(meter, semconv.TTA_ENGAGEMENT_SESSION_INTERACTIONS)
-        self.journey_steps = _counter(meter, semconv.TTA_ENGAGEMENT_JOURNEY_STEPS)
-        self.progress = _histogram(meter, semconv.TTA_ENGAGEMENT_PROGRESS)
-        self.rejected = _counter(meter, semconv.TTA_ENGAGEMENT_REJECTED)
+        self.started = instruments.counter(meter, semconv.TTA_ENGAGEMENT_SESSIONS_STARTED)
+        self.completed = instruments.counter(meter, semconv.TTA_ENGAGEMENT_SESSIONS_COMPLETED)
+        self.duration = instruments.histogram(meter, semconv.TTA_ENGAGEMENT_SESSION_DURATION)
+        self.interactions = instruments.histogram(meter, semconv.TTA_ENGAGEMENT_SESSION_INTERACTIONS)
+        self.journey_steps = instruments.counter(meter, semconv.TTA_ENGAGEMENT_JOURNEY_STEPS)
+        self.progress = instruments.histogram(meter, semconv.TTA_ENGAGEMENT_PROGRESS)
+        self.rejected = instruments.counter(meter, semconv.TTA_ENGAGEMENT_REJECTED)
         self.allowed_attributes = frozenset(settings.allowed_attributes)
         self._short_names = {key.removeprefix("tta.").replace(".", "_"): key for key in self.allowed_attributes}
         self._sessions = SessionTable(settings.max_sessions, settings.session_timeout_s)

@@ -26,7 +26,7 @@ from opentelemetry.metrics import Counter, Meter
 from opentelemetry.sdk._logs import LogRecordProcessor, ReadWriteLogRecord
 from opentelemetry.sdk.trace import Span
 
-from tta_otel import semconv
+from tta_otel import instruments, semconv
 from tta_otel.config.schema import ErrorSettings
 from tta_otel.error_type import error_type as error_type_of
 from tta_otel.errors.fingerprint import fingerprint
@@ -47,9 +47,7 @@ class ErrorTracker:
         self._critical_routes = frozenset(settings.critical_routes)
         self._critical_operations = frozenset(settings.critical_operations)
         self._logger = logger
-        self._counter: Counter = meter.create_counter(
-            semconv.TTA_ERRORS.name, unit=semconv.TTA_ERRORS.unit, description=semconv.TTA_ERRORS.description
-        )
+        self._counter: Counter = instruments.counter(meter, semconv.TTA_ERRORS)
         self._seen: OrderedDict[tuple[int, str], None] = OrderedDict()
         self._lock = threading.Lock()
 

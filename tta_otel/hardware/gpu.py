@@ -49,7 +49,7 @@ from typing import Any, Protocol, TypeVar
 
 from opentelemetry.metrics import CallbackOptions, Meter, Observation
 
-from tta_otel import semconv
+from tta_otel import instruments, semconv
 
 _logger = logging.getLogger("tta_otel.hardware")
 
@@ -330,11 +330,6 @@ def instrument_gpus(meter: Meter, reader: GpuReader) -> None:
     ``hw.type`` ``gpu``, ``hw.name`` ``gpu<index>``, ``hw.model``, ``hw.vendor`` and ``tta.gpu.index``
     (NVML's index, the one ``nvidia-smi`` shows).
     """
-    observable = {
-        semconv.Kind.GAUGE: meter.create_observable_gauge,
-        semconv.Kind.UP_DOWN_COUNTER: meter.create_observable_up_down_counter,
-        semconv.Kind.COUNTER: meter.create_observable_counter,
-    }
     values: tuple[tuple[semconv.Instrument, Callable[[GpuSample], float | None]], ...] = (
         (semconv.HW_GPU_UTILIZATION, lambda s: s.utilization),
         (semconv.HW_GPU_MEMORY_USAGE, lambda s: s.memory_used),
@@ -344,9 +339,4 @@ def instrument_gpus(meter: Meter, reader: GpuReader) -> None:
         (semconv.HW_TEMPERATURE, lambda s: s.temperature_c),
     )
     for instrument, value in values:
-        observable[instrument.kind](
-            instrument.name,
-            callbacks=[_callback(reader, value)],
-            unit=instrument.unit,
-            description=instrument.description,
-        )
+        instruments.observe(meter, instrument, [_callback(reader, value)])

@@ -51,7 +51,7 @@ from opentelemetry.semconv.attributes.server_attributes import SERVER_ADDRESS, S
 from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
 from opentelemetry.util.types import AttributeValue
 
-from tta_otel import privacy
+from tta_otel import instruments, privacy
 from tta_otel.error_type import error_type
 from tta_otel.instrumentation.neo4j.cypher import operation_name, query_summary, redact_error_message, redact_literals
 from tta_otel.semconv import DB_CLIENT_OPERATION_DURATION
@@ -210,12 +210,7 @@ class Neo4jTelemetry:
 
     def __init__(self, tracer: Tracer, meter: Meter) -> None:
         self._tracer = tracer
-        self._duration = meter.create_histogram(
-            DB_CLIENT_OPERATION_DURATION.name,
-            unit=DB_CLIENT_OPERATION_DURATION.unit,
-            description=DB_CLIENT_OPERATION_DURATION.description,
-            explicit_bucket_boundaries_advisory=list(DB_CLIENT_OPERATION_DURATION.buckets),
-        )
+        self._duration = instruments.histogram(meter, DB_CLIENT_OPERATION_DURATION)
 
     @_never_raises
     def _start_query(self, describe: Describer, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Call:

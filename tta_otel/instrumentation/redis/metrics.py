@@ -30,7 +30,7 @@ from opentelemetry.instrumentation.utils import is_instrumentation_enabled, unwr
 from opentelemetry.metrics import Histogram
 from wrapt import wrap_function_wrapper
 
-from tta_otel import __version__
+from tta_otel import __version__, instruments
 from tta_otel.error_type import error_type
 from tta_otel.instrumentation.redis.package import _instruments
 from tta_otel.instrumentation.redis.util import server_attributes
@@ -117,12 +117,7 @@ class RedisMetricsInstrumentor(BaseInstrumentor):  # type: ignore[misc]
 
     def _instrument(self, **kwargs: Any) -> None:
         meter = metrics.get_meter(__name__, __version__, kwargs.get("meter_provider"))
-        histogram = meter.create_histogram(
-            REDIS_CLIENT_OPERATION_DURATION.name,
-            unit=REDIS_CLIENT_OPERATION_DURATION.unit,
-            description=REDIS_CLIENT_OPERATION_DURATION.description,
-            explicit_bucket_boundaries_advisory=list(REDIS_CLIENT_OPERATION_DURATION.buckets),
-        )
+        histogram = instruments.histogram(meter, REDIS_CLIENT_OPERATION_DURATION)
         for cls, method, is_async in _TARGETS:
             pipeline = method == "execute"
             wrapper = _async_wrapper(histogram, pipeline) if is_async else _sync_wrapper(histogram, pipeline)

@@ -39,7 +39,7 @@ from opentelemetry.instrumentation.utils import is_instrumentation_enabled, unwr
 from opentelemetry.metrics import CallbackOptions, Observation
 from wrapt import wrap_function_wrapper
 
-from tta_otel import __version__
+from tta_otel import __version__, instruments
 from tta_otel.instrumentation.redis.package import _instruments
 from tta_otel.instrumentation.redis.util import server_attributes
 from tta_otel.semconv import (
@@ -89,18 +89,8 @@ class RedisPoolInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     def _instrument(self, **kwargs: Any) -> None:
         self._pools = weakref.WeakValueDictionary()
         meter = metrics.get_meter(__name__, __version__, kwargs.get("meter_provider"))
-        meter.create_observable_up_down_counter(
-            DB_CLIENT_CONNECTION_COUNT.name,
-            callbacks=[self._observe_count],
-            unit=DB_CLIENT_CONNECTION_COUNT.unit,
-            description=DB_CLIENT_CONNECTION_COUNT.description,
-        )
-        meter.create_observable_up_down_counter(
-            DB_CLIENT_CONNECTION_MAX.name,
-            callbacks=[self._observe_max],
-            unit=DB_CLIENT_CONNECTION_MAX.unit,
-            description=DB_CLIENT_CONNECTION_MAX.description,
-        )
+        instruments.observe(meter, DB_CLIENT_CONNECTION_COUNT, [self._observe_count])
+        instruments.observe(meter, DB_CLIENT_CONNECTION_MAX, [self._observe_max])
         for pool_class in _POOL_CLASSES:
             wrap_function_wrapper(pool_class, "__init__", self._track)
 

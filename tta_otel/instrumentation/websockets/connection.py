@@ -15,7 +15,7 @@ from typing import Any, Final
 from opentelemetry import trace
 from opentelemetry.metrics import Meter
 
-from tta_otel import semconv
+from tta_otel import instruments, semconv
 
 HTTP_ROUTE: Final = semconv.HTTP_ROUTE
 CLOSE_CODE: Final = semconv.WEBSOCKET_CLOSE_CODE
@@ -76,17 +76,10 @@ class ConnectionTracker:
     """Records each connection's messages, bytes, lifetime and close code."""
 
     def __init__(self, meter: Meter) -> None:
-        duration, active = semconv.TTA_WEBSOCKET_CONNECTION_DURATION, semconv.TTA_WEBSOCKET_CONNECTIONS_ACTIVE
-        messages, io = semconv.TTA_WEBSOCKET_MESSAGES, semconv.TTA_WEBSOCKET_IO
-        self._duration = meter.create_histogram(
-            duration.name,
-            unit=duration.unit,
-            description=duration.description,
-            explicit_bucket_boundaries_advisory=list(duration.buckets),
-        )
-        self._active = meter.create_up_down_counter(active.name, unit=active.unit, description=active.description)
-        self._messages = meter.create_counter(messages.name, unit=messages.unit, description=messages.description)
-        self._io = meter.create_counter(io.name, unit=io.unit, description=io.description)
+        self._duration = instruments.histogram(meter, semconv.TTA_WEBSOCKET_CONNECTION_DURATION)
+        self._active = instruments.up_down_counter(meter, semconv.TTA_WEBSOCKET_CONNECTIONS_ACTIVE)
+        self._messages = instruments.counter(meter, semconv.TTA_WEBSOCKET_MESSAGES)
+        self._io = instruments.counter(meter, semconv.TTA_WEBSOCKET_IO)
 
     @staticmethod
     def routed(scope: MutableMapping[str, Any], route: str) -> None:

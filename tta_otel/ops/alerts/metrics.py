@@ -15,9 +15,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from opentelemetry.metrics import Histogram, Meter
+from opentelemetry.metrics import Meter
 
-from tta_otel import semconv
+from tta_otel import instruments, semconv
 from tta_otel.ops.alerts.lifecycle import AlertRecord
 
 SERVICE_NAME = "tta-otel-alerts"
@@ -38,23 +38,11 @@ def _attributes(record: AlertRecord) -> dict[str, str]:
     }
 
 
-def _histogram(meter: Meter, instrument: semconv.Instrument) -> Histogram:
-    return meter.create_histogram(
-        instrument.name,
-        unit=instrument.unit,
-        description=instrument.description,
-        explicit_bucket_boundaries_advisory=instrument.buckets,
-    )
-
-
 class AlertMetrics:
     def __init__(self, meter: Meter) -> None:
-        self._time_to_acknowledge = _histogram(meter, semconv.TTA_ALERT_TIME_TO_ACKNOWLEDGE)
-        self._time_to_resolve = _histogram(meter, semconv.TTA_ALERT_TIME_TO_RESOLVE)
-        escalations = semconv.TTA_ALERT_ESCALATIONS
-        self._escalations = meter.create_counter(
-            escalations.name, unit=escalations.unit, description=escalations.description
-        )
+        self._time_to_acknowledge = instruments.histogram(meter, semconv.TTA_ALERT_TIME_TO_ACKNOWLEDGE)
+        self._time_to_resolve = instruments.histogram(meter, semconv.TTA_ALERT_TIME_TO_RESOLVE)
+        self._escalations = instruments.counter(meter, semconv.TTA_ALERT_ESCALATIONS)
 
     def acknowledged(self, record: AlertRecord, seconds: float) -> None:
         self._time_to_acknowledge.record(seconds, _attributes(record))

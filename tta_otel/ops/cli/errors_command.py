@@ -9,7 +9,7 @@ import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
 
-from tta_otel import semconv
+from tta_otel import instruments, semconv
 from tta_otel.environment_variables import TTA_OTLP_HTTP_ENDPOINT
 from tta_otel.ops.cli.report_command import add_source_arguments
 from tta_otel.ops.reports.errors import ErrorGroup, list_error_groups, load_resolved, state_file
@@ -52,10 +52,9 @@ def _record_time_to_resolve(group: ErrorGroup, seconds: float) -> None:
         resource=Resource.create({semconv.SERVICE_NAME: "tta-otel-cli", semconv.TTA_COMPONENT: group.component}),
         metric_readers=[reader],
     )
-    instrument = semconv.TTA_ERROR_TIME_TO_RESOLVE
-    provider.get_meter("tta_otel.errors").create_histogram(
-        instrument.name, unit=instrument.unit, description=instrument.description
-    ).record(seconds, {semconv.TTA_ERROR_FINGERPRINT: group.fingerprint, semconv.ERROR_TYPE: group.error_type})
+    instruments.histogram(provider.get_meter("tta_otel.errors"), semconv.TTA_ERROR_TIME_TO_RESOLVE).record(
+        seconds, {semconv.TTA_ERROR_FINGERPRINT: group.fingerprint, semconv.ERROR_TYPE: group.error_type}
+    )
     provider.shutdown()
 
 
