@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from tta_otel import semconv
 from tta_otel.ai import ModelStats, rank_models
-from tta_otel.ops.reports.prometheus import PrometheusClient, environment_matcher
+from tta_otel.ops.reports.prometheus import PeriodQueries, PrometheusClient
 from tta_otel.semconv import prometheus_label
 
 _ENERGY = semconv.TTA_ENERGY.prometheus
@@ -99,14 +99,8 @@ class CarbonReport:
     recommendations: list[Recommendation] = field(default_factory=list)
 
 
-class _Queries:
+class _Queries(PeriodQueries):
     """The PromQL of one report period, evaluated at its end."""
-
-    def __init__(self, client: PrometheusClient, period: timedelta, end: datetime, environment: str | None) -> None:
-        self._client = client
-        self._range = f"{int(period.total_seconds())}s"
-        self._end = end
-        self._scope = environment_matcher(environment) if environment else ""
 
     def _selector(self, selector: str) -> str:
         return ",".join(part for part in (self._scope, selector) if part)

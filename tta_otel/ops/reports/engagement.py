@@ -20,7 +20,7 @@ from typing import Final
 
 from tta_otel import semconv
 from tta_otel.config.schema import EngagementSettings
-from tta_otel.ops.reports.prometheus import PrometheusClient, environment_matcher
+from tta_otel.ops.reports.prometheus import PeriodQueries, PrometheusClient
 from tta_otel.semconv import prometheus_label
 
 DEFAULT_K: Final = EngagementSettings().k_anonymity
@@ -90,14 +90,8 @@ def pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:
         return None
 
 
-class _Queries:
+class _Queries(PeriodQueries):
     """``increase()`` sums over the period that ends at ``end``, grouped by labels."""
-
-    def __init__(self, client: PrometheusClient, period: timedelta, end: datetime, environment: str | None) -> None:
-        self._client = client
-        self._range = f"{int(period.total_seconds())}s"
-        self._end = end
-        self._scope = environment_matcher(environment) if environment else ""
 
     def increase(self, metric: str, *by: str) -> dict[tuple[str, ...], float]:
         promql = f"sum by ({', '.join(by)}) (increase({metric}{{{self._scope}}}[{self._range}]))"

@@ -11,7 +11,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from tta_otel.semconv import DEPLOYMENT_ENVIRONMENT_NAME, prometheus_label
@@ -73,3 +73,13 @@ class PrometheusClient:
         """Exemplars of the series ``selector`` selects (Prometheus needs ``--enable-feature=exemplar-storage``)."""
         parameters = {"query": selector, "start": f"{start.timestamp():.3f}", "end": f"{end.timestamp():.3f}"}
         return list(self._get("/api/v1/query_exemplars", parameters) or [])
+
+
+class PeriodQueries:
+    """PromQL over one report period that ends at ``end``, scoped to one environment (or all)."""
+
+    def __init__(self, client: PrometheusClient, period: timedelta, end: datetime, environment: str | None) -> None:
+        self._client = client
+        self._range = f"{int(period.total_seconds())}s"
+        self._end = end
+        self._scope = environment_matcher(environment) if environment else ""
