@@ -13,7 +13,6 @@ import os
 import string
 import subprocess
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,11 +25,13 @@ import httpx
 import pytest
 
 from tta_otel.ops.stack.components import components
+from tta_otel.ops.stack.runner import running_component
 from tta_otel.testing.otlp_sink import OtlpSink, attributes
 from tta_otel.testing.processes import BIN, free_port, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 ESCALATE_AFTER = timedelta(seconds=2)
+CHECK_INTERVAL = timedelta(seconds=1)
 T = TypeVar("T")
 
 
@@ -56,6 +57,24 @@ def eventually(read: Callable[[], T | None], what: str, timeout: float = 15.0) -
     assert wait_until(ready, timeout=timeout, interval=0.1), f"expected within {timeout:.0f} s: {what}"
     assert result is not None
     return result
+
+
+def never(happened: Callable[[], object], what: str, until: datetime) -> None:
+    """Watch for the event that would show ``what`` until ``until``; fail the moment it appears."""
+    seconds = (until - datetime.now(UTC)).total_seconds()
+    assert not wait_until(lambda: bool(happened()), timeout=max(seconds, 0.0), interval=0.1), f"unexpected: {what}"
+
+
+def _escalated(service: AlertsService, alert: Alert, *receivers: PagingReceiver) -> bool:
+    """Whether anything shows an escalation of ``alert``: its record or a page to any receiver."""
+    record = service.record(alert)
+    return (record is not None and record["escalations"] > 0) or any(r.pages_for(alert.name) for r in receivers)
+
+
+def _escalation_would_show_by(alert: Alert) -> datetime:
+    """When an unacknowledged critical ``alert`` would have been paged for: its interval, then up
+    to two checks (the one that finds it due and, under load, the next), plus a second for the page."""
+    return alert.starts_at + ESCALATE_AFTER + 2 * CHECK_INTERVAL + timedelta(seconds=1)
 
 
 @dataclass
@@ -222,7 +241,7 @@ class AlertsService:
 def _serve_arguments(alertmanager: str, state: Path, otlp: str, chain: Path) -> list[str]:
     return [
         *("--alertmanager", alertmanager, "--state-dir", str(state), "--otlp-endpoint", otlp, "--chain", str(chain)),
-        *("--escalate-after", f"{ESCALATE_AFTER.seconds}s", "--check-interval", "1s"),
+        *("--escalate-after", f"{ESCALATE_AFTER.seconds}s", "--check-interval", f"{CHECK_INTERVAL.seconds}s"),
     ]
 
 
@@ -258,6 +277,7 @@ def alerts_port() -> int:
 
 @pytest.fixture(scope="module")
 def alertmanager(tmp_path_factory: pytest.TempPathFactory, alerts_port: int) -> Iterator[Alertmanager]:
+    """A private Alertmanager, launched from the stack's table with the escalation test's config."""
     component = components(REPO)["alertmanager"]
     if not component.is_built():
         pytest.fail(f"Alertmanager {component.version} is not built: run `tta-otel stack build`")
@@ -265,33 +285,8 @@ def alertmanager(tmp_path_factory: pytest.TempPathFactory, alerts_port: int) -> 
     config = state / "alertmanager.yml"
     template = string.Template((REPO / "tests" / "alertmanager" / "escalation.yml").read_text())
     config.write_text(template.substitute(alerts_port=alerts_port))
-    port = free_port()
-    with (state / "alertmanager.log").open("wb") as log:
-        process = subprocess.Popen(
-            [
-                str(component.binary()),
-                f"--config.file={config}",
-                f"--storage.path={state / 'data'}",
-                f"--web.listen-address=127.0.0.1:{port}",
-                "--cluster.listen-address=",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    running = Alertmanager(f"http://127.0.0.1:{port}")
-
-    def ready() -> bool:
-        try:
-            return httpx.get(f"{running.url}/-/ready", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    try:
-        assert wait_until(ready, timeout=30), (state / "alertmanager.log").read_text()
-        yield running
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with running_component(REPO, "alertmanager", state, configs=[config], port=free_port()) as url:
+        yield Alertmanager(url)
 
 
 @pytest.fixture(scope="module")
@@ -356,10 +351,9 @@ def test_a_warning_never_escalates(
     alert = alertmanager.fire("warning")
     service.record_when(alert, lambda r: True, "recorded")
 
-    time.sleep((ESCALATE_AFTER * 1.5).total_seconds())
+    never(lambda: _escalated(service, alert, secondary, lead), "a warning escalated", _escalation_would_show_by(alert))
 
-    assert service.record(alert)["escalations"] == 0
-    assert secondary.pages_for(alert.name) == lead.pages_for(alert.name) == []
+    assert service.record_when(alert, lambda r: r["state"] == "firing", "still firing")["escalations"] == 0
 
 
 def test_an_unacknowledged_critical_alert_goes_to_each_next_receiver_after_the_interval(
@@ -434,9 +428,9 @@ def test_a_silence_acknowledges_the_alert_and_nobody_is_paged(
     record = service.record_when(alert, lambda r: r["state"] == "acknowledged", "acknowledged")
     assert record["acknowledged_by"] == f"alice (silence {silence})"
     assert 0 < record["time_to_acknowledge_s"] < ESCALATE_AFTER.total_seconds()
-    time.sleep((ESCALATE_AFTER * 1.5).total_seconds())
-    assert service.record(alert)["escalations"] == 0
-    assert secondary.pages_for(alert.name) == lead.pages_for(alert.name) == []
+    never(
+        lambda: _escalated(service, alert, secondary, lead), "a silenced alert paged", _escalation_would_show_by(alert)
+    )
     acknowledged = eventually(lambda: _points(sink, "tta.alert.time_to_acknowledge", alert.name), "the metric")[-1]
     assert (acknowledged.count, acknowledged.sum) == (1, record["time_to_acknowledge_s"])
     assert attributes(acknowledged.attributes)["severity"] == "critical"
@@ -450,7 +444,9 @@ def test_the_lifecycle_survives_restarts_and_a_silenced_alert_resolves_when_aler
 
     service.restart()
 
-    assert service.record(alert)["events"][: len(before["events"])] == before["events"]
+    restarted = service.record(alert)
+    assert restarted is not None
+    assert restarted["events"][: len(before["events"])] == before["events"]
     eventually(lambda: lead.pages_for(alert.name), "the engineering lead is paged by the restarted service")
     assert len(secondary.pages_for(alert.name)) == 1
     silence = alertmanager.silence(alert, by="bob")

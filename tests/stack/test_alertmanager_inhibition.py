@@ -11,7 +11,6 @@ computes each alert's ``inhibitedBy`` when asked, and ``?inhibited=false`` leave
 from __future__ import annotations
 
 import json
-import subprocess
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -24,6 +23,7 @@ import pytest
 import yaml
 
 from tta_otel.ops.stack.components import components
+from tta_otel.ops.stack.runner import running_component
 from tta_otel.testing.processes import free_port, wait_until
 
 pytestmark = pytest.mark.integration
@@ -121,42 +121,14 @@ def sink() -> Iterator[Sink]:
 
 @pytest.fixture(scope="module")
 def alertmanager(tmp_path_factory: pytest.TempPathFactory, sink: Sink) -> Iterator[Alertmanager]:
-    binary = components(REPO)["alertmanager"]
-    if not binary.is_built():
+    """A private Alertmanager, launched from the stack's table with the committed config's test copy."""
+    if not components(REPO)["alertmanager"].is_built():
         pytest.skip("Alertmanager is not built: run `tta-otel stack build`")
     workdir = tmp_path_factory.mktemp("alertmanager")
     config = workdir / "alertmanager.yml"
     config.write_text(yaml.safe_dump(_config_for_test(sink), sort_keys=False))
-    port = free_port()
-    log = workdir / "alertmanager.log"
-    with log.open("ab") as output:
-        process = subprocess.Popen(
-            [
-                str(binary.binary()),
-                f"--config.file={config}",
-                f"--storage.path={workdir / 'data'}",
-                f"--web.listen-address=127.0.0.1:{port}",
-                "--cluster.listen-address=",
-            ],
-            cwd=workdir,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-
-    def ready() -> bool:
-        assert process.poll() is None, f"Alertmanager exited:\n{log.read_text()}"
-        try:
-            return httpx.get(f"{url}/-/ready", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    try:
-        assert wait_until(ready, timeout=30), f"Alertmanager did not become ready:\n{log.read_text()}"
+    with running_component(REPO, "alertmanager", workdir, configs=[config], port=free_port()) as url:
         yield Alertmanager(url)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 PROD = {"deployment_environment_name": "production"}

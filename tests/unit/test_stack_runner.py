@@ -14,7 +14,7 @@ import pytest
 
 from tta_otel.ops.stack import runner
 from tta_otel.ops.stack.components import Component
-from tta_otel.ops.stack.runner import Service, Stack, StackError
+from tta_otel.ops.stack.runner import Service, Stack, StackError, running_component
 from tta_otel.testing.processes import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -43,7 +43,7 @@ SERVE = (
 def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     monkeypatch.setenv("TTA_OTEL_CACHE", str(tmp_path / "cache"))
     port = free_port()
-    services = (Service("web", "web", port, "/", lambda repo, state: [str(port)]),)
+    services = (Service("web", "web", port, "/", (), lambda at: [str(at.port)]),)
     monkeypatch.setattr(runner, "SERVICES", services)
     running = Stack(REPO, tmp_path / "state")
     running.components = {"web": _component(tmp_path, "web", SERVE)}
@@ -146,3 +146,27 @@ def test_an_unreadable_pid_file_counts_as_stopped(stack: Stack) -> None:
     state.mkdir(parents=True)
     (state / "pid").write_text("")
     assert stack.status()[0]["pid"] is None
+
+
+def test_running_component_starts_one_component_from_the_table_on_its_own_port(
+    stack: Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runner, "components", lambda repository: stack.components)
+    port = free_port()
+    with running_component(REPO, "web", tmp_path / "alone", port=port, timeout=20) as url:
+        assert url == f"http://127.0.0.1:{port}"
+        assert runner._is_ready(url + "/")
+        assert stack.status()[0]["pid"] is None  # not the stack's: no pid file
+    assert not runner._is_ready(url + "/")
+
+
+def test_running_component_shows_the_log_of_a_component_that_exits(
+    stack: Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = {"web": _component(tmp_path, "web-broken", "print('bad config'); raise SystemExit(1)")}
+    monkeypatch.setattr(runner, "components", lambda repository: broken)
+    with (
+        pytest.raises(StackError, match=r"web exited during start-up:\nbad config"),
+        running_component(REPO, "web", tmp_path / "alone", timeout=20),
+    ):
+        pass

@@ -1,14 +1,17 @@
 """The native stack: start, watch and stop the components as processes on loopback.
 
-One entry per service - binary, arguments, environment, port, readiness URL - and one
-loop that starts them, then polls every readiness endpoint until all answer. Each
-service keeps its pid file, log and data under the state directory, so ``down`` stops
-exactly what ``up`` started and the data survives unless purged.
+``SERVICES`` is the one table of launch commands: one entry per component - binary,
+arguments built from the ``Placement`` it is given (configuration files, data directory,
+address), ports, readiness URL, environment. The native runner, the stack tests that start
+one component alone (``running_component``) and docker-compose.yml (checked against
+``compose_command`` by tests/unit/test_stack_launch_table.py) all take their command
+lines from it. Each native service keeps its pid file, log and data under the state
+directory, so ``down`` stops exactly what ``up`` started and the data survives unless purged.
 
-Loki and Tempo are not among the native services: their Go modules are AGPL-licensed,
-which this project's build machines may not fetch (see docs/stack.md). The native
-collector writes logs and traces to files in its state directory instead, after the same
-privacy processors; ``docker compose`` runs the complete stack.
+Loki, Tempo and Grafana are in the table but have no native build: they are licensed under
+the AGPL, and this project neither builds nor links them; docker compose runs their
+official images. The native collector writes logs and traces to files in its state
+directory instead, after the same privacy processors (see docs/stack.md).
 """
 
 from __future__ import annotations
@@ -22,10 +25,17 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath, PurePosixPath
 
+from tta_otel.environment_variables import (
+    TTA_ALERTMANAGER_URL,
+    TTA_OTLP_GRPC_ENDPOINT,
+    TTA_OTLP_HTTP_ENDPOINT,
+    TTA_PROMETHEUS_URL,
+)
 from tta_otel.ops.stack.components import Component, components
 
 
@@ -34,18 +44,49 @@ class StackError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class Placement:
+    """Where one launch of a component finds its files and listens; its arguments are built from this.
+
+    Natively: the checkout's configuration files, a directory under the state directory and
+    loopback. Under compose: the container's paths and every interface (``COMPOSE``). In a
+    stack test: the test's own configuration file and a free port.
+    """
+
+    configs: tuple[PurePath, ...]
+    data: PurePath
+    host: str
+    port: int
+
+
+@dataclass(frozen=True)
 class Service:
     name: str
-    component: str
+    component: str | None  # the native build (components.py); None: compose only, from the official image
     port: int
     ready_path: str
-    arguments: Callable[[Path, Path], list[str]]  # (repository, service state directory)
-    environment: Callable[[Path], dict[str, str]] = field(default=lambda state: {})
+    configs: tuple[str, ...]  # the configuration files, relative to the repository
+    arguments: Callable[[Placement], list[str]]
+    environment: Callable[[Path], dict[str, str]] = field(default=lambda state: {})  # native, from the state dir
     extra_ports: tuple[int, ...] = ()
+    compose_arguments: tuple[str, ...] = ()  # appended under compose only; each entry says why
+
+    @property
+    def native(self) -> bool:
+        return self.component is not None
 
     @property
     def ready_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}{self.ready_path}"
+        return self.ready_url_at(self.port)
+
+    def ready_url_at(self, port: int) -> str:
+        return f"http://127.0.0.1:{port}{self.ready_path}"
+
+    def placement(
+        self, repository: Path, state: Path, configs: Sequence[Path] | None = None, port: int | None = None
+    ) -> Placement:
+        """The native placement: the checkout's configuration files (or ``configs``), ``state/data``, loopback."""
+        files = tuple(configs) if configs is not None else tuple(repository / config for config in self.configs)
+        return Placement(files, state / "data", "127.0.0.1", port or self.port)
 
 
 def _collector_environment(state: Path) -> dict[str, str]:
@@ -68,29 +109,35 @@ SERVICES: tuple[Service, ...] = (
         "prometheus",
         9090,
         "/-/ready",
-        lambda repo, state: [
-            f"--config.file={repo / 'prometheus' / 'prometheus.yml'}",
-            f"--storage.tsdb.path={state / 'data'}",
+        ("prometheus/prometheus.yml",),
+        lambda at: [
+            f"--config.file={at.configs[0]}",
+            f"--storage.tsdb.path={at.data}",
             "--storage.tsdb.retention.time=15d",
             "--storage.tsdb.retention.size=10GB",
-            "--web.listen-address=127.0.0.1:9090",
+            f"--web.listen-address={at.host}:{at.port}",
             "--web.enable-otlp-receiver",
             "--web.enable-lifecycle",
             # exemplars link error counts to a trace; a zero at each counter's start time lets
             # increase() count the first error of a new process (docs/stack.md)
             "--enable-feature=exemplar-storage,created-timestamp-zero-ingestion",
         ],
+        # Tempo's metrics generator remote-writes the service graph; natively there is no Tempo,
+        # so no write path beyond OTLP is opened there
+        compose_arguments=("--web.enable-remote-write-receiver",),
     ),
     Service(
         "alertmanager",
         "alertmanager",
         9093,
         "/-/ready",
-        lambda repo, state: [
-            f"--config.file={repo / 'alertmanager' / 'alertmanager.yml'}",
-            f"--storage.path={state / 'data'}",
-            "--web.listen-address=127.0.0.1:9093",
-            "--cluster.listen-address=",
+        ("alertmanager/alertmanager.yml",),
+        lambda at: [
+            f"--config.file={at.configs[0]}",
+            f"--storage.path={at.data}",
+            "--data.retention=120h",  # silences and notification log: 5 days
+            f"--web.listen-address={at.host}:{at.port}",
+            "--cluster.listen-address=",  # one instance: no gossip port, no wait for peers to settle
         ],
     ),
     Service(
@@ -98,23 +145,116 @@ SERVICES: tuple[Service, ...] = (
         "otelcol",
         13133,
         "/",
-        lambda repo, state: [
-            "--config",
-            str(repo / "collector-config" / "otelcol.yaml"),
-            "--config",
-            str(repo / "collector-config" / "privacy.yaml"),
-        ],
+        ("collector-config/otelcol.yaml", "collector-config/privacy.yaml"),
+        # its addresses come from TTA_COLLECTOR_*_ENDPOINT in its environment, loopback by default
+        lambda at: [f"--config={config}" for config in at.configs],
         _collector_environment,
-        extra_ports=(4317, 4318, 8888, 1777, 55679),
+        extra_ports=(4317, 4318, 8888, 1777, 55679),  # OTLP/gRPC, OTLP/HTTP, own metrics, pprof, zpages
     ),
+    # compose only (AGPL: neither built nor linked by this project; their official images)
+    Service("loki", None, 3100, "/ready", ("loki/loki.yaml",), lambda at: [f"-config.file={at.configs[0]}"]),
+    Service("tempo", None, 3200, "/ready", ("tempo/tempo.yaml",), lambda at: [f"-config.file={at.configs[0]}"]),
+    Service("grafana", None, 3000, "/api/health", (), lambda at: []),  # configured by its environment
 )
 
-URLS = {
-    "TTA_OTLP_GRPC_ENDPOINT": "http://127.0.0.1:4317",
-    "TTA_OTLP_HTTP_ENDPOINT": "http://127.0.0.1:4318",
-    "TTA_PROMETHEUS_URL": "http://127.0.0.1:9090",
-    "TTA_ALERTMANAGER_URL": "http://127.0.0.1:9093",
+_C = PurePosixPath
+# docker-compose.yml's side of the table: the container paths its volumes mount the same
+# repository files at, the data volumes, and every interface (the ports are published)
+COMPOSE: dict[str, Placement] = {
+    "prometheus": Placement((_C("/etc/prometheus/prometheus.yml"),), _C("/prometheus"), "0.0.0.0", 9090),
+    "alertmanager": Placement((_C("/etc/alertmanager/alertmanager.yml"),), _C("/alertmanager"), "0.0.0.0", 9093),
+    "otel-collector": Placement(
+        (_C("/etc/otelcol/otelcol.yaml"), _C("/etc/otelcol/privacy.yaml")), _C("/var/lib/otelcol"), "0.0.0.0", 13133
+    ),
+    "loki": Placement((_C("/etc/loki/loki.yaml"),), _C("/loki"), "0.0.0.0", 3100),
+    "tempo": Placement((_C("/etc/tempo/tempo.yaml"),), _C("/var/tempo"), "0.0.0.0", 3200),
+    "grafana": Placement((), _C("/var/lib/grafana"), "0.0.0.0", 3000),
 }
+
+
+def table_entry(name: str) -> Service:
+    for service in SERVICES:
+        if service.name == name:
+            return service
+    raise StackError(f"no service {name!r}; services: {', '.join(s.name for s in SERVICES)}")
+
+
+def compose_command(name: str) -> list[str]:
+    """The ``command:`` list docker-compose.yml must give service ``name`` (empty: none)."""
+    service = table_entry(name)
+    return [*service.arguments(COMPOSE[name]), *service.compose_arguments]
+
+
+def _native_services() -> tuple[Service, ...]:
+    return tuple(service for service in SERVICES if service.native)
+
+
+_COLLECTOR = table_entry("otel-collector")
+URLS = {
+    TTA_OTLP_GRPC_ENDPOINT: f"http://127.0.0.1:{_COLLECTOR.extra_ports[0]}",
+    TTA_OTLP_HTTP_ENDPOINT: f"http://127.0.0.1:{_COLLECTOR.extra_ports[1]}",
+    TTA_PROMETHEUS_URL: f"http://127.0.0.1:{table_entry('prometheus').port}",
+    TTA_ALERTMANAGER_URL: f"http://127.0.0.1:{table_entry('alertmanager').port}",
+}
+
+
+def launch(service: Service, binary: Path, placement: Placement, state: Path, log: Path) -> subprocess.Popen[bytes]:
+    """Start one component with the table's command line, in ``state`` (its own session), output to ``log``."""
+    state.mkdir(parents=True, exist_ok=True)
+    with open(log, "ab") as output:
+        return subprocess.Popen(
+            [str(binary), *service.arguments(placement)],
+            cwd=state,
+            env={**os.environ, **service.environment(state)},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+@contextmanager
+def running_component(
+    repository: Path,
+    name: str,
+    state: Path,
+    *,
+    configs: Sequence[Path] | None = None,
+    port: int | None = None,
+    timeout: float = 30.0,
+) -> Iterator[str]:
+    """One native component alone, launched from the table with its own configuration file(s),
+    port and state directory (log in ``state/<name>.log``); yields its URL once ready, and stops
+    it (SIGTERM, then SIGKILL) on exit. The stack tests start a private Alertmanager with it."""
+    service = table_entry(name)
+    if service.component is None:
+        raise StackError(f"{name} runs under docker compose only")
+    component = components(repository)[service.component]
+    if not component.is_built():
+        raise StackError(f"{component.name} {component.version} is not built: run `tta-otel stack build`")
+    placement = service.placement(repository, state, configs, port)
+    log = state / f"{name}.log"
+    process = launch(service, component.binary(), placement, state, log)
+    url = f"http://127.0.0.1:{placement.port}"
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            raise StackError(f"{name} exited during start-up:\n{log.read_text(errors='replace')}")
+        return _is_ready(service.ready_url_at(placement.port))
+
+    try:
+        deadline = time.monotonic() + timeout
+        while not ready():
+            if time.monotonic() > deadline:
+                raise StackError(f"{name} not ready after {timeout:.0f} s:\n{log.read_text(errors='replace')}")
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
 
 
 def _port_in_use(port: int) -> bool:
@@ -160,10 +300,12 @@ class Stack:
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
 
     def service(self, name: str) -> Service:
-        for service in SERVICES:
+        for service in _native_services():
             if service.name == name:
                 return service
-        raise StackError(f"no service {name!r}; services: {', '.join(s.name for s in SERVICES)}")
+        if any(service.name == name for service in SERVICES):
+            raise StackError(f"{name} runs under docker compose only (`tta-otel stack up --compose`)")
+        raise StackError(f"no service {name!r}; services: {', '.join(s.name for s in _native_services())}")
 
     def _state(self, service: Service) -> Path:
         return self.state_dir / service.name
@@ -180,6 +322,7 @@ class Stack:
         process = self._processes.get(service.name)
         if process is not None and process.pid == pid:
             return pid if process.poll() is None else None  # our child: poll() also reaps it
+        assert service.component is not None  # self.service() gives native services only
         binary = str(self.components[service.component].binary())
         return pid if _alive(pid) and _runs(pid, binary) else None
 
@@ -192,6 +335,7 @@ class Stack:
         service = self.service(name)
         if self.pid(service) is not None:
             return
+        assert service.component is not None  # self.service() gives native services only
         component = self.components[service.component]
         if not component.is_built():
             raise StackError(f"{component.name} {component.version} is not built: run `tta-otel stack build`")
@@ -199,16 +343,8 @@ class Stack:
             if _port_in_use(port):
                 raise StackError(f"port {port} ({service.name}) is in use: stop what listens there, then retry")
         state = self._state(service)
-        state.mkdir(parents=True, exist_ok=True)
-        with open(self.log_file(name), "ab") as log:
-            process = subprocess.Popen(
-                [str(component.binary()), *service.arguments(self.repository, state)],
-                cwd=state,
-                env={**os.environ, **service.environment(state)},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        placement = service.placement(self.repository, state)
+        process = launch(service, component.binary(), placement, state, self.log_file(name))
         self._processes[name] = process
         staging = state / "pid.new"
         staging.write_text(str(process.pid))
@@ -232,9 +368,9 @@ class Stack:
 
     def up(self, timeout: float = 60.0) -> None:
         """Start every service and wait until all are ready."""
-        for service in SERVICES:
+        for service in _native_services():
             self.start(service.name)
-        self.wait_ready([service.name for service in SERVICES], timeout)
+        self.wait_ready([service.name for service in _native_services()], timeout)
 
     def stop(self, name: str, sig: signal.Signals = signal.SIGTERM, grace: float = 15.0) -> bool:
         """Stop one service by its pid; SIGKILL after ``grace`` seconds. Returns whether it ran."""
@@ -258,7 +394,7 @@ class Stack:
         return True
 
     def down(self, purge: bool = False) -> None:
-        for service in reversed(SERVICES):
+        for service in reversed(_native_services()):
             self.stop(service.name)
         if purge and self.state_dir.exists():
             shutil.rmtree(self.state_dir)
@@ -271,5 +407,5 @@ class Stack:
                 "ready": _is_ready(service.ready_url),
                 "url": service.ready_url,
             }
-            for service in SERVICES
+            for service in _native_services()
         ]
