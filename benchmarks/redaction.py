@@ -90,14 +90,14 @@ def _throughput(redactor: Redactor, texts: list[str], repeats: int, batch: int =
     batches = [texts[i : i + batch] for i in range(0, len(texts), batch)]
 
     def batched() -> None:
-        redactor._clean.clear()
+        redactor.scanner._clean.clear()
         for chunk in batches:
             redact = redactor.redact_many(chunk)
             for text in chunk:
                 redact(text)
 
     def one_by_one() -> None:
-        redactor._clean.clear()
+        redactor.scanner._clean.clear()
         for text in texts:
             redactor.redact(text)
 
@@ -122,7 +122,7 @@ def measure(strings: int = 20_000, spans: int = 5_000, repeats: int = 5) -> dict
     chunks = [batch[i : i + 512] for i in range(0, len(batch), 512)]
 
     def export_all(exporter: SpanExporter) -> None:
-        redactor._clean.clear()
+        redactor.scanner._clean.clear()
         for chunk in chunks:
             exporter.export(chunk)
 

@@ -36,7 +36,7 @@ def test_a_string_outside_the_batch_is_scanned_on_its_own(redactor: Redactor, fa
 
 def test_clean_strings_of_a_batch_are_remembered(redactor: Redactor) -> None:
     redactor.redact_many(["GET /players/{player_id}/scene"])
-    assert "GET /players/{player_id}/scene" in redactor._clean
+    assert "GET /players/{player_id}/scene" in redactor.scanner._clean
 
 
 def test_strings_are_found_in_any_shape(fake: Faker) -> None:
