@@ -88,8 +88,8 @@ class ConfigReloader:
         whenever the key is ephemeral.
         """
         if new.privacy.pseudonym_key_file == self.config.privacy.pseudonym_key_file:
-            return Redactor(load_policy(new.privacy.policy_file), active_redactor().pseudonymizer)
-        return build_redactor(new.privacy.policy_file, new.privacy.pseudonym_key_file)
+            return Redactor(load_policy(new.privacy.policy_file), active_redactor().pseudonymizer, new.privacy.mode)
+        return build_redactor(new.privacy.policy_file, new.privacy.pseudonym_key_file, new.privacy.mode)
 
     def _run(self) -> None:
         while not self._stop.wait(self.config.reload_interval_s):

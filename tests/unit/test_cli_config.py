@@ -27,7 +27,7 @@ def test_a_bad_file_prints_file_key_and_reason_and_fails(tmp_path: Path, capsys:
 
 
 def test_the_policy_named_by_the_file_is_validated_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (tmp_path / "policy.yaml").write_text("version: 1\nkeys:\n  drop: ['(?<=x)']\n")
+    (tmp_path / "policy.yaml").write_text("version: 2\nkeys:\n  drop: ['(?<=x)']\nend_of_policy: true\n")
     path = tmp_path / "tta_config.yaml"
     path.write_text("monitoring:\n  privacy:\n    policy_file: policy.yaml\n")
     assert main(["config", "validate", str(path)]) == 1

@@ -47,7 +47,13 @@ class ExportSettings(_Section):
 class PrivacySettings(_Section):
     """The privacy policy and the pseudonym key; the policy reloads when its file changes."""
 
-    policy_file: Path | None = Field(default=None, description="default: the policy packaged with tta_otel")
+    mode: Literal["strict", "standard"] = Field(
+        default="strict",
+        description="strict: unlisted keys lose their string values; standard (development): they are scanned",
+    )
+    policy_file: Path | None = Field(
+        default=None, description="a custom policy merged into the packaged one (it can only add rules)"
+    )
     pseudonym_key_file: Path | None = Field(default=None, description="lines of <key id>:<secret>, current first")
 
 

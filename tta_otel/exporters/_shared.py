@@ -76,6 +76,12 @@ class DropCounter:
         with self._lock:
             self.counts["export_failed"] += count
 
+    def identifiers_removed(self, count: int) -> None:
+        """Identifier attributes removed from metric points (``identifier_attribute``): the points
+        are exported, the identifiers never are."""
+        with self._lock:
+            self.counts["identifier_attribute"] = self.counts.get("identifier_attribute", 0) + count
+
     def export_raised(self, count: int) -> None:
         """Count the batch as ``export_failed`` and log the exception being handled, rate-limited."""
         self.export_failed(count)

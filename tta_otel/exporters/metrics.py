@@ -85,13 +85,19 @@ class RedactingMetricExporter(MetricExporter):
         self._resources = ResourceRedactor()
         self.drops = DropCounter("metrics")
 
-    @staticmethod
-    def _redact_point(redactor: Redactor, point: Any) -> Any:
+    def _attributes(self, redactor: Redactor, attributes: Any) -> dict[str, Any]:
+        """Identifiers never become metric attributes: removed, not pseudonymised, and counted."""
+        redacted, removed = redactor.redact_metric_attributes(attributes)
+        if removed:
+            self.drops.identifiers_removed(removed)
+        return redacted
+
+    def _redact_point(self, redactor: Redactor, point: Any) -> Any:
         exemplars = [
-            dataclasses.replace(e, filtered_attributes=redactor.redact_attributes(e.filtered_attributes))
+            dataclasses.replace(e, filtered_attributes=self._attributes(redactor, e.filtered_attributes))
             for e in point.exemplars
         ]
-        return dataclasses.replace(point, attributes=redactor.redact_attributes(point.attributes), exemplars=exemplars)
+        return dataclasses.replace(point, attributes=self._attributes(redactor, point.attributes), exemplars=exemplars)
 
     def _redact_data(self, redactor: Redactor, data: Any) -> Any:
         points = [self._redact_point(redactor, point) for point in data.data_points]

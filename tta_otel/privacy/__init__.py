@@ -24,15 +24,17 @@ from pathlib import Path
 
 from tta_otel.privacy.policy import DEFAULT_POLICY_PATH, Policy, PolicyError, load_policy
 from tta_otel.privacy.pseudonym import Pseudonymizer, PseudonymKey, pseudonymizer_from_environment
-from tta_otel.privacy.redactor import KeyAction, KeyDecision, Redactor
+from tta_otel.privacy.redactor import UNLISTED, KeyAction, KeyDecision, Mode, Redactor
 
 _lock = threading.Lock()
 _active: Redactor | None = None
 
 
-def build_redactor(policy_path: Path | str | None = None, key_file: Path | None = None) -> Redactor:
-    """A redactor for the policy at ``policy_path`` (the packaged one by default)."""
-    return Redactor(load_policy(policy_path), pseudonymizer_from_environment(key_file))
+def build_redactor(
+    policy_path: Path | str | None = None, key_file: Path | None = None, mode: Mode = "strict"
+) -> Redactor:
+    """A redactor for the packaged policy with the custom policy at ``policy_path`` merged in."""
+    return Redactor(load_policy(policy_path), pseudonymizer_from_environment(key_file), mode)
 
 
 def active_redactor() -> Redactor:
@@ -64,8 +66,10 @@ def pseudonymize(identifier: str) -> str:
 
 __all__ = [
     "DEFAULT_POLICY_PATH",
+    "UNLISTED",
     "KeyAction",
     "KeyDecision",
+    "Mode",
     "Policy",
     "PolicyError",
     "PseudonymKey",

@@ -1,23 +1,32 @@
-"""Applies a privacy policy to attribute maps and log bodies, key by key.
+"""Applies a privacy policy to attribute maps and log bodies, key by key, by default-deny.
 
-The action for each attribute key is decided once and cached; string values are scanned by
-the policy's ``Scanner`` (``tta_otel.privacy.scanner``).
+The action for each attribute key is decided once and cached: dropped, pseudonymised,
+redacted whole, allowed (the value is scanned by the policy's ``Scanner``), or *unlisted*.
+In strict mode - the default - an unlisted key's string values leave as
+``[REDACTED:unlisted]``; in standard mode (development) they are scanned like allowed ones.
+Maps and arrays are walked, and each nested key is decided by its full dotted path.
 """
 
 from __future__ import annotations
 
 import enum
+import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import re2
 
-from tta_otel.privacy.policy import Policy
+from tta_otel.privacy.policy import Policy, allowed_key_regex, key_regex
 from tta_otel.privacy.pseudonym import Pseudonymizer
 from tta_otel.privacy.scanner import Scanner
 
 _KEY_CACHE_SIZE = 4096
+_REPORTED_UNLISTED_LIMIT = 1024
+UNLISTED = "[REDACTED:unlisted]"
+Mode = Literal["strict", "standard"]
+
+_logger = logging.getLogger(__name__)
 
 
 class KeyAction(enum.Enum):
@@ -25,6 +34,7 @@ class KeyAction(enum.Enum):
     DROP = "drop"
     PSEUDONYMIZE = "pseudonymize"
     REDACT = "redact"
+    UNLISTED = "unlisted"
 
 
 @dataclass(frozen=True)
@@ -36,10 +46,15 @@ class KeyDecision:
 _KEEP = KeyDecision(KeyAction.KEEP)
 _DROP = KeyDecision(KeyAction.DROP)
 _PSEUDONYMIZE = KeyDecision(KeyAction.PSEUDONYMIZE)
+_UNLISTED = KeyDecision(KeyAction.UNLISTED, UNLISTED)
 
 
 def _compile_alternation(patterns: Sequence[str]) -> Any:
     return re2.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, (bool, int, float)) or value is None
 
 
 def attribute_strings(attributes: Mapping[str, Any] | None) -> Iterator[str]:
@@ -68,14 +83,23 @@ def iter_strings(value: Any) -> Iterator[str]:
 class Redactor:
     """The policy, compiled; safe to share between threads."""
 
-    def __init__(self, policy: Policy, pseudonymizer: Pseudonymizer) -> None:
+    def __init__(self, policy: Policy, pseudonymizer: Pseudonymizer, mode: Mode = "strict") -> None:
         self.policy = policy
         self.pseudonymizer = pseudonymizer
+        self.mode: Mode = mode
         self.scanner = Scanner(policy.value_patterns)
-        self._drop = _compile_alternation(policy.keys.drop)
-        self._pseudonymize = _compile_alternation(policy.keys.pseudonymize)
-        self._redact_keys = [(re2.compile(r.pattern), f"[REDACTED:{r.kind}]") for r in policy.keys.redact]
+        keys = policy.keys
+        self._drop = _compile_alternation([key_regex(p) for p in keys.drop])
+        self._pseudonymize = _compile_alternation([key_regex(p) for p in keys.pseudonymize])
+        self._redact_keys = [(re2.compile(key_regex(r.pattern)), f"[REDACTED:{r.kind}]") for r in keys.redact]
+        self._allow = _compile_alternation([allowed_key_regex(entry) for entry in keys.allow])
         self._keys: dict[str, KeyDecision] = {}
+        self._reported: set[str] = set()
+
+    @property
+    def strict(self) -> bool:
+        """True in strict mode: unlisted keys lose their string values."""
+        return self.mode == "strict"
 
     def redact(self, text: str) -> str:
         """Replace every finding of the value patterns with its typed placeholder."""
@@ -103,10 +127,40 @@ class Redactor:
         for expression, placeholder in self._redact_keys:
             if expression.search(key):
                 return KeyDecision(KeyAction.REDACT, placeholder)
-        return _KEEP
+        if self._allow is not None and self._allow.search(key):
+            return _KEEP
+        self._report_unlisted(key)
+        return _UNLISTED
 
-    def redact_value(self, value: Any, redact: Callable[[str], str] | None = None) -> Any:
-        """A value with no key of its own: strings are scanned, containers walked.
+    def _decide_nested(self, full: str, key: str) -> KeyDecision:
+        """A key inside a map: allowed only by its full dotted path, but dropped, pseudonymised or
+        redacted when either the full path or the key on its own meets such a rule."""
+        by_path, by_key = self.decide(full), self.decide(key)
+        if by_key.action in (KeyAction.DROP, KeyAction.PSEUDONYMIZE, KeyAction.REDACT) and by_path.action in (
+            KeyAction.KEEP,
+            KeyAction.UNLISTED,
+        ):
+            return by_key
+        return by_path
+
+    def _report_unlisted(self, key: str) -> None:
+        """Say once per process which key was unlisted and the policy line that would allow it."""
+        if key in self._reported or len(self._reported) >= _REPORTED_UNLISTED_LIMIT:
+            return
+        self._reported.add(key)
+        _logger.info(
+            "tta_otel: attribute %r is not allowed by the privacy policy; %s. To let its values leave "
+            "after scanning, add to keys.allow of a custom policy: - '%s'",
+            key,
+            "its string values leave as [REDACTED:unlisted]"
+            if self.strict
+            else "its values are scanned (standard mode)",
+            key,
+        )
+
+    def redact_value(self, value: Any, redact: Callable[[str], str] | None = None, path: str = "") -> Any:
+        """A value whose key was allowed, or that has no key (a log body): strings are scanned, maps
+        and arrays walked; the keys of a map are decided by their dotted path below ``path``.
 
         ``redact`` is the function from ``redact_many`` when the strings were scanned ahead.
         """
@@ -116,10 +170,20 @@ class Redactor:
             # Bytes may hold text; they leave as scanned text, never as they came.
             return self.redact(value.decode("utf-8", errors="replace"))
         if isinstance(value, Mapping):
-            return self.redact_attributes(value, redact, scan_keys=True)
+            return self.redact_attributes(value, redact, scan_keys=True, path=path)
         if isinstance(value, (list, tuple)):
-            return type(value)(self.redact_value(item, redact) for item in value)
+            return type(value)(self.redact_value(item, redact, path) for item in value)
         return value
+
+    def _unlisted_value(self, value: Any, redact: Callable[[str], str] | None, path: str) -> Any:
+        """Strict mode: what leaves of an unlisted key's value - numbers and booleans only."""
+        if _is_scalar(value):
+            return value
+        if isinstance(value, Mapping):
+            return self.redact_attributes(value, redact, scan_keys=True, path=path)
+        if isinstance(value, (list, tuple)):
+            return type(value)(self._unlisted_value(item, redact, path) for item in value)
+        return UNLISTED
 
     def _pseudonymize_value(self, value: Any) -> Any:
         if isinstance(value, (list, tuple)):
@@ -131,24 +195,44 @@ class Redactor:
         attributes: Mapping[str, Any] | None,
         redact: Callable[[str], str] | None = None,
         scan_keys: bool = False,
+        path: str = "",
     ) -> dict[str, Any]:
         """A new attribute map with the key rules and the value patterns applied.
 
         Attribute keys are written by code; the keys of a map inside a log body may come
-        from data, so ``scan_keys`` scans them too.
+        from data, so ``scan_keys`` scans them too. ``path`` is the dotted path of the map
+        itself, when it is nested in another value.
         """
         result: dict[str, Any] = {}
         if not attributes:
             return result
         scan = redact or self.redact
         decided = self._keys
+        strict = self.strict
         for raw_key, value in attributes.items():
             key = raw_key if not scan_keys else scan(raw_key) if type(raw_key) is str else str(raw_key)
-            decision = decided.get(key) or self.decide(key)
-            if decision is _KEEP:
-                result[key] = scan(value) if type(value) is str else self.redact_value(value, redact)
+            decision = self._decide_nested(f"{path}.{key}", key) if path else decided.get(key) or self.decide(key)
+            if decision is _KEEP or (decision is _UNLISTED and not strict):
+                result[key] = (
+                    scan(value) if type(value) is str else self.redact_value(value, redact, f"{path}.{key}".lstrip("."))
+                )
+            elif decision is _UNLISTED:
+                result[key] = self._unlisted_value(value, redact, f"{path}.{key}".lstrip("."))
             elif decision.action is KeyAction.PSEUDONYMIZE:
                 result[key] = self._pseudonymize_value(value)
             elif decision.action is KeyAction.REDACT:
                 result[key] = decision.placeholder
         return result
+
+    def redact_metric_attributes(
+        self, attributes: Mapping[str, Any] | None, redact: Callable[[str], str] | None = None
+    ) -> tuple[dict[str, Any], int]:
+        """Metric attributes: as ``redact_attributes``, except that identifiers are removed, never
+        pseudonymised (a pseudonym would still make one series per person); returns how many were."""
+        if not attributes:
+            return {}, 0
+        identifiers = [key for key in attributes if self.decide(key).action is KeyAction.PSEUDONYMIZE]
+        if not identifiers:
+            return self.redact_attributes(attributes, redact), 0
+        kept = {key: value for key, value in attributes.items() if key not in identifiers}
+        return self.redact_attributes(kept, redact), len(identifiers)
