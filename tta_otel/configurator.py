@@ -39,6 +39,7 @@ from tta_otel.config import LoadedConfig, MonitoringConfig, apply_otel_defaults
 from tta_otel.errors import ErrorLogProcessor, ErrorTracker, start_error_tracking, stop_error_tracking
 from tta_otel.exporters import RedactingLogRecordExporter, RedactingMetricExporter, RedactingSpanExporter
 from tta_otel.exporters._shared import DropCounter
+from tta_otel.log_privacy import install_log_privacy, uninstall_log_privacy
 from tta_otel.privacy import PolicyError, Redactor, build_redactor, set_active_redactor
 from tta_otel.reload import ConfigReloader
 from tta_otel.resource import build_resource
@@ -69,6 +70,7 @@ class Telemetry:
     def shutdown(self) -> None:
         self.reloader.stop()
         stop_error_tracking()
+        uninstall_log_privacy()
         self.tracer_provider.shutdown()
         self.meter_provider.shutdown()
         self.logger_provider.shutdown()
@@ -78,7 +80,7 @@ class Telemetry:
 
 def _redactor_for(config: MonitoringConfig) -> Redactor:
     try:
-        return build_redactor(config.privacy.policy_file, config.privacy.pseudonym_key_file)
+        return build_redactor(config.privacy.policy_file, config.privacy.pseudonym_key_file, config.privacy.mode)
     except (PolicyError, OSError, ValueError) as exc:
         _logger.error(
             "tta_otel: the privacy settings were rejected (%s); the packaged policy is used, with the "
@@ -86,10 +88,10 @@ def _redactor_for(config: MonitoringConfig) -> Redactor:
             exc,
         )
     try:
-        return build_redactor(None, config.privacy.pseudonym_key_file)
+        return build_redactor(None, config.privacy.pseudonym_key_file, config.privacy.mode)
     except (OSError, ValueError) as exc:
         _logger.error("tta_otel: the pseudonym key file was rejected (%s); an ephemeral key is used", exc)
-        return build_redactor()
+        return build_redactor(mode=config.privacy.mode)
 
 
 def _sampler(config: MonitoringConfig) -> tuple[Sampler | None, AdjustableRatioSampler | None]:
@@ -171,6 +173,9 @@ def configure_telemetry(loaded: LoadedConfig) -> Telemetry | None:
     _observe_drops(meter_provider, drops)
     energy = _energy(meter_provider, config)
     start_error_tracking(tracker)
+    # The logging instrumentation attaches the OTel LoggingHandler after this configurator has run;
+    # every instance of it exports only what log_privacy lets through.
+    install_log_privacy()
     trace.set_tracer_provider(tracer_provider)
     set_meter_provider(meter_provider)
     set_logger_provider(logger_provider)

@@ -73,7 +73,7 @@ def test_all_three_signals_arrive_redacted_with_the_resource(sink: OtlpSink, tmp
         telemetry.shutdown()
     received = sink.received
     ((resource, span),) = [(r, s) for r, s in received.spans() if s.name == "scene"]
-    assert attributes(span.attributes) == {"contact": "[REDACTED:email]"}
+    assert attributes(span.attributes) == {"contact": "[REDACTED:unlisted]"}
     assert attributes(resource.attributes)["tta.component"] == "player-api"
     assert attributes(resource.attributes)["tta.repository"] == "tta.dev"
     ((_, record),) = [(r, rec) for r, rec in received.log_records() if "mail from" in rec.body.string_value]

@@ -1,15 +1,17 @@
-"""Error fingerprints group occurrences of one bug and separate different bugs, as an error tracker does."""
+"""Error fingerprints group occurrences of one bug and separate different bugs, as an error tracker does.
+
+They are read from exception and traceback objects; ``test_fingerprint_injection`` shows that
+message text cannot forge them.
+"""
 
 from __future__ import annotations
 
-import sys
-import traceback
-from pathlib import Path
+import json
+from collections.abc import Callable
 
 import pytest
 
-from tta_otel.errors import fingerprint, parse_traceback
-from tta_otel.errors.fingerprint import module_of
+from tta_otel.errors import OTHER, FingerprintLimit, exception_chain, fingerprint, type_fingerprint
 
 
 class SceneMissingError(LookupError):
@@ -37,84 +39,125 @@ def narrate_without_cause(scene_id: str) -> None:
     raise RuntimeError(f"narration failed for {scene_id}")
 
 
-def formatted(call: object, *args: object) -> tuple[str, str]:
+def narrate_while_handling(scene_id: str) -> None:
     try:
-        call(*args)  # type: ignore[operator]
-    except Exception as exc:
-        return type(exc).__name__, "".join(traceback.format_exception(exc))
+        load_scene(scene_id, 1)
+    except SceneMissingError:
+        raise RuntimeError(f"narration failed for {scene_id}")  # noqa: B904 - the implicit context is the point
+
+
+def narrate_several(scene_ids: list[str]) -> None:
+    errors: list[Exception] = []
+    for scene_id in scene_ids:
+        try:
+            load_scene(scene_id, 1)
+        except SceneMissingError as exc:
+            errors.append(exc)
+    raise ExceptionGroup("narration failed", errors)
+
+
+def narrate_a_choice(choice_ids: list[str]) -> None:
+    errors: list[Exception] = []
+    for choice_id in choice_ids:
+        try:
+            load_choice(choice_id)
+        except SceneMissingError as exc:
+            errors.append(exc)
+    raise ExceptionGroup("narration failed", errors)
+
+
+def parse_answer(text: str) -> object:
+    def hook(values: dict[str, object]) -> object:
+        raise SceneMissingError(f"no scene for {values}")
+
+    return json.loads(text, object_hook=hook)
+
+
+def raised(call: Callable[..., object], *args: object) -> BaseException:
+    try:
+        call(*args)
+    except BaseException as exc:
+        return exc
     raise AssertionError("expected an exception")
 
 
 def test_one_bug_raised_at_two_lines_with_different_values_has_one_fingerprint() -> None:
-    first = formatted(load_scene, "forest-17", 1)
-    second = formatted(load_scene, "cave-3", 2)
-
-    assert first[1] != second[1]
-    assert fingerprint(*first) == fingerprint(*second)
+    assert fingerprint(raised(load_scene, "forest-17", 1)) == fingerprint(raised(load_scene, "cave-3", 2))
 
 
 def test_a_different_in_app_function_has_another_fingerprint() -> None:
-    assert fingerprint(*formatted(load_scene, "forest-17", 1)) != fingerprint(*formatted(load_choice, "c-1"))
+    assert fingerprint(raised(load_scene, "forest-17", 1)) != fingerprint(raised(load_choice, "c-1"))
 
 
 def test_a_different_exception_type_has_another_fingerprint() -> None:
-    exception_type, stacktrace = formatted(load_scene, "forest-17", 1)
+    def load_scene_locked(scene_id: str) -> None:
+        raise PermissionError(scene_id)
 
-    assert fingerprint(exception_type, stacktrace) != fingerprint(
-        exception_type, stacktrace.replace("SceneMissingError:", "SceneLockedError:")
-    )
+    assert fingerprint(raised(load_scene, "forest-17", 1)) != fingerprint(raised(load_scene_locked, "forest-17"))
 
 
 def test_the_cause_of_a_chained_exception_is_part_of_the_fingerprint() -> None:
-    assert fingerprint(*formatted(narrate, "forest-17")) != fingerprint(*formatted(narrate_without_cause, "forest-17"))
-    assert fingerprint(*formatted(narrate, "forest-17")) == fingerprint(*formatted(narrate, "lake-2"))
+    assert fingerprint(raised(narrate, "forest-17")) != fingerprint(raised(narrate_without_cause, "forest-17"))
+    assert fingerprint(raised(narrate, "forest-17")) == fingerprint(raised(narrate, "lake-2"))
 
 
-def test_a_chained_traceback_parses_into_its_exceptions_cause_first() -> None:
-    _, stacktrace = formatted(narrate, "forest-17")
-
-    chain = parse_traceback(stacktrace)
-
-    assert [exception.type.rsplit(".", 1)[-1] for exception in chain] == ["SceneMissingError", "RuntimeError"]
-    assert [frame.function for frame in chain[0].frames if frame.in_app][-1] == "load_scene"
-    assert all(frame.module == __name__ for frame in chain[0].frames if frame.function == "load_scene")
+def test_the_exception_being_handled_is_part_of_the_fingerprint() -> None:
+    assert fingerprint(raised(narrate_while_handling, "forest-17")) != fingerprint(
+        raised(narrate_without_cause, "forest-17")
+    )
 
 
-TEMPLATE = """Traceback (most recent call last):
-  File "{root}/lib/python3.11/site-packages/starlette/routing.py", line {line}, in handle
-    await self.app(scope, receive, send)
-  File "{root}/app/tta/story.py", line {line}, in next_scene
-    raise KeyError(player)
-KeyError: '{value}'
-"""
+def test_the_members_of_an_exception_group_are_part_of_the_fingerprint() -> None:
+    assert fingerprint(raised(narrate_several, ["a", "b"])) != fingerprint(raised(narrate_a_choice, ["a", "b"]))
 
 
-def test_paths_line_numbers_values_and_library_frames_are_ignored(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    first, second = tmp_path / "release-1", tmp_path / "release-2"
-    monkeypatch.setattr(sys, "path", [str(first / "app"), str(second / "app"), *sys.path])
+def test_a_chain_is_read_cause_first_with_fully_qualified_types_and_in_app_frames() -> None:
+    chain = exception_chain(raised(narrate, "forest-17"))
 
-    one = TEMPLATE.format(root=first, line=10, value="player-7")
-    other = TEMPLATE.format(root=second, line=99, value="player-8").replace("routing.py", "applications.py")
+    assert [exception.type for exception in chain] == [f"{__name__}.SceneMissingError", "RuntimeError"]
+    assert [(frame.module, frame.function) for frame in chain[0].frames if frame.in_app] == [
+        (__name__, "narrate"),
+        (__name__, "load_scene"),
+    ]
 
-    assert fingerprint("KeyError", one) == fingerprint("KeyError", other)
-    assert [frame.module for frame in parse_traceback(one)[0].frames] == ["routing", "tta.story"]
+
+def test_library_frames_are_not_in_app() -> None:
+    (chained,) = exception_chain(raised(parse_answer, '{"scene": "forest-17"}'))
+
+    assert {frame.module for frame in chained.frames if not frame.in_app} == {"json", "json.decoder"}
+    assert [frame.function for frame in chained.frames if frame.in_app] == [
+        "raised",
+        "parse_answer",
+        "parse_answer.<locals>.hook",
+    ]
 
 
 def test_configured_in_app_modules_decide_which_frames_count() -> None:
-    _, stacktrace = formatted(load_scene, "forest-17", 1)
+    (chained,) = exception_chain(raised(load_scene, "forest-17", 1), in_app_modules=["tta"])
 
-    chain = parse_traceback(stacktrace, in_app_modules=["tta"])
-
-    assert not any(frame.in_app for frame in chain[0].frames)
+    assert not any(frame.in_app for frame in chained.frames)
 
 
-def test_a_traceback_that_cannot_be_parsed_falls_back_to_the_type() -> None:
-    assert fingerprint("TimeoutError", "") == fingerprint("TimeoutError", "garbled")
-    assert fingerprint("TimeoutError", "") != fingerprint("KeyError", "")
-    assert len(fingerprint("TimeoutError", "")) == 16
+def test_an_exception_that_was_never_raised_is_fingerprinted_by_its_type() -> None:
+    assert fingerprint(SceneMissingError("no scene forest-17")) == fingerprint(SceneMissingError("no scene cave-3"))
+    assert len(fingerprint(SceneMissingError("no scene forest-17"))) == 16
 
 
-def test_a_path_outside_sys_path_is_named_by_its_file() -> None:
-    assert module_of("/nowhere/at/all/story.py") == "story"
+def test_a_type_fingerprint_depends_on_the_type_only() -> None:
+    assert type_fingerprint("TimeoutError") == type_fingerprint("TimeoutError")
+    assert type_fingerprint("TimeoutError") != type_fingerprint("KeyError")
+    assert len(type_fingerprint("TimeoutError")) == 16
+
+
+def test_past_the_limit_every_new_fingerprint_is_other() -> None:
+    limit = FingerprintLimit(2)
+
+    assert [limit(value) for value in ("a" * 16, "b" * 16, "c" * 16, "a" * 16)] == ["a" * 16, "b" * 16, OTHER, "a" * 16]
+
+
+@pytest.mark.parametrize("cycle", ["cause", "context"])
+def test_a_chain_that_refers_to_itself_ends(cycle: str) -> None:
+    error = raised(load_scene, "forest-17", 1)
+    setattr(error, f"__{cycle}__", error)
+
+    assert len(exception_chain(error)) == 1

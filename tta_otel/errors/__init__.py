@@ -1,11 +1,12 @@
 """Error tracking: stable fingerprints, the ``tta.errors`` counter, and a log record per error."""
 
-from tta_otel.errors.fingerprint import fingerprint, parse_traceback
+from tta_otel.errors.fingerprint import OTHER, FingerprintLimit, exception_chain, fingerprint, type_fingerprint
 from tta_otel.errors.tracking import (
     CRITICAL,
     FINGERPRINT,
     ErrorLogProcessor,
     ErrorTracker,
+    logging_exception,
     start_error_tracking,
     stop_error_tracking,
 )
@@ -13,10 +14,14 @@ from tta_otel.errors.tracking import (
 __all__ = [
     "CRITICAL",
     "FINGERPRINT",
+    "OTHER",
     "ErrorLogProcessor",
     "ErrorTracker",
+    "FingerprintLimit",
+    "exception_chain",
     "fingerprint",
-    "parse_traceback",
+    "logging_exception",
     "start_error_tracking",
     "stop_error_tracking",
+    "type_fingerprint",
 ]

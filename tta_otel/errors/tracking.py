@@ -7,6 +7,12 @@ method of the SDK's span, so whichever instrumentation records an error (FastAPI
 and stack trace (redacted by the exporters like every record) links it to the trace.
 Exceptions that the application logs itself (``logger.exception``) get the same attributes
 from ``ErrorLogProcessor``. An error seen by both paths within one span counts once.
+
+Fingerprints come from the exception object (``tta_otel.errors.fingerprint``). A log record
+carries only text, so the OTel logging handler (``tta_otel.log_privacy``) hands the record's
+exception to ``ErrorLogProcessor`` through ``logging_exception`` while it emits; a record that
+arrives without it is fingerprinted by its type alone. At most ``fingerprint_limit`` distinct
+fingerprints per process; later new ones are ``other``.
 """
 
 from __future__ import annotations
@@ -15,7 +21,9 @@ import logging
 import threading
 import traceback
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import wrapt
@@ -29,7 +37,7 @@ from opentelemetry.sdk.trace import Span
 from tta_otel import instruments, semconv
 from tta_otel.config.schema import ErrorSettings
 from tta_otel.error_type import error_type as error_type_of
-from tta_otel.errors.fingerprint import fingerprint
+from tta_otel.errors.fingerprint import DEFAULT_LIMIT, FingerprintLimit, fingerprint, type_fingerprint
 
 _logger = logging.getLogger(__name__)
 
@@ -38,12 +46,27 @@ CRITICAL = semconv.TTA_ERROR_CRITICAL
 SEVERITY = semconv.TTA_ERROR_SEVERITY
 _SEEN_LIMIT = 4096
 
+_logged_exception: ContextVar[BaseException | None] = ContextVar("tta_otel_logged_exception", default=None)
+
+
+@contextmanager
+def logging_exception(exception: BaseException | None) -> Iterator[None]:
+    """While a logging handler emits a record, the exception the record carries (or None)."""
+    token = _logged_exception.set(exception)
+    try:
+        yield
+    finally:
+        _logged_exception.reset(token)
+
 
 class ErrorTracker:
     """Fingerprints, counts and logs errors; one per configured telemetry."""
 
-    def __init__(self, settings: ErrorSettings, meter: Meter, logger: Logger) -> None:
+    def __init__(
+        self, settings: ErrorSettings, meter: Meter, logger: Logger, fingerprint_limit: int = DEFAULT_LIMIT
+    ) -> None:
         self._settings = settings
+        self._limit = FingerprintLimit(fingerprint_limit)
         self._critical_routes = frozenset(settings.critical_routes)
         self._critical_operations = frozenset(settings.critical_operations)
         self._logger = logger
@@ -51,8 +74,13 @@ class ErrorTracker:
         self._seen: OrderedDict[tuple[int, str], None] = OrderedDict()
         self._lock = threading.Lock()
 
-    def fingerprint(self, exception_type: str, stacktrace: str) -> str:
-        return fingerprint(exception_type, stacktrace, self._settings.in_app_modules)
+    def fingerprint(self, exception: BaseException) -> str:
+        """The error group of an exception, from its traceback objects; ``other`` past the cap."""
+        return self._limit(fingerprint(exception, self._settings.in_app_modules))
+
+    def type_fingerprint(self, exception_type: str) -> str:
+        """The error group of an error known only as text: by its type; ``other`` past the cap."""
+        return self._limit(type_fingerprint(exception_type))
 
     def is_critical(self, span_name: str | None, span_attributes: Mapping[str, Any] | None) -> bool:
         """Critical when the error stops therapeutic content: a configured route or operation."""
@@ -93,7 +121,7 @@ class ErrorTracker:
         """
         error_type = error_type_of(exception)
         stacktrace = "".join(traceback.format_exception(exception))
-        error_fingerprint = self.fingerprint(error_type, stacktrace)
+        error_fingerprint = self.fingerprint(exception)
         given = given or {}
         message = str(given.get("exception.message", exception))
         critical = self.is_critical(span.name, span.attributes)
@@ -117,12 +145,23 @@ class ErrorTracker:
         return {FINGERPRINT: error_fingerprint, CRITICAL: critical}
 
     def on_log_exception(self, record: ReadWriteLogRecord) -> None:
-        """A log record with an exception: add the fingerprint; count it when a span is current."""
+        """A log record with an exception: add the fingerprint; count it when a span is current.
+
+        With the exception object (``logging_exception``) the fingerprint is the one its span
+        event gets and ``exception.type`` becomes its fully-qualified ``error.type``; without
+        it, the record's text is not trusted and the type alone is fingerprinted.
+        """
         attributes = record.log_record.attributes
-        if attributes is None or FINGERPRINT in attributes or "exception.stacktrace" not in attributes:
+        if attributes is None or FINGERPRINT in attributes or "exception.type" not in attributes:
             return
-        error_type = str(attributes.get("exception.type", ""))
-        error_fingerprint = self.fingerprint(error_type, str(attributes["exception.stacktrace"]))
+        exception = _logged_exception.get()
+        if exception is not None and type(exception).__name__ == attributes["exception.type"]:
+            error_type = error_type_of(exception)
+            error_fingerprint = self.fingerprint(exception)
+            attributes["exception.type"] = error_type  # type: ignore[index]
+        else:
+            error_type = str(attributes["exception.type"])
+            error_fingerprint = self.type_fingerprint(error_type)
         span = trace.get_current_span()
         readable = span if isinstance(span, Span) else None
         critical = self.is_critical(readable.name, readable.attributes) if readable is not None else False

@@ -1,10 +1,17 @@
-"""A log record exporter that redacts bodies and attributes before export."""
+"""A log record exporter that redacts bodies and attributes before export.
+
+A record with ``exception.*`` attributes first loses its exception message in strict mode
+(``tta_otel.privacy.exceptions``), in its attributes and where the body repeats it; then the
+body and the attributes pass the attribute rules and value patterns. Records logged while it
+exports are never exported (``tta_otel.log_privacy.exporting``).
+"""
 
 from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
 
 from opentelemetry.sdk._logs import ReadableLogRecord
 from opentelemetry.sdk._logs.export import LogRecordExporter, LogRecordExportResult
@@ -16,7 +23,9 @@ from tta_otel.exporters._shared import (
     active_redactor,
     send_counted,
 )
+from tta_otel.log_privacy import exporting
 from tta_otel.privacy import Redactor
+from tta_otel.privacy.exceptions import redact_exception_attributes, redact_message_in_body
 from tta_otel.privacy.redactor import iter_strings
 
 # The logging instrumentation copies the trace context into each Python record for the
@@ -34,33 +43,52 @@ class RedactingLogRecordExporter(LogRecordExporter):
         self.drops = DropCounter("logs")
 
     @staticmethod
-    def _strings(batch: Sequence[ReadableLogRecord]) -> Iterator[str]:
-        for record in batch:
-            yield from iter_strings(record.log_record.body)
-            yield from iter_strings(record.log_record.attributes)
+    def _without_messages(redactor: Redactor, record: ReadableLogRecord) -> tuple[Any, Mapping[str, Any]]:
+        """The body and attributes with exception messages replaced in strict mode (before the attribute pass)."""
+        body, attributes = record.log_record.body, record.log_record.attributes or {}
+        if "exception.message" not in attributes and "exception.stacktrace" not in attributes:
+            return body, attributes
+        redacted = redact_exception_attributes(attributes, redactor)
+        return redact_message_in_body(body, attributes, redacted), redacted
 
-    def _redact(self, redactor: Redactor, record: ReadableLogRecord, redact: Callable[[str], str]) -> ReadableLogRecord:
+    @staticmethod
+    def _strings(prepared: Sequence[tuple[Any, Mapping[str, Any]]]) -> Iterator[str]:
+        for body, attributes in prepared:
+            yield from iter_strings(body)
+            yield from iter_strings(attributes)
+
+    def _redact(
+        self,
+        redactor: Redactor,
+        record: ReadableLogRecord,
+        prepared: tuple[Any, Mapping[str, Any]],
+        redact: Callable[[str], str],
+    ) -> ReadableLogRecord:
         log_record = copy.copy(record.log_record)
-        log_record.body = redactor.redact_value(log_record.body, redact)
+        body, attributes = prepared
+        log_record.body = redactor.redact_value(body, redact)
         if log_record.event_name:
             log_record.event_name = redact(log_record.event_name)
-        attributes = log_record.attributes or {}
         log_record.attributes = redactor.redact_attributes(
             {key: value for key, value in attributes.items() if key not in _CONTEXT_COPIES}, redact
         )
         return dataclasses.replace(record, log_record=log_record, resource=self._resources(redactor, record.resource))
 
     def export(self, batch: Sequence[ReadableLogRecord]) -> LogRecordExportResult:
-        try:
-            redactor = self._redactor()
-            redact = redactor.redact_many(self._strings(batch))
-            redacted = [self._redact(redactor, record, redact) for record in batch]
-        except Exception:
-            self.drops.redaction_failed(len(batch))
-            return LogRecordExportResult.FAILURE
-        return send_counted(
-            self.drops, len(batch), lambda: self.exporter.export(redacted), LogRecordExportResult.FAILURE
-        )
+        with exporting():
+            try:
+                redactor = self._redactor()
+                prepared = [self._without_messages(redactor, record) for record in batch]
+                redact = redactor.redact_many(self._strings(prepared))
+                redacted = [
+                    self._redact(redactor, record, parts, redact) for record, parts in zip(batch, prepared, strict=True)
+                ]
+            except Exception:
+                self.drops.redaction_failed(len(batch))
+                return LogRecordExportResult.FAILURE
+            return send_counted(
+                self.drops, len(batch), lambda: self.exporter.export(redacted), LogRecordExportResult.FAILURE
+            )
 
     def shutdown(self) -> None:
         self.exporter.shutdown()  # type: ignore[no-untyped-call]

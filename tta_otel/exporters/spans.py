@@ -1,4 +1,9 @@
-"""A span exporter that redacts spans before handing them to the real exporter."""
+"""A span exporter that redacts spans before handing them to the real exporter.
+
+Exception events first lose their messages in strict mode (``tta_otel.privacy.exceptions``),
+then every string passes the attribute rules and value patterns. Records logged while it
+exports are never exported (``tta_otel.log_privacy.exporting``).
+"""
 
 from __future__ import annotations
 
@@ -16,7 +21,9 @@ from tta_otel.exporters._shared import (
     active_redactor,
     send_counted,
 )
+from tta_otel.log_privacy import exporting
 from tta_otel.privacy import Redactor
+from tta_otel.privacy.exceptions import redact_exception_attributes
 from tta_otel.privacy.redactor import attribute_strings
 
 
@@ -30,11 +37,26 @@ class RedactingSpanExporter(SpanExporter):
         self.drops = DropCounter("spans")
 
     @staticmethod
-    def _strings(spans: Sequence[ReadableSpan], attributes: list[dict[str, Any]]) -> Iterator[str]:
-        for span, span_attributes in zip(spans, attributes, strict=True):
+    def _events(redactor: Redactor, span: ReadableSpan) -> tuple[Event, ...]:
+        """The span's events, exception messages replaced in strict mode (before the attribute pass)."""
+        events = span.events
+        if not any(event.name == "exception" and event.attributes for event in events):
+            return tuple(events)
+        return tuple(
+            Event(event.name, redact_exception_attributes(event.attributes, redactor), event.timestamp)
+            if event.name == "exception" and event.attributes
+            else event
+            for event in events
+        )
+
+    @staticmethod
+    def _strings(
+        spans: Sequence[ReadableSpan], attributes: list[dict[str, Any]], events: list[tuple[Event, ...]]
+    ) -> Iterator[str]:
+        for span, span_attributes, span_events in zip(spans, attributes, events, strict=True):
             yield span.name
             yield from attribute_strings(span_attributes)
-            for event in span.events:
+            for event in span_events:
                 yield event.name
                 yield from attribute_strings(event.attributes)
             for link in span.links:
@@ -43,7 +65,12 @@ class RedactingSpanExporter(SpanExporter):
                 yield span.status.description
 
     def _redact(
-        self, redactor: Redactor, span: ReadableSpan, attributes: dict[str, Any], redact: Callable[[str], str]
+        self,
+        redactor: Redactor,
+        span: ReadableSpan,
+        attributes: dict[str, Any],
+        events: tuple[Event, ...],
+        redact: Callable[[str], str],
     ) -> ReadableSpan:
         status = span.status
         if status.description:
@@ -56,7 +83,7 @@ class RedactingSpanExporter(SpanExporter):
             attributes=redactor.redact_attributes(attributes, redact),
             events=tuple(
                 Event(redact(event.name), redactor.redact_attributes(event.attributes, redact), event.timestamp)
-                for event in span.events
+                for event in events
             ),
             links=tuple(Link(link.context, redactor.redact_attributes(link.attributes, redact)) for link in span.links),
             kind=span.kind,
@@ -67,19 +94,23 @@ class RedactingSpanExporter(SpanExporter):
         )
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        try:
-            redactor = self._redactor()
-            # One copy of each span's attributes: the SDK's bounded mapping is slow to iterate.
-            attributes = [dict(span.attributes) if span.attributes else {} for span in spans]
-            redact = redactor.redact_many(self._strings(spans, attributes))
-            redacted = [
-                self._redact(redactor, span, span_attributes, redact)
-                for span, span_attributes in zip(spans, attributes, strict=True)
-            ]
-        except Exception:
-            self.drops.redaction_failed(len(spans))
-            return SpanExportResult.FAILURE
-        return send_counted(self.drops, len(spans), lambda: self.exporter.export(redacted), SpanExportResult.FAILURE)
+        with exporting():
+            try:
+                redactor = self._redactor()
+                # One copy of each span's attributes: the SDK's bounded mapping is slow to iterate.
+                attributes = [dict(span.attributes) if span.attributes else {} for span in spans]
+                events = [self._events(redactor, span) for span in spans]
+                redact = redactor.redact_many(self._strings(spans, attributes, events))
+                redacted = [
+                    self._redact(redactor, span, span_attributes, span_events, redact)
+                    for span, span_attributes, span_events in zip(spans, attributes, events, strict=True)
+                ]
+            except Exception:
+                self.drops.redaction_failed(len(spans))
+                return SpanExportResult.FAILURE
+            return send_counted(
+                self.drops, len(spans), lambda: self.exporter.export(redacted), SpanExportResult.FAILURE
+            )
 
     def shutdown(self) -> None:
         self.exporter.shutdown()
