@@ -9,6 +9,7 @@ findings in every ten strings), a worst case. Caches are cleared before every pa
 
 from __future__ import annotations
 
+import base64
 import statistics
 import time
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from tta_otel.exporters import RedactingSpanExporter
 from tta_otel.privacy import Pseudonymizer, PseudonymKey, Redactor, load_policy
+from tta_otel.privacy.scanner import LOG_BODY_CAP, Scanner
 
 
 def telemetry_strings(count: int, seed: int = 1, finding_every: int = 50) -> list[str]:
@@ -112,6 +114,52 @@ def _throughput(redactor: Redactor, texts: list[str], repeats: int, batch: int =
     }
 
 
+def adversarial_strings(seed: int = 3) -> dict[str, str]:
+    """Inputs built to slow a scanner down, each 16 KiB (the log body cap)."""
+    fake = Faker()
+    fake.seed_instance(seed)
+    size = 16384
+    return {
+        "digit_separator_runs": ("1-2 3.4 " * size)[:size],
+        "long_base64": base64.b64encode(fake.binary(size)).decode()[:size],
+        "base64_of_text": base64.b64encode(fake.text(size).encode()).decode()[:size],
+        "combining_marks": ("e" + "\u0301" * 7) * (size // 8),
+        "fullwidth_and_zero_width": ("\uff41\u200b\uff20" * size)[:size],
+        "percent_escapes": ("%41" * size)[:size],
+        "obfuscation_words": (" at x dot " * size)[:size],
+    }
+
+
+def _scanner_figures(scanner: Scanner, realistic: list[str], repeats: int) -> dict[str, Any]:
+    """``Scanner.redact`` one string per call (normalisation included), with a copy baseline."""
+    megabytes = sum(len(t.encode()) for t in realistic) / 1e6
+
+    def one_by_one() -> None:
+        scanner._clean.clear()
+        for text in realistic:
+            scanner.redact(text)
+
+    def copy() -> None:
+        for text in realistic:
+            "".join((text,))
+
+    adversarial = {}
+    for name, text in adversarial_strings().items():
+        size = len(text.encode()) / 1e6
+
+        def run(text: str = text) -> None:
+            scanner._clean.clear()
+            scanner.redact(text, cap=LOG_BODY_CAP)
+
+        adversarial[name] = round(size / _best_of(repeats, run), 1)
+    return {
+        "realistic_one_string_per_call_mb_per_s": round(megabytes / _best_of(repeats, one_by_one), 1),
+        "copy_mb_per_s_baseline": round(megabytes / _best_of(repeats, copy), 1),
+        "adversarial_16kib_mb_per_s": adversarial,
+        "targets": {"realistic_one_string_per_call_mb_per_s": 50, "adversarial_mb_per_s": 10},
+    }
+
+
 def measure(strings: int = 20_000, spans: int = 5_000, repeats: int = 5) -> dict[str, Any]:
     redactor = Redactor(load_policy(), Pseudonymizer(PseudonymKey("bench", b"benchmark key")))
     realistic = telemetry_strings(strings, finding_every=50)
@@ -129,6 +177,7 @@ def measure(strings: int = 20_000, spans: int = 5_000, repeats: int = 5) -> dict
     redacting_s = statistics.median(_best_of(1, lambda: export_all(redacting)) for _ in range(repeats))
     bare_s = _best_of(repeats, lambda: export_all(bare))
     return {
+        "scanner": _scanner_figures(redactor.scanner, realistic, repeats),
         "realistic_telemetry": _throughput(redactor, realistic, repeats),
         "pii_heavy_telemetry": _throughput(redactor, heavy, repeats),
         "corpus": {"strings": strings, "megabytes": round(sum(len(t) for t in realistic) / 1e6, 3)},

@@ -4,10 +4,19 @@ All value patterns are compiled into one RE2 alternation, so a string is scanned
 pass (a player controls much of what is scanned, so no pattern may backtrack). Telemetry
 repeats itself - routes, methods, logger names - so strings found clean are remembered and
 skip the scan next time.
+
+Before the patterns see a string, encodings that hide data are undone
+(``tta_otel.privacy.normalize``: percent-escapes, HTML references, fullwidth and zero-width
+characters, e-mail obfuscations, non-ASCII addresses) and a finding is replaced over the whole
+original span that produced it; base64 runs that decode to text are scanned decoded, and
+replaced whole when anything is found inside. A string longer than the cap is cut (at a
+separator near the cap), and the rest is replaced by ``[REDACTED:truncated]``: nothing beyond
+the cap leaves unscanned.
 """
 
 from __future__ import annotations
 
+import binascii
 import bisect
 import itertools
 import re
@@ -17,11 +26,41 @@ from typing import Any
 
 import re2
 
+from tta_otel.privacy.normalize import Normalized, normalize
 from tta_otel.privacy.policy import ValuePattern
 from tta_otel.privacy.validators import VALIDATORS, Validator
 
 _CLEAN_CACHE_SIZE = 8192
 _CLEAN_CACHE_MAX_LENGTH = 512
+
+ATTRIBUTE_VALUE_CAP = 4096
+"""The default cap, in characters, for a string attribute value."""
+LOG_BODY_CAP = 16384
+"""The cap, in characters, for a log record's body (``Scanner.redact(body, cap=LOG_BODY_CAP)``)."""
+TRUNCATED = "[REDACTED:truncated]"
+_CUT_SEPARATORS = re.compile(r"[\s,;&|\"'<>(){}\[\]]")
+_CUT_LOOKBACK = 256
+
+# Base64 (standard or URL-safe) segments of 16 characters or more counting their padding (14 before
+# it): long enough to carry an SSN, a phone number or an address; decoded and scanned.
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{14,}={0,2}")
+# A run of 14 or more with both cases, tried only where a run starts (linear: possessive).
+_MIXED_CASE_RUN = re.compile(
+    r"(?<![A-Za-z0-9+/_-])(?=[A-Za-z0-9+/_-]{14})(?=[a-z0-9+/_-]*+[A-Z])(?=[A-Z0-9+/_-]*+[a-z])"
+)
+_MIXED_CASE_RUN_BYTES = re.compile(_MIXED_CASE_RUN.pattern.encode())
+_BASE64_TRIGGER = "[A-Za-z0-9+/_-]{14}"
+_URL_SAFE = str.maketrans("-_", "+/")
+_WHITESPACE = str.maketrans("\n\r\t", "   ")
+_PLACEHOLDER = re.compile(r"\[REDACTED:[a-z0-9_]+\]")
+# Encodings that send an ASCII string to the slow path (as normalize.needs_normalizing finds them).
+_NORMALIZE_TRIGGERS = (
+    r"%[0-9A-Fa-f]{2}",
+    r"&(?:#[0-9xX]|[A-Za-z][A-Za-z0-9]{1,31};)",
+    r"[\[\(\{<][ \t]{0,3}(?i:at|dot)[ \t]{0,3}[\]\)\}>]",
+    r" (?i:at) [A-Za-z0-9-]{1,63}(?:\.| (?i:dot) )[A-Za-z]",
+)
+_MAX_DEPTH = 2
 
 Finding = tuple[int, int, str]
 
@@ -52,7 +91,7 @@ class Scanner:
     the binding is paid once per batch instead of once per attribute.
     """
 
-    def __init__(self, values: Sequence[ValuePattern]) -> None:
+    def __init__(self, values: Sequence[ValuePattern], *, cap: int = ATTRIBUTE_VALUE_CAP) -> None:
         # With no value pattern, a scanner that never matches (a boundary that is not one).
         self._scanner: Any = re2.compile("|".join(f"(?:{p.regex})" for p in values).encode() or rb"\b\B")
         self._patterns = [
@@ -67,6 +106,21 @@ class Scanner:
         self._guess, self._pattern_of_group = self._compile_guess(values)
         self._guess_each = [_python_re(p.regex) for p in values]
         self._clean: dict[str, None] = {}
+        self.cap = cap
+        # One RE2 set of every pattern and every trigger of the slow path: for most strings one
+        # DFA pass answers "nothing to find, nothing encoded" (the binding's cost is per call).
+        options = re2.Options()
+        options.max_mem = 64 << 20
+        self._set: Any = re2.Set.SearchSet(options)
+        for pattern in values:
+            self._set.Add(pattern.regex.encode())
+        self._first_trigger = len(values)
+        for trigger in _NORMALIZE_TRIGGERS:
+            self._set.Add(trigger.encode())
+        self._base64_trigger: int = self._set.Add(_BASE64_TRIGGER.encode())
+        self._set.Compile()
+        self._match_set: Callable[[bytes], list[int] | None] = getattr(self._set, "_set", self._set).Match
+        self._triggers: Any = re2.compile("|".join(f"(?:{t})" for t in _NORMALIZE_TRIGGERS).encode())
 
     @staticmethod
     def _compile_guess(patterns: Sequence[ValuePattern]) -> tuple[Any, dict[int, int]]:
@@ -167,29 +221,127 @@ class Scanner:
         pieces.append(data[position:])
         return b"".join(pieces).decode("utf-8", errors="replace")
 
+    @staticmethod
+    def _apply_text(text: str, spans: list[Finding]) -> str:
+        """Replace each span (character offsets into ``text``, sorted, disjoint) with its placeholder."""
+        pieces: list[str] = []
+        position = 0
+        for start, end, placeholder in spans:
+            pieces.append(text[position:start])
+            pieces.append(placeholder)
+            position = end
+        pieces.append(text[position:])
+        return "".join(pieces)
+
+    @staticmethod
+    def _merged(findings: list[Finding]) -> list[Finding]:
+        """Sorted, with overlapping findings united under the first one's placeholder."""
+        merged: list[Finding] = []
+        for start, end, placeholder in sorted(findings):
+            if merged and start < merged[-1][1]:
+                last = merged[-1]
+                merged[-1] = (last[0], max(last[1], end), last[2])
+            else:
+                merged.append((start, end, placeholder))
+        return merged
+
     def _remember_clean(self, text: str) -> None:
         if len(text) <= _CLEAN_CACHE_MAX_LENGTH:
             if len(self._clean) >= _CLEAN_CACHE_SIZE:
                 self._clean.clear()
             self._clean[text] = None
 
-    def redact(self, text: str) -> str:
-        """Replace every finding of the value patterns with its typed placeholder."""
+    def redact(self, text: str, cap: int | None = None) -> str:
+        """Replace every finding of the value patterns with its typed placeholder.
+
+        ``cap`` (characters; the scanner's ``cap`` when None, ``ATTRIBUTE_VALUE_CAP`` by
+        default, ``LOG_BODY_CAP`` for log bodies): a longer string is cut at a separator
+        close before the cap, its head scanned and the rest replaced by ``[REDACTED:truncated]``.
+        """
         if text in self._clean:
             return text
-        data = text.encode("utf-8")
-        findings = self._findings(data)
-        if not findings:
+        limit = self.cap if cap is None else cap
+        if len(text) > limit:
+            return self._redact_capped(text, limit)
+        return self._redact(text, 0)
+
+    def _redact_capped(self, text: str, limit: int) -> str:
+        window_start = max(0, limit - _CUT_LOOKBACK)
+        cut = limit
+        for separator in _CUT_SEPARATORS.finditer(text, window_start, limit):
+            cut = separator.start()
+        return self._redact(text[:cut], 0) + TRUNCATED
+
+    def _redact(self, text: str, depth: int) -> str:
+        if text.isascii():
+            data = b" " + text.encode("ascii")  # a separator in front: labels need one before them
+            hits = self._match_set(data)
+            if not hits:
+                self._remember_clean(text)
+                return text
+            hits.sort()
+            base64 = self._base64_trigger in hits
+            patterns = hits[0] < self._first_trigger
+            if not patterns and base64 and len(hits) == 1 and _MIXED_CASE_RUN.search(text) is None:
+                self._remember_clean(text)  # hex ids, UUIDs, paths: the common case
+                return text
+            if hits[-1] < self._first_trigger or (base64 and hits[-2:-1] < [self._first_trigger]):
+                findings = self._findings(data) if patterns else []
+                if base64 and _MIXED_CASE_RUN.search(text) is not None:
+                    decoded = self._base64_findings(text, depth)
+                    if decoded:
+                        findings = self._merged([*findings, *((start + 1, end + 1, k) for start, end, k in decoded)])
+                if not findings:
+                    self._remember_clean(text)
+                    return text
+                return self._apply(data, findings)[1:]
+        return self._redact_normalized(text, depth)
+
+    def _redact_normalized(self, text: str, depth: int) -> str:
+        """The slow path: scan the normalised text, replace the original spans."""
+        normalized: Normalized = normalize(text)
+        scan = normalized.text
+        data = b" " + scan.encode("ascii", errors="replace")
+        findings = [(max(start - 1, 0), end - 1, kind) for start, end, kind in self._findings(data)]
+        findings.extend(self._base64_findings(scan, depth))
+        spans = [(*normalized.original_span(start, end), kind) for start, end, kind in findings if end > start]
+        if not spans:
             self._remember_clean(text)
             return text
-        return self._apply(data, findings)
+        return self._apply_text(text, self._merged(spans))
+
+    def _base64_findings(self, scan: str, depth: int) -> list[Finding]:
+        """Base64 runs of ``scan`` that decode to text with a finding in it: the whole run each."""
+        if depth >= _MAX_DEPTH:
+            return []
+        found: list[Finding] = []
+        for run in _BASE64_RUN.finditer(scan):
+            encoded = run.group()
+            if encoded.islower() or encoded.isupper():
+                continue  # hex ids, UUIDs, paths: base64 of text mixes cases
+            body = encoded.rstrip("=")
+            if len(body) % 4 == 1:
+                continue
+            try:
+                decoded = binascii.a2b_base64(body.translate(_URL_SAFE) + "=" * (-len(body) % 4)).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                continue
+            if not decoded.translate(_WHITESPACE).isprintable():
+                continue
+            redacted = self._redact(decoded, depth + 1)
+            if redacted != decoded:
+                kind = _PLACEHOLDER.search(redacted)
+                found.append((run.start(), run.end(), kind.group() if kind else "[REDACTED:base64]"))
+        return found
 
     def redact_many(self, texts: Iterable[str]) -> Callable[[str], str]:
         """Scan many strings in one pass; returns ``redact`` for them, answered from the scan.
 
         Strings are joined with newlines (every pattern stops at whitespace or a word
-        boundary); a candidate that spans two strings sends both to ``redact`` one by one.
-        A string that was not among ``texts`` is scanned on its own when asked for.
+        boundary); a candidate that spans two strings sends both to ``redact`` one by one,
+        and so does a string that needs normalising or holds a base64 run. A string that was
+        not among ``texts`` is scanned on its own when asked for. Strings over the scanner's
+        cap are capped as ``redact`` caps them.
         """
         unique = dict.fromkeys(texts)
         clean = self._clean
@@ -197,7 +349,7 @@ class Scanner:
         replaced: dict[str, str] = {}
         ascii_texts = []
         for text in pending:
-            if text.isascii():
+            if text.isascii() and len(text) <= self.cap:
                 ascii_texts.append(text)
             elif (redacted := self.redact(text)) is not text:
                 replaced[text] = redacted
@@ -213,20 +365,29 @@ class Scanner:
         return lookup
 
     def _scan_joined(self, texts: list[str], replaced: dict[str, str]) -> None:
-        joined = "\n".join(texts).encode("ascii")
-        starts = list(itertools.accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
+        joined = (" " + "\n".join(texts)).encode("ascii")
+        starts = list(itertools.accumulate((len(t) + 1 for t in texts[:-1]), initial=1))
         found: dict[int, list[Finding]] = {}
         rescan: set[int] = set()
+
+        def owner(position: int) -> int:
+            return max(bisect.bisect_right(starts, position) - 1, 0)
+
         for start, end, finding in self._scan(joined):
-            index = bisect.bisect_right(starts, start) - 1
-            last = bisect.bisect_right(starts, end - 1) - 1
-            if last != index:
-                rescan.update(range(index, last + 1))
+            index = owner(finding[0])
+            last = owner(end - 1)
+            if last != index or start < starts[index] - 1:  # the newline before a string is its own
+                rescan.update(range(owner(start), last + 1))
                 continue
             offset = starts[index]
             found.setdefault(index, []).append((finding[0] - offset, finding[1] - offset, finding[2]))
+        # Strings with something to undo or to decode are scanned on their own.
+        spans = [match.span() for match in self._triggers.finditer(joined)]
+        spans.extend((run.start(), run.start() + 14) for run in _MIXED_CASE_RUN_BYTES.finditer(joined))
+        for first, last in spans:
+            rescan.update(range(owner(first), owner(max(last - 1, first)) + 1))
         for index in rescan:
-            replaced[texts[index]] = self.redact(texts[index])
+            replaced[texts[index]] = self._redact(texts[index], 0)
         for index, findings in found.items():
             if index not in rescan:
                 replaced[texts[index]] = self._apply(texts[index].encode("ascii"), findings)
@@ -239,4 +400,4 @@ class Scanner:
         )
 
 
-__all__ = ["Finding", "Scanner"]
+__all__ = ["ATTRIBUTE_VALUE_CAP", "LOG_BODY_CAP", "TRUNCATED", "Finding", "Scanner"]
