@@ -115,3 +115,17 @@ def test_every_tta_attribute_key_that_tta_otel_emits_is_allowed(strict_redactor:
     }
     assert emitted
     assert {key for key in emitted if strict_redactor.decide(key).action is not KeyAction.KEEP} == set()
+
+
+def test_the_first_query_parameter_loses_its_percent_encoded_value(strict_redactor: Redactor, fake: Faker) -> None:
+    email = fake.email().replace("@", "%40")
+    assert strict_redactor.redact_attributes({"url.query": f"email={email}&page=2"}) == {
+        "url.query": "email=[REDACTED:query_value]&page=2"
+    }
+
+
+def test_a_full_url_keeps_its_shape_and_loses_its_query_values(strict_redactor: Redactor, fake: Faker) -> None:
+    url = f"https://play.example/players/7/scene?email={fake.email()}"
+    assert strict_redactor.redact_attributes({"url.full": url}) == {
+        "url.full": "https://play.example/players/7/scene?email=[REDACTED:query_value]"
+    }

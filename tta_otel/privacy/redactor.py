@@ -20,6 +20,7 @@ import re2
 from tta_otel.privacy.policy import Policy, allowed_key_regex, key_regex
 from tta_otel.privacy.pseudonym import Pseudonymizer
 from tta_otel.privacy.scanner import Scanner
+from tta_otel.privacy.urls import redact_path, redact_query, redact_url
 
 _KEY_CACHE_SIZE = 4096
 _REPORTED_UNLISTED_LIMIT = 1024
@@ -51,6 +52,16 @@ _UNLISTED = KeyDecision(KeyAction.UNLISTED, UNLISTED)
 
 def _compile_alternation(patterns: Sequence[str]) -> Any:
     return re2.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+
+
+_URL_KEYS: dict[str, Callable[[str, frozenset[str], Callable[[str], str]], str]] = {
+    "url.query": redact_query,
+    "url.full": redact_url,
+    "http.url": redact_url,
+    "http.target": redact_url,
+    "url.path": lambda path, allowed, scan: redact_path(path, scan),
+}
+"""Allowed keys that hold URLs or their parts: parameter values replaced, paths decoded and scanned."""
 
 
 def _is_scalar(value: Any) -> bool:
@@ -95,6 +106,7 @@ class Redactor:
         self._allow = _compile_alternation([allowed_key_regex(entry) for entry in keys.allow])
         self._keys: dict[str, KeyDecision] = {}
         self._reported: set[str] = set()
+        self._query_parameters = frozenset(policy.url.allowed_query_parameters)
 
     @property
     def strict(self) -> bool:
@@ -212,7 +224,9 @@ class Redactor:
         for raw_key, value in attributes.items():
             key = raw_key if not scan_keys else scan(raw_key) if type(raw_key) is str else str(raw_key)
             decision = self._decide_nested(f"{path}.{key}", key) if path else decided.get(key) or self.decide(key)
-            if decision is _KEEP or (decision is _UNLISTED and not strict):
+            if decision is _KEEP and type(value) is str and key in _URL_KEYS:
+                result[key] = _URL_KEYS[key](value, self._query_parameters, scan)
+            elif decision is _KEEP or (decision is _UNLISTED and not strict):
                 result[key] = (
                     scan(value) if type(value) is str else self.redact_value(value, redact, f"{path}.{key}".lstrip("."))
                 )
