@@ -18,6 +18,7 @@ import random
 import neo4j
 import redis.asyncio as redis
 from fastapi import FastAPI, Header, HTTPException, Request, WebSocket, WebSocketDisconnect
+from opentelemetry import trace
 
 from tta_otel import ai, engagement
 
@@ -65,6 +66,9 @@ async def next_scene(
 @app.post("/players/{player_id}/choices")
 async def make_choice(player_id: str, request: Request) -> dict[str, str]:
     body = await request.json()
+    # A careless attribute: the player's free-text answer under a key the privacy policy does not
+    # list. Default-deny replaces its value with [REDACTED:unlisted] before it leaves the process.
+    trace.get_current_span().set_attribute("tta.answer", str(body.get("choice", "")))
     await store.rpush(f"choices:{player_id}", str(body.get("choice", "")))
     return {"status": "recorded"}
 
