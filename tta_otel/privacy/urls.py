@@ -48,17 +48,10 @@ def redact_query(query: str, allowed: frozenset[str], scan: Callable[[str], str]
 
 
 def redact_path(path: str, scan: Callable[[str], str]) -> str:
-    """Each segment of ``path`` percent-decoded and scanned; a segment with a finding is shown scanned."""
-    segments = path.split("/")
-    out: list[str] = []
-    for segment in segments:
-        if not segment:
-            out.append(segment)
-            continue
-        decoded = unquote(segment)
-        scanned = scan(decoded)
-        out.append(segment if scanned == decoded and scan(segment) == segment else scanned)
-    return "/".join(out)
+    """``path`` percent-decoded and scanned; shown as it came when nothing was found in it."""
+    decoded = unquote(path) if "%" in path else path
+    scanned = scan(decoded)
+    return path if scanned == decoded else scanned
 
 
 def redact_url(url: str, allowed: frozenset[str], scan: Callable[[str], str]) -> str:
