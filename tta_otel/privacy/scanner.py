@@ -103,7 +103,6 @@ class Scanner:
             )
             for p in values
         ]
-        self._guess, self._pattern_of_group = self._compile_guess(values)
         self._guess_each = [_python_re(p.regex) for p in values]
         self._clean: dict[str, None] = {}
         self.cap = cap
@@ -127,29 +126,6 @@ class Scanner:
             self._whole.Add(pattern.regex.encode())
         self._whole.Compile()
         self._match_whole: Callable[[bytes], list[int] | None] = getattr(self._whole, "_set", self._whole).Match
-
-    @staticmethod
-    def _compile_guess(patterns: Sequence[ValuePattern]) -> tuple[Any, dict[int, int]]:
-        """A first guess at which pattern a candidate is, with Python's ``re``.
-
-        One call of ``re`` costs far less than one of the RE2 binding, so it names the
-        pattern to try first; RE2 then confirms, at the candidate's position and with
-        its context. Where ``re`` reads a pattern differently, or cannot read it at all,
-        RE2 still decides: the guess only orders the work.
-        """
-        parts: list[str] = []
-        pattern_of_group: dict[int, int] = {}
-        outer = 1
-        for index, pattern in enumerate(patterns):
-            inner_groups = re2.compile(pattern.regex).groups
-            for group in range(outer, outer + inner_groups + 1):
-                pattern_of_group[group] = index
-            parts.append(f"({pattern.regex})")
-            outer += inner_groups + 1
-        try:
-            return re.compile("|".join(parts).encode()), pattern_of_group
-        except re.error:
-            return None, pattern_of_group
 
     def _identify(self, data: bytes, start: int, end: int) -> tuple[Finding | None, int]:
         """The finding that starts at ``start``, and where to scan on from.
