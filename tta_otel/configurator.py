@@ -36,6 +36,7 @@ from opentelemetry.sdk.trace.sampling import Sampler
 from tta_otel import instruments, semconv
 from tta_otel.carbon import EnergyTelemetry, install_energy_telemetry
 from tta_otel.config import LoadedConfig, MonitoringConfig, apply_otel_defaults
+from tta_otel.config.environment import install_propagators
 from tta_otel.errors import ErrorLogProcessor, ErrorTracker, start_error_tracking, stop_error_tracking
 from tta_otel.exporters import RedactingLogRecordExporter, RedactingMetricExporter, RedactingSpanExporter
 from tta_otel.exporters._shared import DropCounter
@@ -95,11 +96,12 @@ def _redactor_for(config: MonitoringConfig) -> Redactor:
 
 
 def _sampler(config: MonitoringConfig) -> tuple[Sampler | None, AdjustableRatioSampler | None]:
-    """``OTEL_TRACES_SAMPLER`` wins; otherwise a parent-based ratio that reloads with the file."""
+    """``OTEL_TRACES_SAMPLER`` wins; otherwise a parent-based ratio that reloads with the file, where a
+    remote parent's sampled flag counts only with ``sampling.trust_remote_parent``."""
     if _get_sampler():
         return _import_sampler(_get_sampler()), None
     root = AdjustableRatioSampler(config.sampling.ratio)
-    return parent_based(root), root
+    return parent_based(root, trust_remote_parent=config.sampling.trust_remote_parent), root
 
 
 def _metric_readers(exporters: dict[str, type[Any]], drops: list[DropCounter]) -> list[MetricReader]:
@@ -147,6 +149,7 @@ def configure_telemetry(loaded: LoadedConfig) -> Telemetry | None:
         _logger.info("tta_otel: monitoring is disabled in %s", loaded.path)
         return None
     apply_otel_defaults(config)
+    install_propagators(config)
     set_active_redactor(_redactor_for(config))
     resource = build_resource(config)
     sampler, root_sampler = _sampler(config)

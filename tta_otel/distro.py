@@ -21,6 +21,7 @@ from typing import Any
 from opentelemetry.instrumentation.distro import BaseDistro  # type: ignore[attr-defined]
 
 from tta_otel.config import apply_otel_defaults
+from tta_otel.config.environment import install_propagators
 from tta_otel.instrumentation.redis.query import redis_request_hook
 from tta_otel.startup import startup_config
 
@@ -43,6 +44,8 @@ class TTADistro(BaseDistro):  # type: ignore[misc]
             loaded = startup_config()
             if loaded.config.enabled:
                 apply_otel_defaults(loaded.config)
+            # Instrumentations propagate context even with monitoring off: no inbound baggage unless configured.
+            install_propagators(loaded.config)
         except Exception:  # telemetry must never stop the service
             _logger.exception("tta_otel: the distro could not apply its defaults; the SDK's apply")
 

@@ -76,10 +76,28 @@ class ConfigReloader:
         if self.sampler is not None and new.sampling.ratio != self.sampler.ratio:
             self.sampler.set_ratio(new.sampling.ratio)
             _logger.info("Trace sampling ratio is now %s", new.sampling.ratio)
+        self._warn_about_restart(new)
         self._install_redactor(redactor)
         self.config = new
         self._stamps = self._current_stamps()
         return True
+
+    def _warn_about_restart(self, new: MonitoringConfig) -> None:
+        """Settings read once at start-up: an edit is said to wait for a restart, never silently ignored."""
+        waiting = [
+            name
+            for name, before, after in (
+                (
+                    "sampling.trust_remote_parent",
+                    self.config.sampling.trust_remote_parent,
+                    new.sampling.trust_remote_parent,
+                ),
+                ("propagation", self.config.propagation, new.propagation),
+            )
+            if before != after
+        ]
+        if waiting:
+            _logger.warning("%s: %s changed; applied at the next restart", self.config_file, ", ".join(waiting))
 
     def _redactor_for(self, new: MonitoringConfig) -> Redactor:
         """The new policy with the pseudonymizer in force, unless the key file setting changed.

@@ -1,14 +1,27 @@
-"""A trace-id ratio sampler whose ratio can change while the service runs.
+"""Head sampling for TTA services: a ratio that can change while the service runs, and a
+remote parent that cannot force sampling.
 
 The SDK's TraceIdRatioBased fixes its ratio at construction; TTA operators turn sampling
 up during an incident and down afterwards by editing ``tta_config.yaml``, without a
-restart. The decision is the same as TraceIdRatioBased's (the low 64 bits of the trace
-id against a bound), so a ratio change never splits a trace that is already sampled
-upstream: ParentBased keeps following the parent.
+restart. The decision for a new trace is the same as TraceIdRatioBased's (the low 64 bits
+of the trace id against a bound).
+
+Services face players, so an inbound ``traceparent`` is untrusted input: by default
+(``monitoring.sampling.trust_remote_parent: false``) its sampled flag is ignored. The trace
+id is continued, so logs and downstream calls still correlate, but whether the span is
+recorded is decided by the local ratio, from a keyed hash of the trace id: a client chooses
+its trace id, and with the bare trace id it could pick one that every ratio above zero
+samples. The inbound ``tracestate`` is not continued either: it is client-controlled text
+that would otherwise be exported with every span and forwarded on every outgoing call.
+Spans whose parent is local (in this process) follow their parent, so a trace is never split.
+With ``trust_remote_parent: true`` (for services behind a trusted TTA service), the remote
+parent's flag is followed, as with the SDK's ParentBased.
 """
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Sequence
 
 from opentelemetry.context import Context
@@ -36,6 +49,10 @@ class AdjustableRatioSampler(Sampler):
     def ratio(self) -> float:
         return self._ratio
 
+    def admits(self, draw: int) -> bool:
+        """Whether a uniform 64-bit ``draw`` falls within the current ratio."""
+        return draw & _TRACE_ID_LIMIT < self._bound
+
     def should_sample(
         self,
         parent_context: Context | None,
@@ -46,7 +63,7 @@ class AdjustableRatioSampler(Sampler):
         links: Sequence[Link] | None = None,
         trace_state: TraceState | None = None,
     ) -> SamplingResult:
-        decision = Decision.RECORD_AND_SAMPLE if trace_id & _TRACE_ID_LIMIT < self._bound else Decision.DROP
+        decision = Decision.RECORD_AND_SAMPLE if self.admits(trace_id) else Decision.DROP
         sampled = decision is Decision.RECORD_AND_SAMPLE
         return SamplingResult(decision, attributes if sampled else None, trace_state)
 
@@ -54,6 +71,41 @@ class AdjustableRatioSampler(Sampler):
         return f"AdjustableRatioSampler{{{self._ratio}}}"
 
 
-def parent_based(root: AdjustableRatioSampler) -> ParentBased:
-    """The sampler a service runs with: follow the parent, ``root`` decides for new traces."""
-    return ParentBased(root=root)
+class UntrustedRemoteParentSampler(Sampler):
+    """For a span whose parent came from another process: ``root``'s ratio decides, whatever the
+    parent's sampled flag, from a keyed hash of the trace id (so a chosen trace id gains nothing);
+    the parent's ``tracestate`` is dropped."""
+
+    def __init__(self, root: AdjustableRatioSampler, key: bytes | None = None) -> None:
+        self._root = root
+        self._key = key if key is not None else secrets.token_bytes(32)
+
+    def _draw(self, trace_id: int) -> int:
+        digest = hashlib.blake2b(trace_id.to_bytes(16, "big"), key=self._key, digest_size=8).digest()
+        return int.from_bytes(digest, "big")
+
+    def should_sample(
+        self,
+        parent_context: Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: TraceState | None = None,
+    ) -> SamplingResult:
+        if self._root.admits(self._draw(trace_id)):
+            return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes, TraceState())
+        return SamplingResult(Decision.DROP, None, TraceState())
+
+    def get_description(self) -> str:
+        return f"UntrustedRemoteParent{{{self._root.get_description()}}}"
+
+
+def parent_based(root: AdjustableRatioSampler, *, trust_remote_parent: bool = False) -> ParentBased:
+    """The sampler a service runs with: ``root`` decides for new traces, a local parent is followed,
+    and a remote parent is followed only when ``trust_remote_parent`` (otherwise ``root``'s ratio decides)."""
+    if trust_remote_parent:
+        return ParentBased(root=root)
+    remote = UntrustedRemoteParentSampler(root)
+    return ParentBased(root=root, remote_parent_sampled=remote, remote_parent_not_sampled=remote)

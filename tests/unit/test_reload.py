@@ -134,3 +134,13 @@ def test_the_watcher_thread_applies_changes(files: tuple[Path, Path]) -> None:
     finally:
         reloader.stop()
     assert applied
+
+
+def test_an_edit_that_needs_a_restart_says_so(files: tuple[Path, Path], caplog: pytest.LogCaptureFixture) -> None:
+    config, _ = files
+    installed = _Installed()
+    reloader, _ = _reloader(config, installed)
+    config.write_text(config.read_text().replace("ratio: 1.0", "ratio: 1.0\n    trust_remote_parent: true"))
+    _touch_later(config)
+    assert reloader.check() is True
+    assert f"{config}: sampling.trust_remote_parent changed; applied at the next restart" in caplog.text

@@ -30,9 +30,25 @@ class OtlpSettings(_Section):
 
 
 class SamplingSettings(_Section):
-    """Head sampling of new traces; reloads when the file changes."""
+    """Head sampling of new traces; the ratio reloads when the file changes, the rest needs a restart."""
 
     ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+    trust_remote_parent: bool = Field(
+        default=False,
+        description="follow an inbound traceparent's sampled flag; false (services facing players): "
+        "the trace id is continued but the ratio decides, and the inbound tracestate is dropped",
+    )
+
+
+class PropagationSettings(_Section):
+    """Context propagated from inbound requests to outgoing calls; needs a restart.
+
+    Sets the ``OTEL_PROPAGATORS`` default (``tracecontext``); an ``OTEL_PROPAGATORS`` variable wins.
+    """
+
+    baggage: bool = Field(
+        default=False, description="extract and forward W3C baggage; off: inbound baggage is neither read nor passed on"
+    )
 
 
 class ExportSettings(_Section):
@@ -134,6 +150,7 @@ class MonitoringConfig(_Section):
     package: str | None = Field(default=None, description="distribution whose version becomes service.version")
     otlp: OtlpSettings = OtlpSettings()
     sampling: SamplingSettings = SamplingSettings()
+    propagation: PropagationSettings = PropagationSettings()
     export: ExportSettings = ExportSettings()
     privacy: PrivacySettings = PrivacySettings()
     hardware: HardwareSettings = HardwareSettings()
