@@ -9,11 +9,13 @@ and the privacy policy are reloaded: exporters and endpoints need a restart.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from tta_otel.config import MonitoringConfig, load_config
+from tta_otel.environment_variables import TTA_PSEUDONYM_KEY_FILE
 from tta_otel.privacy import (
     PolicyError,
     Redactor,
@@ -54,14 +56,21 @@ class ConfigReloader:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def _current_stamps(self) -> tuple[float | None, float | None]:
-        return _mtime(self.config_file), _mtime(self.config.privacy.policy_file)
+    def _key_file(self) -> Path | None:
+        configured = self.config.privacy.pseudonym_key_file
+        from_environment = os.environ.get(TTA_PSEUDONYM_KEY_FILE)
+        return configured or (Path(from_environment) if from_environment else None)
+
+    def _current_stamps(self) -> tuple[float | None, float | None, float | None]:
+        """When the configuration, the policy and the pseudonym key file last changed."""
+        return _mtime(self.config_file), _mtime(self.config.privacy.policy_file), _mtime(self._key_file())
 
     def check(self) -> bool:
         """Reload if a file changed since the last check; returns whether anything was applied."""
         stamps = self._current_stamps()
         if stamps == self._stamps:
             return False
+        key_rotated = stamps[2] != self._stamps[2]
         self._stamps = stamps
         loaded = load_config(self.config_file)
         if loaded.error is not None:
@@ -69,7 +78,7 @@ class ConfigReloader:
             return False
         new = loaded.config
         try:
-            redactor = self._redactor_for(new)
+            redactor = self._redactor_for(new, key_rotated)
         except (PolicyError, OSError, ValueError) as exc:
             _logger.error("Ignoring the edited configuration; its privacy settings were rejected: %s", exc)
             return False
@@ -99,13 +108,14 @@ class ConfigReloader:
         if waiting:
             _logger.warning("%s: %s changed; applied at the next restart", self.config_file, ", ".join(waiting))
 
-    def _redactor_for(self, new: MonitoringConfig) -> Redactor:
-        """The new policy with the pseudonymizer in force, unless the key file setting changed.
+    def _redactor_for(self, new: MonitoringConfig, key_rotated: bool = False) -> Redactor:
+        """The new policy with the pseudonymizer in force, unless the key file setting changed or
+        the key file itself was rotated (then its keys are read again, without a restart).
 
         Rebuilding the pseudonymizer on every edit would change every pseudonym mid-process
         whenever the key is ephemeral.
         """
-        if new.privacy.pseudonym_key_file == self.config.privacy.pseudonym_key_file:
+        if new.privacy.pseudonym_key_file == self.config.privacy.pseudonym_key_file and not key_rotated:
             return Redactor(load_policy(new.privacy.policy_file), active_redactor().pseudonymizer, new.privacy.mode)
         return build_redactor(new.privacy.policy_file, new.privacy.pseudonym_key_file, new.privacy.mode)
 

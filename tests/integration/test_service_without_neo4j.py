@@ -66,7 +66,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess
             "OTEL_TRACES_EXPORTER": "none",
             "OTEL_METRICS_EXPORTER": "none",
             "OTEL_LOGS_EXPORTER": "none",
-            "TTA_PSEUDONYM_KEY": "synthetic key for a test",
+            "TTA_PSEUDONYM_KEY": "a synthetic key for a test, 32 bytes or more",
             "TTA_CONFIG": str(REPO / "no-such-tta_config.yaml"),
         }
     )

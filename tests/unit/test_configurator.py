@@ -39,7 +39,7 @@ def sink(clean_env: pytest.MonkeyPatch) -> Iterator[OtlpSink]:
     with OtlpSink() as running:
         clean_env.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", running.endpoint)
         clean_env.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
-        clean_env.setenv("TTA_PSEUDONYM_KEY", "synthetic test key")
+        clean_env.setenv("TTA_PSEUDONYM_KEY", "a synthetic test key of at least 32 bytes")
         yield running
     _reset_global_providers()
     signal.signal(signal.SIGTERM, sigterm)

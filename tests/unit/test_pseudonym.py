@@ -55,10 +55,10 @@ def test_an_empty_key_is_refused() -> None:
 
 
 def test_environment_key_with_previous_keys(clean_env: pytest.MonkeyPatch) -> None:
-    clean_env.setenv("TTA_PSEUDONYM_KEY", "current synthetic secret")
+    clean_env.setenv("TTA_PSEUDONYM_KEY", "current synthetic secret of 32 bytes+")
     clean_env.setenv("TTA_PSEUDONYM_KEY_ID", "k2")
-    clean_env.setenv("TTA_PSEUDONYM_PREVIOUS_KEYS", "k1:old synthetic secret")
-    old = Pseudonymizer(PseudonymKey("k1", b"old synthetic secret")).pseudonymize("p")
+    clean_env.setenv("TTA_PSEUDONYM_PREVIOUS_KEYS", "k1:old synthetic secret of 32 bytes or more")
+    old = Pseudonymizer(PseudonymKey("k1", b"old synthetic secret of 32 bytes or more")).pseudonymize("p")
     pseudonymizer = pseudonymizer_from_environment()
     assert pseudonymizer.key_id == "k2"
     assert pseudonymizer.matches("p", old)
@@ -66,7 +66,9 @@ def test_environment_key_with_previous_keys(clean_env: pytest.MonkeyPatch) -> No
 
 def test_key_file_lists_current_key_first(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
     key_file = tmp_path / "keys"
-    key_file.write_text("# rotated 2026-11\nk3:newest synthetic secret\nk2:older synthetic secret\n")
+    key_file.write_text(
+        "# rotated 2026-11\nk3:newest synthetic secret of 32 bytes+\nk2:older synthetic secret of 32 bytes+\n"
+    )
     clean_env.setenv("TTA_PSEUDONYM_KEY_FILE", str(key_file))
     pseudonymizer = pseudonymizer_from_environment()
     assert pseudonymizer.key_id == "k3"
@@ -92,3 +94,15 @@ def test_without_a_key_an_ephemeral_one_is_used_and_announced(
     pseudonymizer = pseudonymizer_from_environment()
     assert pseudonymizer.key_id == "ephemeral"
     assert "ephemeral key" in caplog.text
+
+
+@pytest.mark.parametrize("source", ["file", "environment"])
+def test_a_key_shorter_than_32_bytes_is_refused(clean_env: pytest.MonkeyPatch, tmp_path: Path, source: str) -> None:
+    if source == "file":
+        key_file = tmp_path / "keys"
+        key_file.write_text("k1:only 31 bytes of synthetic keys\n")
+        clean_env.setenv("TTA_PSEUDONYM_KEY_FILE", str(key_file))
+    else:
+        clean_env.setenv("TTA_PSEUDONYM_KEY", "only 31 bytes of synthetic keys")
+    with pytest.raises(ValueError, match="pseudonym keys need at least 32"):
+        pseudonymizer_from_environment()

@@ -144,3 +144,16 @@ def test_an_edit_that_needs_a_restart_says_so(files: tuple[Path, Path], caplog: 
     _touch_later(config)
     assert reloader.check() is True
     assert f"{config}: sampling.trust_remote_parent changed; applied at the next restart" in caplog.text
+
+
+def test_a_rotated_pseudonym_key_file_is_read_without_a_restart(tmp_path: Path) -> None:
+    keys = tmp_path / "pseudonym-keys"
+    keys.write_text("k1:first synthetic key of thirty-two bytes\n")
+    config = tmp_path / "tta_config.yaml"
+    config.write_text(yaml.safe_dump({"monitoring": {"privacy": {"pseudonym_key_file": str(keys)}}}))
+    installed = _Installed()
+    reloader = ConfigReloader(config, load_config(config).config, None, installed)
+    keys.write_text("k2:second synthetic key of thirty-two bytes\nk1:first synthetic key of thirty-two bytes\n")
+    _touch_later(keys)
+    assert reloader.check() is True
+    assert installed.redactors[-1].pseudonymizer.key_id == "k2"

@@ -62,6 +62,19 @@ class Pseudonymizer:
         return any(hmac.compare_digest(self._digest(key, identifier), pseudonym) for key in self._keys)
 
 
+MIN_KEY_BYTES = 32
+"""A pseudonym key shorter than this is refused: a short key can be guessed, and with it every pseudonym."""
+
+
+def _checked(key_id: str, secret: bytes, source: str) -> PseudonymKey:
+    if len(secret) < MIN_KEY_BYTES:
+        raise ValueError(
+            f"{source}: key {key_id!r} is {len(secret)} bytes; pseudonym keys need at least {MIN_KEY_BYTES} "
+            "(tta-otel secrets init creates one)"
+        )
+    return PseudonymKey(key_id, secret)
+
+
 def _parse_key_list(text: str, source: str) -> tuple[PseudonymKey, ...]:
     keys = []
     for raw in text.replace(",", "\n").splitlines():
@@ -71,7 +84,7 @@ def _parse_key_list(text: str, source: str) -> tuple[PseudonymKey, ...]:
         key_id, sep, secret = entry.partition(":")
         if not sep or not key_id or not secret:
             raise ValueError(f"{source}: each key must be written as <key id>:<secret>")
-        keys.append(PseudonymKey(key_id.strip(), secret.strip().encode("utf-8")))
+        keys.append(_checked(key_id.strip(), secret.strip().encode("utf-8"), source))
     return tuple(keys)
 
 
@@ -93,7 +106,8 @@ def pseudonymizer_from_environment(key_file: Path | None = None) -> Pseudonymize
     secret = os.environ.get(TTA_PSEUDONYM_KEY)
     if secret:
         previous = _parse_key_list(os.environ.get(TTA_PSEUDONYM_PREVIOUS_KEYS, ""), TTA_PSEUDONYM_PREVIOUS_KEYS)
-        return Pseudonymizer(PseudonymKey(os.environ.get(TTA_PSEUDONYM_KEY_ID, "k1"), secret.encode("utf-8")), previous)
+        key_id = os.environ.get(TTA_PSEUDONYM_KEY_ID, "k1")
+        return Pseudonymizer(_checked(key_id, secret.encode("utf-8"), TTA_PSEUDONYM_KEY), previous)
     _logger.warning(
         "No pseudonym key configured (%s or %s): using an ephemeral key, so pseudonyms change at every "
         "restart. Set one to group telemetry by player across restarts.",

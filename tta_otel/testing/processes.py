@@ -80,7 +80,7 @@ def distro_environment(otlp_endpoint: str, tta_config: Path, redis_url: str, **e
         "OTEL_EXPORTER_OTLP_ENDPOINT": otlp_endpoint,
         "TTA_CONFIG": str(tta_config),
         "TTA_REDIS_URL": redis_url,
-        "TTA_PSEUDONYM_KEY": "synthetic key for demos and tests",
+        "TTA_PSEUDONYM_KEY": "a synthetic key for demos and tests, never a real one",
         **extra,
     }
 
