@@ -1,9 +1,10 @@
 """``tta-otel alerts serve`` behind a real Alertmanager that delivers real webhooks.
 
 Alertmanager (our build, ``tests/alertmanager/escalation.yml``) routes every alert to the
-service within a second; the escalation chain is two receivers in this test (a secondary
-on-call and an engineering lead), and the collector is an in-memory OTLP receiver.
-Critical alerts escalate after 2 s here instead of 15 minutes.
+service within a second, with the service's bearer token (``http_config.authorization``);
+its API wants the basic auth ``tta-otel secrets init`` made, so silences acknowledge. The
+escalation chain is two receivers in this test (a secondary on-call and an engineering
+lead), and the collector is an in-memory OTLP receiver. Critical alerts escalate after 2 s here instead of 15 minutes.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import os
 import string
 import subprocess
+import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -23,9 +25,11 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+import yaml
 
+from tta_otel.ops import secrets
 from tta_otel.ops.stack.components import components
-from tta_otel.ops.stack.runner import running_component
+from tta_otel.ops.stack.runner import table_entry
 from tta_otel.testing.otlp_sink import OtlpSink, attributes
 from tta_otel.testing.processes import BIN, free_port, wait_until
 
@@ -136,6 +140,7 @@ class Alert:
 @dataclass
 class Alertmanager:
     url: str
+    auth: tuple[str, str]
 
     def fire(self, severity: str) -> Alert:
         """A new alert (a name no other test uses) of the narrator, firing from now."""
@@ -155,7 +160,7 @@ class Alertmanager:
     def _post(self, alert: Alert, extra: dict[str, str]) -> None:
         body = [{"labels": alert.labels, "annotations": {"summary": "the narrator is down"}, **extra}]
         body[0]["startsAt"] = _rfc3339(alert.starts_at)
-        httpx.post(f"{self.url}/api/v2/alerts", json=body, timeout=5).raise_for_status()
+        httpx.post(f"{self.url}/api/v2/alerts", json=body, auth=self.auth, timeout=5).raise_for_status()
 
     def silence(self, alert: Alert, by: str) -> str:
         now = _now()
@@ -168,13 +173,16 @@ class Alertmanager:
                 "createdBy": by,
                 "comment": "looking into it",
             },
+            auth=self.auth,
             timeout=5,
         )
         response.raise_for_status()
         return str(response.json()["silenceID"])
 
     def fingerprint(self, alert: Alert) -> str:
-        held = httpx.get(f"{self.url}/api/v2/alerts", params={"filter": f'alertname="{alert.name}"'}, timeout=5)
+        held = httpx.get(
+            f"{self.url}/api/v2/alerts", params={"filter": f'alertname="{alert.name}"'}, auth=self.auth, timeout=5
+        )
         return str(held.json()[0]["fingerprint"])
 
 
@@ -184,6 +192,7 @@ class AlertsService:
 
     arguments: list[str]
     log: Path
+    token_file: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
@@ -192,7 +201,8 @@ class AlertsService:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> AlertsService:
-        command = [str(BIN / "tta-otel"), "alerts", "serve", "--listen", f"127.0.0.1:{self.port}", *self.arguments]
+        command = [str(BIN / "tta-otel"), "alerts", "serve", "--listen", f"127.0.0.1:{self.port}"]
+        command += ["--token-file", str(self.token_file), *self.arguments]
         environment = {name: value for name, value in os.environ.items() if not name.startswith(("OTEL_", "TTA_"))}
         environment["OTEL_METRIC_EXPORT_INTERVAL"] = "500"  # milliseconds; 5 s by default
         with self.log.open("ab") as log:
@@ -205,7 +215,7 @@ class AlertsService:
         if self.process.poll() is not None:
             raise AssertionError(f"the service exited:\n{self.output()}")
         try:
-            return httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200
+            return httpx.get(f"{self.url}/healthz", headers=self.headers, timeout=1).status_code == 200
         except httpx.HTTPError:
             return False
 
@@ -222,11 +232,15 @@ class AlertsService:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token_file.read_text().strip()}"}
+
     def health(self) -> dict[str, Any]:
-        return dict(httpx.get(f"{self.url}/healthz", timeout=5).json())
+        return dict(httpx.get(f"{self.url}/healthz", headers=self.headers, timeout=5).json())
 
     def records(self) -> list[dict[str, Any]]:
-        return list(httpx.get(f"{self.url}/alerts", timeout=5).json())
+        return list(httpx.get(f"{self.url}/alerts", headers=self.headers, timeout=5).json())
 
     def record(self, alert: Alert) -> dict[str, Any] | None:
         return next((r for r in self.records() if r["alertname"] == alert.name), None)
@@ -238,9 +252,12 @@ class AlertsService:
         )
 
 
-def _serve_arguments(alertmanager: str, state: Path, otlp: str, chain: Path) -> list[str]:
+def _serve_arguments(
+    alertmanager: str, state: Path, otlp: str, chain: Path, credentials: Path | None = None
+) -> list[str]:
     return [
         *("--alertmanager", alertmanager, "--state-dir", str(state), "--otlp-endpoint", otlp, "--chain", str(chain)),
+        *(() if credentials is None else ("--alertmanager-credentials-file", str(credentials))),
         *("--escalate-after", f"{ESCALATE_AFTER.seconds}s", "--check-interval", f"{CHECK_INTERVAL.seconds}s"),
     ]
 
@@ -276,17 +293,63 @@ def alerts_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def alertmanager(tmp_path_factory: pytest.TempPathFactory, alerts_port: int) -> Iterator[Alertmanager]:
-    """A private Alertmanager, launched from the stack's table with the escalation test's config."""
+def secrets_dir(tmp_path_factory: pytest.TempPathFactory) -> secrets.SecretsDir:
+    """The secrets ``tta-otel secrets init`` makes: the service's token, Alertmanager's basic auth."""
+    directory = secrets.SecretsDir(tmp_path_factory.mktemp("state") / "secrets")
+    directory.init()
+    return directory
+
+
+@pytest.fixture(scope="module")
+def alertmanager(
+    tmp_path_factory: pytest.TempPathFactory, alerts_port: int, secrets_dir: secrets.SecretsDir
+) -> Iterator[Alertmanager]:
+    """A private Alertmanager, launched from the stack's table with the escalation test's config, its API
+    behind basic auth (--web.config.file) and the service's token on every webhook."""
     component = components(REPO)["alertmanager"]
     if not component.is_built():
         pytest.fail(f"Alertmanager {component.version} is not built: run `tta-otel stack build`")
     state = tmp_path_factory.mktemp("alertmanager")
     config = state / "alertmanager.yml"
     template = string.Template((REPO / "tests" / "alertmanager" / "escalation.yml").read_text())
-    config.write_text(template.substitute(alerts_port=alerts_port))
-    with running_component(REPO, "alertmanager", state, configs=[config], port=free_port()) as url:
-        yield Alertmanager(url)
+    document = yaml.safe_load(template.substitute(alerts_port=alerts_port))
+    token_file = str(secrets_dir.require(secrets.ALERTS_WEBHOOK_TOKEN))
+    for webhook in document["receivers"][0]["webhook_configs"]:
+        webhook["http_config"] = {"authorization": {"type": "Bearer", "credentials_file": token_file}}
+    config.write_text(yaml.safe_dump(document))
+    service = table_entry("alertmanager")
+    placement = service.placement(REPO, state, [config], free_port())
+    web = secrets_dir.require(secrets.ALERTMANAGER_WEB_CONFIG)
+    user, _, password = secrets_dir.read(secrets.ALERTMANAGER_PASSWORD).partition(":")
+    url = f"http://127.0.0.1:{placement.port}"
+    log = state / "alertmanager.log"
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            [str(component.binary()), *service.arguments(placement), f"--web.config.file={web}"],
+            cwd=state,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def ready() -> bool:
+        assert process.poll() is None, log.read_text(errors="replace")
+        try:
+            return httpx.get(f"{url}/-/ready", auth=(user, password), timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        assert wait_until(ready, timeout=30), log.read_text(errors="replace")
+        assert httpx.get(f"{url}/api/v2/status", timeout=5).status_code == 401
+        yield Alertmanager(url, (user, password))
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 @pytest.fixture(scope="module")
@@ -297,11 +360,14 @@ def service(
     sink: OtlpSink,
     secondary: PagingReceiver,
     lead: PagingReceiver,
+    secrets_dir: secrets.SecretsDir,
 ) -> Iterator[AlertsService]:
     base = tmp_path_factory.mktemp("alerts")
     chain = _write_chain(base / "chain.yml", secondary, lead)
-    arguments = _serve_arguments(alertmanager.url, base / "state", sink.endpoint, chain)
-    running = AlertsService(arguments, base / "alerts.log", port=alerts_port).start()
+    credentials = secrets_dir.require(secrets.ALERTMANAGER_PASSWORD)
+    arguments = _serve_arguments(alertmanager.url, base / "state", sink.endpoint, chain, credentials)
+    token_file = secrets_dir.require(secrets.ALERTS_WEBHOOK_TOKEN)
+    running = AlertsService(arguments, base / "alerts.log", token_file, port=alerts_port).start()
     yield running
     assert running.stop() == 0, running.output()
 
@@ -342,7 +408,7 @@ def test_an_alert_alertmanager_sends_is_recorded_by_its_fingerprint(
     assert record["annotations"] == {"summary": "the narrator is down"}
     assert [(e["kind"], e["detail"]) for e in record["events"]] == [("fired", ""), ("notified", "firing")]
     health = eventually(lambda: h if (h := service.health())["alertmanager"] == "answers" else None, "asked")
-    assert health["status"] == "ok"
+    assert (health["status"], health["silences"]) == ("ok", "acknowledge")
 
 
 def test_a_warning_never_escalates(
@@ -468,11 +534,15 @@ def test_the_ack_endpoint_acknowledges_without_a_silence(alertmanager: Alertmana
     alert = alertmanager.fire("critical")
     fingerprint = service.record_when(alert, lambda r: True, "recorded")["fingerprint"]
 
-    answer = httpx.post(f"{service.url}/alerts/{fingerprint}/ack", params={"by": "carol"}, timeout=5)
+    refused = httpx.post(f"{service.url}/alerts/{fingerprint}/ack", params={"by": "mallory"}, timeout=5)
+    answer = httpx.post(
+        f"{service.url}/alerts/{fingerprint}/ack", params={"by": "carol"}, headers=service.headers, timeout=5
+    )
 
+    assert refused.status_code == 401
     assert answer.status_code == 200
     assert (answer.json()["state"], answer.json()["acknowledged_by"]) == ("acknowledged", "carol (ack endpoint)")
-    unknown = httpx.post(f"{service.url}/alerts/0000000000000000/ack", timeout=5)
+    unknown = httpx.post(f"{service.url}/alerts/0000000000000000/ack", headers=service.headers, timeout=5)
     assert unknown.status_code == 404
     assert unknown.json() == {"error": "no alert 0000000000000000 was ever notified"}
     alertmanager.resolve(alert)
@@ -516,7 +586,7 @@ def test_a_malformed_webhook_request_gets_400_with_the_reason_and_records_nothin
 ) -> None:
     recorded = {record["fingerprint"] for record in service.records()}
 
-    answer = httpx.post(f"{service.url}/alerts", content=body, timeout=5)
+    answer = httpx.post(f"{service.url}/alerts", content=body, headers=service.headers, timeout=5)
 
     assert answer.status_code == 400
     assert reason in answer.json()["error"]
@@ -525,17 +595,22 @@ def test_a_malformed_webhook_request_gets_400_with_the_reason_and_records_nothin
 
 
 def test_unknown_paths_get_404(service: AlertsService) -> None:
-    assert httpx.get(f"{service.url}/silences", timeout=5).status_code == 404
-    assert httpx.post(f"{service.url}/alerts/not-a-fingerprint/ack", timeout=5).status_code == 404
+    assert httpx.get(f"{service.url}/silences", headers=service.headers, timeout=5).status_code == 404
+    assert (
+        httpx.post(f"{service.url}/alerts/not-a-fingerprint/ack", headers=service.headers, timeout=5).status_code == 404
+    )
+    assert httpx.get(f"{service.url}/silences", timeout=5).status_code == 401
 
 
 def test_critical_alerts_still_escalate_while_alertmanager_does_not_answer(
-    tmp_path: Path, sink: OtlpSink, secondary: PagingReceiver
+    tmp_path: Path, sink: OtlpSink, secondary: PagingReceiver, secrets_dir: secrets.SecretsDir
 ) -> None:
     """Without Alertmanager no silence can be seen: paging someone needlessly beats paging nobody."""
     nothing_there = f"http://127.0.0.1:{free_port()}"
     chain = _write_chain(tmp_path / "chain.yml", secondary)
-    alone = AlertsService(_serve_arguments(nothing_there, tmp_path / "state", sink.endpoint, chain), tmp_path / "log")
+    token_file = secrets_dir.require(secrets.ALERTS_WEBHOOK_TOKEN)
+    arguments = _serve_arguments(nothing_there, tmp_path / "state", sink.endpoint, chain)
+    alone = AlertsService(arguments, tmp_path / "log", token_file)
     alone.start()
     alert = Alert({"alertname": f"TTATest{uuid.uuid4().hex[:8]}", "severity": "critical"}, _now())
     payload = {
@@ -552,13 +627,15 @@ def test_critical_alerts_still_escalate_while_alertmanager_does_not_answer(
         ],
     }
     try:
-        assert httpx.post(f"{alone.url}/alerts", json=payload, timeout=5).json() == {"received": 1}
+        answer = httpx.post(f"{alone.url}/alerts", json=payload, headers=alone.headers, timeout=5)
+        assert answer.json() == {"received": 1}
 
         eventually(lambda: secondary.pages_for(alert.name), "the secondary on-call is paged")
 
         assert alone.health() == {
             "status": "ok",
             "alertmanager": "does not answer",
+            "silences": "ignored",  # no credentials: a silence could be anyone's
             "unresolved_alerts": 1,
         }
         assert "Alertmanager does not answer" in alone.output()
@@ -570,7 +647,9 @@ def test_one_state_directory_serves_one_service(tmp_path: Path, service: AlertsS
     state = service.arguments[service.arguments.index("--state-dir") + 1]
     nothing_there = f"http://127.0.0.1:{free_port()}"
     second = AlertsService(
-        ["--state-dir", state, "--alertmanager", nothing_there, "--otlp-endpoint", nothing_there], tmp_path / "log"
+        ["--state-dir", state, "--alertmanager", nothing_there, "--otlp-endpoint", nothing_there],
+        tmp_path / "log",
+        service.token_file,
     )
 
     with pytest.raises(AssertionError, match="exited"):
@@ -582,8 +661,11 @@ def test_one_state_directory_serves_one_service(tmp_path: Path, service: AlertsS
 
 
 def _serve(*arguments: str) -> subprocess.CompletedProcess[str]:
-    """``tta-otel alerts serve`` that is expected to refuse to start."""
+    """``tta-otel alerts serve`` that is expected to refuse to start (with a token, so as to get that far)."""
     nothing_there = f"http://127.0.0.1:{free_port()}"  # never the shared stack's Alertmanager or collector
+    token_dir = Path(tempfile.mkdtemp())
+    token_file = token_dir / "token"
+    secrets.write_private(token_file, secrets.token().encode())
     command = [
         str(BIN / "tta-otel"),
         "alerts",
@@ -592,6 +674,8 @@ def _serve(*arguments: str) -> subprocess.CompletedProcess[str]:
         nothing_there,
         "--otlp-endpoint",
         nothing_there,
+        "--token-file",
+        str(token_file),
     ]
     command += arguments
     return subprocess.run(command, capture_output=True, text=True, check=False, timeout=30)

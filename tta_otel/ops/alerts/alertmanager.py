@@ -3,11 +3,19 @@
 A silence is how the on-call acknowledges an alert (``amtool silence add``, Grafana, the
 Alertmanager UI). Alertmanager tells a webhook neither that an alert was silenced nor
 that a silenced alert resolved, so the service asks.
+
+A silence counts as an acknowledgement only when the silence check is authenticated: the
+client holds Alertmanager's basic-auth credentials (``user:password``, the file
+``tta-otel secrets init`` writes) and Alertmanager refuses a request without them
+(``refuses_anonymous``). Otherwise anyone who reaches Alertmanager's API could stop an
+escalation with a silence.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
@@ -31,17 +39,38 @@ class Silence:
 
 
 class AlertmanagerClient:
-    def __init__(self, url: str, timeout_s: float = 5.0) -> None:
+    def __init__(self, url: str, timeout_s: float = 5.0, credentials: str | None = None) -> None:
+        """``credentials``: ``user:password`` for Alertmanager's basic auth, or None to ask without."""
         self.url = url.rstrip("/")
         self._timeout_s = timeout_s
+        self._authorization = (
+            None if credentials is None else "Basic " + base64.b64encode(credentials.encode()).decode("ascii")
+        )
+
+    @property
+    def authenticated(self) -> bool:
+        return self._authorization is not None
 
     def _get(self, path: str, read: Callable[[Any], T]) -> T:
         """``read`` of the JSON answer; any failure on the way is an AlertmanagerError."""
+        request = urllib.request.Request(f"{self.url}{path}")
+        if self._authorization is not None:
+            request.add_header("Authorization", self._authorization)
         try:
-            with urllib.request.urlopen(f"{self.url}{path}", timeout=self._timeout_s) as response:
+            with urllib.request.urlopen(request, timeout=self._timeout_s) as response:
                 return read(json.loads(response.read()))
         except (OSError, ValueError, KeyError, TypeError) as exc:  # URLError is an OSError; bad JSON a ValueError
             raise AlertmanagerError(f"GET {self.url}{path}: {exc!r}") from exc
+
+    def refuses_anonymous(self) -> bool:
+        """Whether Alertmanager answers 401 to a request without credentials (its API is guarded)."""
+        try:
+            with urllib.request.urlopen(f"{self.url}/api/v2/status", timeout=self._timeout_s):
+                return False
+        except urllib.error.HTTPError as error:
+            return error.code == 401
+        except OSError as exc:
+            raise AlertmanagerError(f"GET {self.url}/api/v2/status: {exc!r}") from exc
 
     def alerts(self) -> dict[str, tuple[str, ...]]:
         """Fingerprint -> ids of the silences that mute it, for every alert Alertmanager holds unresolved."""

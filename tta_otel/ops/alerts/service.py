@@ -4,12 +4,19 @@ on by Alertmanager's notifications, its silences, the ack endpoint and the clock
 The HTTP handlers and the background check share one lock around the store; calls to
 Alertmanager and to receivers are made outside it, so a slow receiver never holds up a
 webhook.
+
+A silence acknowledges an alert only while the silence check is authenticated: the client
+sends Alertmanager's credentials and Alertmanager refuses requests without them (checked
+at start and every ``TRUST_RECHECK``). Otherwise silences are ignored - an alert is
+acknowledged only through the token-guarded ack endpoint - and a warning says why.
+Records with no event for ``retention`` are pruned at each check.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,10 +35,15 @@ from tta_otel.ops.alerts.lifecycle import (
     notify,
     resolve,
 )
+from tta_otel.ops.alerts.logs import get_logger
 from tta_otel.ops.alerts.metrics import AlertMetrics
 from tta_otel.ops.alerts.store import Store
 
-log = logging.getLogger("tta_otel.ops.alerts")
+log = get_logger()
+
+DEFAULT_RETENTION = timedelta(days=30)
+TRUST_RECHECK_S = 300.0
+"""How often the service asks again whether Alertmanager refuses anonymous requests."""
 
 
 class AlertService:
@@ -42,6 +54,7 @@ class AlertService:
         metrics: AlertMetrics,
         chain: tuple[Receiver, ...],
         escalate_after: timedelta,
+        retention: timedelta = DEFAULT_RETENTION,
     ) -> None:
         self._store = store
         self._alertmanager = alertmanager
@@ -49,7 +62,10 @@ class AlertService:
         self._chain = chain
         self._escalate_after = escalate_after
         self._lock = threading.Lock()
+        self._retention = retention
         self._alertmanager_answers: bool | None = None
+        self._silences_trusted: bool | None = None
+        self._trust_checked_at = float("-inf")
 
     def receive(self, notifications: Iterable[Notification]) -> None:
         """Alertmanager notified these alerts (one webhook request)."""
@@ -63,19 +79,53 @@ class AlertService:
             record = self._store.get(fingerprint)
             return None if record is None else self._apply(acknowledge(record, datetime.now(UTC), by))
 
-    def records(self) -> list[AlertRecord]:
+    def records(self, limit: int | None = None) -> list[AlertRecord]:
         with self._lock:
-            return self._store.records()
+            return self._store.records(limit)
 
     def health(self) -> dict[str, Any]:
         with self._lock:
-            unresolved = len(self._store.unresolved())
+            unresolved = self._store.count_unresolved()
         answers = {None: "not asked yet", True: "answers", False: "does not answer"}[self._alertmanager_answers]
-        return {"status": "ok", "alertmanager": answers, "unresolved_alerts": unresolved}
+        silences = {None: "not asked yet", True: "acknowledge", False: "ignored"}[self._silences_trusted]
+        return {"status": "ok", "alertmanager": answers, "silences": silences, "unresolved_alerts": unresolved}
 
     def check(self) -> None:
-        """One round of the background loop: take in Alertmanager's silences and resolutions, then escalate."""
+        """One round of the background loop: prune, take in Alertmanager's silences and resolutions, then escalate."""
+        self.prune()
         self._escalate(self._follow_alertmanager())
+
+    def prune(self) -> int:
+        """Forget the records with no event for the retention period; how many went."""
+        with self._lock:
+            pruned = self._store.prune(datetime.now(UTC) - self._retention)
+        if pruned:
+            log.info("pruned %d alert records with no event for %s", pruned, self._retention)
+        return pruned
+
+    def _trust_silences(self) -> bool:
+        """Whether silences may acknowledge: the check is authenticated and Alertmanager refuses anonymous requests.
+
+        Raises AlertmanagerError when Alertmanager does not answer.
+        """
+        if not self._alertmanager.authenticated:
+            trusted, why = False, "the service asks Alertmanager without credentials (--alertmanager-credentials-file)"
+        elif time.monotonic() - self._trust_checked_at < TRUST_RECHECK_S and self._silences_trusted is not None:
+            return self._silences_trusted
+        else:
+            trusted = self._alertmanager.refuses_anonymous()
+            why = "Alertmanager answers requests without credentials (give it --web.config.file)"
+            self._trust_checked_at = time.monotonic()
+        if trusted != self._silences_trusted:
+            if trusted:
+                log.info("silences in Alertmanager acknowledge alerts: its API requires credentials")
+            else:
+                log.warning(
+                    "silences in Alertmanager do not acknowledge alerts: %s; acknowledge with POST /alerts/<fp>/ack",
+                    why,
+                )
+        self._silences_trusted = trusted
+        return trusted
 
     def _follow_alertmanager(self) -> set[str] | None:
         """The fingerprints Alertmanager holds unresolved; None when it was not asked or did not answer.
@@ -90,8 +140,9 @@ class AlertService:
             return None
         firing = [record.fingerprint for record in unresolved if record.state is State.FIRING]
         try:
+            trusted = self._trust_silences()
             held = self._alertmanager.alerts()
-            silences = {fp: self._alertmanager.silence(held[fp][0]) for fp in firing if held.get(fp)}
+            silences = {fp: self._alertmanager.silence(held[fp][0]) for fp in firing if trusted and held.get(fp)}
         except AlertmanagerError as error:
             self._alertmanager_answered(error)
             return None

@@ -5,6 +5,10 @@ added), so a restart, a crash or a power cut finds every record as it was after 
 complete step. One ``tta-otel alerts serve`` at a time may use a state directory: two
 would both escalate every alert; a lock file refuses the second.
 
+Every query reads through an index and binds a fixed number of parameters, however many
+records there are; records with no event for the retention period are pruned
+(``prune``), so the database does not grow without end.
+
 A ``Store`` is not thread-safe: ``AlertService`` serialises its calls.
 """
 
@@ -33,7 +37,8 @@ CREATE TABLE IF NOT EXISTS alerts (
     acknowledged_by TEXT,
     escalations INTEGER NOT NULL,
     last_escalated_at TEXT,
-    resolved_at TEXT
+    resolved_at TEXT,
+    updated_at TEXT
 );
 CREATE TABLE IF NOT EXISTS events (
     fingerprint TEXT NOT NULL REFERENCES alerts (fingerprint),
@@ -43,6 +48,16 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_by_alert ON events (fingerprint);
 """
+_INDEXES = """
+CREATE INDEX IF NOT EXISTS alerts_by_fired_at ON alerts (fired_at);
+CREATE INDEX IF NOT EXISTS alerts_by_state ON alerts (state, fired_at);
+CREATE INDEX IF NOT EXISTS alerts_by_updated_at ON alerts (updated_at);
+"""
+_ADD_UPDATED_AT = """
+ALTER TABLE alerts ADD COLUMN updated_at TEXT;
+UPDATE alerts SET updated_at = (SELECT max(at) FROM events WHERE events.fingerprint = alerts.fingerprint);
+"""
+"""A database of an earlier version gets the time of each record's latest event."""
 _COLUMNS = (
     "fingerprint, labels, annotations, state, fired_at, notifications, acknowledged_at, acknowledged_by, "
     "escalations, last_escalated_at, resolved_at"
@@ -85,6 +100,10 @@ class Store:
         connection = sqlite3.connect(directory / DATABASE, check_same_thread=False)
         with connection:
             connection.executescript(_SCHEMA)
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(alerts)")}
+            if "updated_at" not in columns:
+                connection.executescript(_ADD_UPDATED_AT)
+            connection.executescript(_INDEXES)
         return cls(connection, lock)
 
     def close(self) -> None:
@@ -98,10 +117,12 @@ class Store:
         self.close()
 
     def save(self, transition: Transition) -> None:
+        """Write the record and the events the transition added; its ``updated_at`` is the latest event's time."""
         record = transition.record
+        updated_at = max((event.at for event in record.events), default=record.fired_at)
         with self._db:
             self._db.execute(
-                f"INSERT OR REPLACE INTO alerts ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT OR REPLACE INTO alerts ({_COLUMNS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.fingerprint,
                     json.dumps(dict(record.labels), sort_keys=True),
@@ -114,6 +135,7 @@ class Store:
                     record.escalations,
                     _text(record.last_escalated_at),
                     _text(record.resolved_at),
+                    _text(updated_at),
                 ),
             )
             self._db.executemany(
@@ -122,26 +144,59 @@ class Store:
             )
 
     def get(self, fingerprint: str) -> AlertRecord | None:
-        records = self._select("WHERE fingerprint = ?", (fingerprint,))
+        records = self._select("WHERE fingerprint = ?", "", (fingerprint,))
         return records[0] if records else None
 
-    def records(self) -> list[AlertRecord]:
-        """Every record, the latest fired first."""
-        return self._select("ORDER BY fired_at DESC", ())
+    def records(self, limit: int | None = None) -> list[AlertRecord]:
+        """Every record (the latest ``limit`` with one), the latest fired first."""
+        if limit is None:
+            return self._select("", "ORDER BY fired_at DESC", ())
+        return self._select(
+            "WHERE fingerprint IN (SELECT fingerprint FROM alerts ORDER BY fired_at DESC LIMIT ?)",
+            "ORDER BY fired_at DESC",
+            (limit,),
+        )
 
     def unresolved(self) -> list[AlertRecord]:
         """The firing and acknowledged records, the earliest fired first."""
-        return self._select("WHERE state != ? ORDER BY fired_at", (State.RESOLVED.value,))
+        return self._select(
+            "WHERE state IN (?, ?)", "ORDER BY fired_at", (State.FIRING.value, State.ACKNOWLEDGED.value)
+        )
 
-    def _select(self, condition: str, parameters: tuple[str, ...]) -> list[AlertRecord]:
-        rows = self._db.execute(f"SELECT {_COLUMNS} FROM alerts {condition}", parameters).fetchall()
+    def count_unresolved(self) -> int:
+        row = self._db.execute(
+            "SELECT count(*) FROM alerts WHERE state IN (?, ?)", (State.FIRING.value, State.ACKNOWLEDGED.value)
+        ).fetchone()
+        return int(row[0])
+
+    def prune(self, before: datetime) -> int:
+        """Delete every record whose latest event is older than ``before`` (with its events); how many went.
+
+        Alertmanager notifies a firing alert again every ``repeat_interval``, so only a record
+        it has long stopped telling about goes, whatever its state.
+        """
+        cutoff = _text(before)
+        with self._db:
+            self._db.execute(
+                "DELETE FROM events WHERE fingerprint IN (SELECT fingerprint FROM alerts WHERE updated_at < ?)",
+                (cutoff,),
+            )
+            return self._db.execute("DELETE FROM alerts WHERE updated_at < ?", (cutoff,)).rowcount
+
+    def _select(self, condition: str, order: str, parameters: tuple[str | int, ...]) -> list[AlertRecord]:
+        """The records that ``condition`` (on ``alerts``, with ``parameters``) picks, and their events:
+        two statements with a fixed number of parameters, whatever the number of records."""
+        rows = self._db.execute(f"SELECT {_COLUMNS} FROM alerts {condition} {order}", parameters).fetchall()
         events: dict[str, list[Event]] = {row[0]: [] for row in rows}
-        marks = ", ".join("?" * len(events))
+        if not rows:
+            return []
         for fingerprint, at, kind, detail in self._db.execute(
-            f"SELECT fingerprint, at, kind, detail FROM events WHERE fingerprint IN ({marks}) ORDER BY rowid",
-            tuple(events),
+            "SELECT fingerprint, at, kind, detail FROM events "
+            f"WHERE fingerprint IN (SELECT fingerprint FROM alerts {condition}) ORDER BY rowid",
+            parameters,
         ):
-            events[fingerprint].append(Event(datetime.fromisoformat(at), EventKind(kind), detail))
+            if fingerprint in events:
+                events[fingerprint].append(Event(datetime.fromisoformat(at), EventKind(kind), detail))
         return [
             AlertRecord(
                 fingerprint=row[0],

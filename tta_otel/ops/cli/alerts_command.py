@@ -8,6 +8,7 @@ import argparse
 import logging
 import os
 import signal
+import stat
 import sys
 import threading
 from datetime import timedelta
@@ -16,10 +17,12 @@ from pathlib import Path
 from tta_otel.environment_variables import TTA_ALERTMANAGER_URL, TTA_OTLP_HTTP_ENDPOINT, state_dir
 from tta_otel.ops.alerts.alertmanager import DEFAULT_URL as DEFAULT_ALERTMANAGER_URL
 from tta_otel.ops.alerts.escalation import ChainError, Receiver, load_chain
-from tta_otel.ops.alerts.server import Settings, serve
+from tta_otel.ops.alerts.server import DEFAULT_READ_TIMEOUT, DEFAULT_WORKERS, Settings, serve
+from tta_otel.ops.alerts.service import DEFAULT_RETENTION
 from tta_otel.ops.alerts.store import StoreError
 from tta_otel.ops.cli.errors_command import DEFAULT_OTLP_HTTP_ENDPOINT
 from tta_otel.ops.cli.report_command import parse_period
+from tta_otel.ops.secrets import ALERTMANAGER_PASSWORD, ALERTS_WEBHOOK_TOKEN, default_dir
 
 DEFAULT_LISTEN = "127.0.0.1:9095"
 
@@ -34,6 +37,34 @@ def _address(text: str) -> tuple[str, int]:
 def default_state_dir() -> Path:
     """``$TTA_OTEL_STATE/alerts``, beside the other state of tta-otel (default ``~/.local/state/tta-otel``)."""
     return state_dir() / "alerts"
+
+
+class SecretFileError(ValueError):
+    """A token or credentials file that cannot be used; the message says what to do."""
+
+
+def read_secret_file(path: Path, what: str) -> str:
+    """The content of a secret file (stripped): it must exist, be non-empty and readable by its owner only."""
+    try:
+        mode = path.stat().st_mode
+        text = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise SecretFileError(
+            f"{path} ({what}) does not exist: run `tta-otel secrets init`, or pass the file's path"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SecretFileError(f"cannot read {path} ({what}): {exc}") from exc
+    if stat.S_IMODE(mode) & 0o077:
+        raise SecretFileError(f"{path} ({what}) may be read by others (mode {stat.S_IMODE(mode):04o}): chmod 600 it")
+    if not text:
+        raise SecretFileError(f"{path} ({what}) is empty")
+    return text
+
+
+def _workers(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 256:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of workers from 1 to 256")
+    return int(text)
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -80,6 +111,39 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         default=os.environ.get(TTA_OTLP_HTTP_ENDPOINT, DEFAULT_OTLP_HTTP_ENDPOINT),
         help="collector's OTLP/HTTP endpoint for the metrics (default: $TTA_OTLP_HTTP_ENDPOINT or %(default)s)",
     )
+    serve_parser.add_argument(
+        "--token-file",
+        type=Path,
+        default=default_dir() / ALERTS_WEBHOOK_TOKEN,
+        help="the bearer token every request must carry; Alertmanager sends it with http_config.authorization."
+        "credentials_file (default: $TTA_OTEL_STATE/secrets/alerts-webhook-token, from `tta-otel secrets init`)",
+    )
+    serve_parser.add_argument(
+        "--alertmanager-credentials-file",
+        type=Path,
+        default=None,
+        help="user:password for Alertmanager's basic auth; only with it (and Alertmanager refusing requests "
+        "without it) does a silence acknowledge an alert (default: $TTA_OTEL_STATE/secrets/alertmanager-password "
+        "when it exists)",
+    )
+    serve_parser.add_argument(
+        "--retention",
+        type=parse_period,
+        default=DEFAULT_RETENTION,
+        help="records with no event for this long are pruned, e.g. 30d (default)",
+    )
+    serve_parser.add_argument(
+        "--read-timeout",
+        type=parse_period,
+        default=DEFAULT_READ_TIMEOUT,
+        help="a request not read in full within this time is cut off, e.g. 10s (default)",
+    )
+    serve_parser.add_argument(
+        "--workers",
+        type=_workers,
+        default=DEFAULT_WORKERS,
+        help="requests handled at once (default: %(default)s)",
+    )
     serve_parser.set_defaults(handler=serve_command)
 
 
@@ -90,7 +154,10 @@ def _describe(url: str, args: argparse.Namespace, chain: tuple[Receiver, ...]) -
         )
     else:
         escalation = "no escalation chain (--chain): alerts are recorded and measured, never escalated"
-    return f"Taking Alertmanager's webhook at {url}/alerts; state in {args.state_dir}; {escalation}"
+    return (
+        f"Taking Alertmanager's webhook at {url}/alerts (bearer token from {args.token_file}); "
+        f"state in {args.state_dir}, kept {args.retention}; {escalation}"
+    )
 
 
 def serve_command(args: argparse.Namespace) -> int:
@@ -98,6 +165,17 @@ def serve_command(args: argparse.Namespace) -> int:
     try:
         chain = load_chain(args.chain) if args.chain else ()
     except ChainError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    credentials_file = args.alertmanager_credentials_file
+    if credentials_file is None and (default_dir() / ALERTMANAGER_PASSWORD).exists():
+        credentials_file = default_dir() / ALERTMANAGER_PASSWORD
+    try:
+        token = read_secret_file(args.token_file, "the alerts service's bearer token")
+        credentials = (
+            None if credentials_file is None else read_secret_file(credentials_file, "Alertmanager's user:password")
+        )
+    except SecretFileError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     stop = threading.Event()
@@ -111,6 +189,11 @@ def serve_command(args: argparse.Namespace) -> int:
         chain=chain,
         escalate_after=args.escalate_after,
         check_interval=args.check_interval,
+        token=token,
+        alertmanager_credentials=credentials,
+        retention=args.retention,
+        read_timeout=args.read_timeout,
+        workers=args.workers,
     )
     try:
         serve(settings, stop, lambda url: print(_describe(url, args, chain), flush=True))

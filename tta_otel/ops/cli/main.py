@@ -13,6 +13,7 @@ from tta_otel.ops.cli import (
     dashboards_command,
     errors_command,
     report_command,
+    secrets_command,
     stack_command,
 )
 
@@ -27,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     errors_command.add_parser(subparsers)
     alerts_command.add_parser(subparsers)
     dashboards_command.add_parser(subparsers)
+    secrets_command.add_parser(subparsers)
     return parser
 
 
