@@ -9,18 +9,31 @@ the native stack, because Loki and Tempo cannot be built here (see docs/stack.md
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import re
+import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+import yaml
 from faker import Faker
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue, ArrayValue, KeyValue, KeyValueList
+from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord, ResourceLogs, ScopeLogs
+from opentelemetry.proto.resource.v1.resource_pb2 import Resource
+from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span, Status
 
-from tests.stack.otlp_requests import send_counter, send_log, send_span
-from tta_otel.ops.stack.runner import Stack
-from tta_otel.testing.collector_files import documents
+from tests.stack.conftest import REPO
+from tests.stack.otlp_requests import send, send_counter, send_log, send_span
+from tta_otel.ops.stack.runner import Stack, running_component
+from tta_otel.testing.collector_files import complete_lines, documents
 from tta_otel.testing.processes import wait_until
 
 pytestmark = pytest.mark.integration
@@ -144,3 +157,183 @@ def test_the_log_keeps_its_trace_id(stack: Stack, sent: Sent) -> None:
         for record in sl["logRecords"]
     }
     assert trace_ids == {sent.trace_id.hex()}
+
+
+# Every field, raw: nested bodies, lists, bytes, event names, status messages, span events.
+def _any(value: Any) -> AnyValue:
+    if isinstance(value, bool):
+        return AnyValue(bool_value=value)
+    if isinstance(value, int):
+        return AnyValue(int_value=value)
+    if isinstance(value, bytes):
+        return AnyValue(bytes_value=value)
+    if isinstance(value, dict):
+        return AnyValue(kvlist_value=KeyValueList(values=_kv(value)))
+    if isinstance(value, list):
+        return AnyValue(array_value=ArrayValue(values=[_any(item) for item in value]))
+    return AnyValue(string_value=str(value))
+
+
+def _kv(attributes: dict[str, Any]) -> list[KeyValue]:
+    return [KeyValue(key=key, value=_any(value)) for key, value in attributes.items()]
+
+
+def send_everywhere(service: str, secret: str, benign: dict[str, Any], free_text: bool = True) -> None:
+    """``secret`` under listed and unlisted keys (nested in bodies too) and, when a value pattern
+    can find it, in every keyless place: free-text fields, map keys from data, bare list items.
+    Names, addresses and identifiers are found by their keys only (as in-process), so for them
+    ``free_text`` is False; ``benign`` are allowed keys."""
+    text = secret if free_text else "-"
+    now = time.time_ns()
+    trace_id = os.urandom(16)
+    resource = Resource(attributes=_kv({"service.name": service, "owner": secret, "user.name": secret}))
+    attributes = {
+        **benign,
+        "contact": secret,
+        "exception.message": f"x {text} y",
+        "tags": [secret],
+        "user.id": secret,
+    }
+    span = Span(
+        trace_id=trace_id,
+        span_id=trace_id[:8],
+        name=f"GET {text}",
+        start_time_unix_nano=now - 1000,
+        end_time_unix_nano=now,
+        attributes=_kv(attributes),
+        status=Status(code=Status.STATUS_CODE_ERROR, message=f"failed: {text}"),
+        events=[Span.Event(time_unix_nano=now, name=f"event {text}", attributes=_kv(attributes))],
+    )
+    spans = ExportTraceServiceRequest(
+        resource_spans=[ResourceSpans(resource=resource, scope_spans=[ScopeSpans(spans=[span])])]
+    )
+    bodies: list[Any] = [
+        f"free text {text}",
+        {"message": secret, "user": {"address": {"street": secret}, "id": secret}, text: 1, "list": [secret]},
+        [text, {"note": secret}],
+        secret.encode(),
+    ]
+    records = [
+        LogRecord(time_unix_nano=now, body=_any(body), event_name=f"e {text}", attributes=_kv(attributes))
+        for body in bodies
+    ]
+    logs = ExportLogsServiceRequest(
+        resource_logs=[ResourceLogs(resource=resource, scope_logs=[ScopeLogs(log_records=records)])]
+    )
+    send("/v1/traces", spans)
+    send("/v1/logs", logs)
+
+
+def stored_lines(stack: Stack, service: str, records: int = 4) -> str:
+    """The service's traces and logs once its span and all its log records arrived."""
+
+    def count() -> int:
+        return sum(
+            len(sl["logRecords"])
+            for batch in documents(_file(stack, "logs.jsonl"), service)
+            for rl in batch["resourceLogs"]
+            if service in json.dumps(rl["resource"])
+            for sl in rl["scopeLogs"]
+        )
+
+    assert wait_until(lambda: bool(documents(_file(stack, "traces.jsonl"), service)), timeout=30)
+    assert wait_until(lambda: count() >= records, timeout=30)
+    return "\n".join(
+        json.dumps(d) for name in ("traces.jsonl", "logs.jsonl") for d in documents(_file(stack, name), service)
+    )
+
+
+@pytest.mark.parametrize("kind", ["email", "phone", "name", "address", "api_key", "player_id"])
+def test_no_planted_value_in_any_field(stack: Stack, kind: str) -> None:
+    fake = Faker()
+    fake.seed_instance(kind)
+    secret = {
+        "email": fake.email(),
+        "phone": fake.numerify("+44 20 7946 ####"),
+        "name": fake.name(),
+        "address": fake.street_address(),
+        "api_key": "sk_live_" + fake.pystr(min_chars=24, max_chars=24),
+        "player_id": fake.uuid4(),
+    }[kind]
+    service = f"everywhere-{kind}-{os.getpid()}"
+    send_everywhere(
+        service,
+        secret,
+        {"http.route": "/scene", "http.response.status_code": 200},
+        kind in {"email", "phone", "api_key"},
+    )
+    stored = stored_lines(stack, service)
+    assert secret not in stored
+    assert json.dumps(secret)[1:-1] not in stored
+    assert '"/scene"' in stored and '"200"' in stored
+
+
+def test_a_body_that_cannot_be_scanned_never_leaves_as_sent(stack: Stack) -> None:
+    service = f"bytes-{os.getpid()}"
+    send_everywhere(service, "jane.roe@example.org", {"http.route": "/b"})
+    stored = stored_lines(stack, service)
+    assert "[REDACTED:bytes]" in stored
+    assert base64.b64encode(b"jane.roe@example.org").decode() not in stored
+
+
+_PRIVATE = {  # a private collector's addresses, clear of the session stack's
+    "TTA_COLLECTOR_OTLP_GRPC_ENDPOINT": "127.0.0.1:34317",
+    "TTA_COLLECTOR_OTLP_HTTP_ENDPOINT": "127.0.0.1:34318",
+    "TTA_COLLECTOR_HEALTH_ENDPOINT": "127.0.0.1:33133",
+    "TTA_COLLECTOR_METRICS_PORT": "38888",
+    "TTA_COLLECTOR_PPROF_ENDPOINT": "127.0.0.1:31777",
+    "TTA_COLLECTOR_ZPAGES_ENDPOINT": "127.0.0.1:35679",
+    "TTA_PROMETHEUS_OTLP_ENDPOINT": "http://127.0.0.1:9/api/v1/otlp/v1/metrics",
+}
+
+
+def _log_request(service: str, body: str) -> bytes:
+    record = LogRecord(time_unix_nano=time.time_ns(), body=_any(body))
+    resource = Resource(attributes=_kv({"service.name": service}))
+    request = ExportLogsServiceRequest(
+        resource_logs=[ResourceLogs(resource=resource, scope_logs=[ScopeLogs(log_records=[record])])]
+    )
+    return bytes(request.SerializeToString())
+
+
+def test_a_batch_the_chain_cannot_process_is_refused_and_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """error_mode: propagate. A statement that fails (here: one added to the generated chain that
+    fails on a marked record, as a statement would on data it cannot handle) refuses the whole
+    batch to the client and the collector counts it; nothing of it reaches the store."""
+    generated = yaml.safe_load((REPO / "collector-config" / "privacy.yaml").read_text())
+    log_group = next(
+        group
+        for group in generated["processors"]["transform/privacy"]["log_statements"]
+        if group["context"] == "log" and group.get("conditions") == ["IsString(log.body)"]
+    )
+    log_group["statements"].insert(
+        0,
+        'set(log.attributes["tta.probe"], ParseJSON(log.body)) '
+        'where IsString(log.body) and IsMatch(log.body, "^unparseable")',
+    )
+    privacy = tmp_path / "privacy.yaml"
+    privacy.write_text(yaml.safe_dump(generated, sort_keys=False, width=1 << 20))
+    for name, value in _PRIVATE.items():
+        monkeypatch.setenv(name, value)
+    email = Faker().email()
+    configs = [REPO / "collector-config" / "otelcol.yaml", privacy]
+    with running_component(REPO, "otel-collector", tmp_path, configs=configs, port=33133):
+        post = partial(
+            httpx.post,
+            "http://127.0.0.1:34318/v1/logs",
+            headers={"Content-Type": "application/x-protobuf"},
+            timeout=10,
+        )
+        refused = post(content=_log_request("fail-closed", f"unparseable {email}"))
+        accepted = post(content=_log_request("fail-closed", "a benign line"))
+        assert refused.status_code >= 500
+        assert accepted.status_code == 200
+        logs = tmp_path / "logs.jsonl"
+        assert wait_until(lambda: "a benign line" in "".join(complete_lines(logs)), timeout=30)
+        metrics = httpx.get("http://127.0.0.1:38888/metrics", timeout=5).text
+    assert email not in logs.read_text()
+    assert "unparseable" not in logs.read_text()
+    counted = re.findall(r"^otelcol_receiver_(?:refused|failed)_log_records(?:_total)?\{[^}]*\} (\S+)$", metrics, re.M)
+    assert sum(float(value) for value in counted) >= 1

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pytest
 import re2
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tta_otel.ops.stack import collector_privacy
 from tta_otel.privacy import load_policy
+from tta_otel.privacy.policy import ValuePattern
 
 REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / "collector-config" / "privacy.yaml"
@@ -18,30 +23,65 @@ def test_the_committed_file_is_generated_from_the_policy() -> None:
     assert COMMITTED.read_text() == collector_privacy.render_text(load_policy())
 
 
-def test_both_layers_load_the_same_value_patterns() -> None:
-    processors = yaml.safe_load(COMMITTED.read_text())["processors"]
-    policy = load_policy()
-    assert processors["redaction/privacy"]["blocked_values"] == [p.regex for p in policy.value_patterns]
-    assert processors["redaction/privacy"]["blocked_key_patterns"] == [r.pattern for r in policy.keys.redact]
-    assert processors["redaction/pseudonymize"]["blocked_key_patterns"] == list(policy.keys.pseudonymize)
-
-
-def test_every_drop_pattern_reaches_every_signal() -> None:
+def _statements() -> list[str]:
     transform = yaml.safe_load(COMMITTED.read_text())["processors"]["transform/privacy"]
     groups = [*transform["trace_statements"], *transform["metric_statements"], *transform["log_statements"]]
-    statements = [statement for group in groups for statement in group["statements"]]
-    assert {group["context"] for group in groups} == {"resource", "span", "spanevent", "datapoint", "log"}
-    for pattern in load_policy().keys.drop:
-        escaped = pattern.replace("\\", "\\\\")
-        assert all(escaped in statement for statement in statements)
+    return [statement for group in groups for statement in group["statements"]]
 
 
-def test_the_drop_alternation_is_one_re2_expression() -> None:
-    alternation = collector_privacy._alternation(load_policy().keys.drop)
-    expression = re2.compile(alternation)
-    assert expression.search("gen_ai.prompt")
-    assert expression.search("http.request.header.cookie")
-    assert not expression.search("http.route")
+def test_the_chain_fails_closed_and_pseudonymises_with_the_collectors_key() -> None:
+    processors = yaml.safe_load(COMMITTED.read_text())["processors"]
+    assert processors["transform/privacy"]["error_mode"] == "propagate"
+    pseudonymize = processors["redaction/pseudonymize"]
+    assert pseudonymize["hmac_key"] == collector_privacy.HMAC_KEY
+    assert pseudonymize["blocked_key_patterns"] == [collector_privacy.KeyRegexes.of(load_policy()).pseudonymize]
+
+
+def test_every_value_pattern_reaches_every_field() -> None:
+    statements = "\n".join(_statements())
+    for field in ("span.name", "span.status.message", "spanevent.name", "log.body", "log.event_name"):
+        assert f"replace_pattern({field}, " in statements
+    for target in ("resource", "scope", "span", "spanevent", "log", "datapoint"):
+        assert f"replace_all_patterns({target}.attributes, " in statements
+    assert 'replace_all_patterns(log.body, "key", ' in statements
+    for pattern in load_policy().value_patterns:
+        assert pattern.placeholder in statements
+
+
+def test_key_rules_decide_like_the_policy_first_match_wins() -> None:
+    keys = collector_privacy.KeyRegexes.of(load_policy())
+
+    def decide(key: str) -> str:
+        if re2.search(keys.drop, key):
+            return "drop"
+        if re2.search(keys.pseudonymize, key):
+            return "pseudonymize"
+        for kind, regex in keys.redact:
+            if re2.search(regex, key):
+                return kind
+        return "allow" if re2.search(keys.allow, key) else "unlisted"
+
+    assert decide("gen_ai.prompt") == "drop"
+    assert decide("gen_ai.prompt.0.content") == "drop"  # beneath a dropped key
+    assert decide("playerId") == "pseudonymize"
+    assert decide("user.address.street") == "address"
+    assert decide("user.first_name") == "person_name"
+    assert decide("http.route") == "allow"
+    assert decide("gen_ai.response.finish_reasons.0") == "allow"  # a list under an allowed key
+    assert decide("http.route.secret") == "unlisted"
+    assert decide("contact") == "unlisted"
+    for entry in load_policy().keys.allow:  # no extension turns an allowed key into another rule
+        assert decide(entry.rstrip("*").rstrip(".")) in {"allow", "unlisted"} or entry.endswith("*")
+
+
+def test_a_group_is_replaced_alone_when_it_stands_at_the_top_level() -> None:
+    (pattern,) = [p for p in load_policy().value_patterns if p.name == "url_credentials"]
+    regex, replacement = collector_privacy._replacement(pattern)
+    assert re2.sub(regex, replacement.replace("$$", "\\").replace("{", "g<").replace("}", ">"), "https://u:pw@h/") == (
+        "https://[REDACTED:url_credentials]@h/"
+    )
+    assert collector_privacy._group_span("(a|b)(c)", 2) is not None
+    assert collector_privacy._group_span("a(b)|c", 1) is None
 
 
 def test_ottl_strings_escape_backslashes_and_quotes() -> None:
@@ -58,3 +98,35 @@ def test_write_reports_whether_the_file_changed(tmp_path: Path) -> None:
     target = tmp_path / "privacy.yaml"
     assert collector_privacy.write(target) is True
     assert collector_privacy.write(target) is False
+
+
+def _go_json_lower(text: str) -> str:
+    """The text as the collector's prefilters see it: JSON-escaped (HTML-safe, as Go writes it), lower case."""
+    escaped = json.dumps(text, ensure_ascii=False)
+    return escaped.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e").lower()
+
+
+@pytest.mark.parametrize("pattern", load_policy().value_patterns, ids=lambda p: p.name)
+def test_a_prefilter_never_skips_a_match(pattern: ValuePattern) -> None:
+    literals = collector_privacy._required_literals(pattern.regex)
+    if not literals:
+        return  # no prefilter: the pattern always runs
+    expression = re2.compile(pattern.regex)
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    @given(st.from_regex(pattern.regex))
+    def check(text: str) -> None:
+        if expression.search(text):
+            assert any(literal in text.lower() for literal in literals), text
+            assert any(literal in _go_json_lower(text) for literal in literals), text
+
+    check()
+
+
+def test_required_literals_of_simple_expressions() -> None:
+    required = collector_privacy._required_literals
+    assert required("eyJ[a-z]+") == frozenset({"eyj"})
+    assert required("(?i:bearer)\\s+x") == frozenset({"bearer"})
+    assert required("(?i:secret)") == frozenset({"ecret"})  # `s` also matches the long s: not required as such
+    assert required("a|[0-9]") is None
+    assert required("x?y*") is None

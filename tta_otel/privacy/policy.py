@@ -244,9 +244,7 @@ def _merge(floor: Policy, custom: Policy, source: Path) -> Policy:
             redact=_unique(floor.keys.redact, custom.keys.redact),
         ),
         url=UrlRules(
-            allowed_query_parameters=_unique(
-                floor.url.allowed_query_parameters, custom.url.allowed_query_parameters
-            )
+            allowed_query_parameters=_unique(floor.url.allowed_query_parameters, custom.url.allowed_query_parameters)
         ),
         exceptions=ExceptionRules(
             allowed_packages=_unique(floor.exceptions.allowed_packages, custom.exceptions.allowed_packages)
