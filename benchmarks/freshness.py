@@ -55,7 +55,12 @@ def measure(samples: int = 10) -> dict[str, Any]:
         started = time.monotonic()
         stack.up()
         stack_up_s = time.monotonic() - started
-        os.environ.update({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4317", "TTA_PSEUDONYM_KEY": "a synthetic benchmark key of 32 bytes or more"})
+        os.environ.update(
+            {
+                "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4317",
+                "TTA_PSEUDONYM_KEY": "a synthetic benchmark key of 32 bytes or more",
+            }
+        )
         config = Path(state) / "tta_config.yaml"
         config.write_text("monitoring:\n  component: freshness-probe\n")
         telemetry = configure_telemetry(load_config(config))

@@ -528,7 +528,7 @@ INSTRUMENTS: Final[tuple[Instrument, ...]] = tuple(
 
 # ---------------------------------------------------------------------------------------------
 # The collector's own metrics: scraped from its :8888 as the collector serves them, with no OTLP
-# translation (v0.159: counters without ``_total``). Queries match ``<name>(_total)?`` so that
+# translation (v0.159 and v0.161: counters without ``_total``). Queries match ``<name>(_total)?`` so that
 # moving the collector's telemetry to OTLP, where Prometheus adds ``_total``, keeps them working.
 # ---------------------------------------------------------------------------------------------
 
