@@ -29,7 +29,7 @@ import yaml
 
 from tta_otel.ops import secrets
 from tta_otel.ops.stack.components import components
-from tta_otel.ops.stack.runner import table_entry
+from tta_otel.ops.stack.runner import running_component
 from tta_otel.testing.otlp_sink import OtlpSink, attributes
 from tta_otel.testing.processes import BIN, free_port, wait_until
 
@@ -317,39 +317,19 @@ def alertmanager(
     for webhook in document["receivers"][0]["webhook_configs"]:
         webhook["http_config"] = {"authorization": {"type": "Bearer", "credentials_file": token_file}}
     config.write_text(yaml.safe_dump(document))
-    service = table_entry("alertmanager")
-    placement = service.placement(REPO, state, [config], free_port())
     web = secrets_dir.require(secrets.ALERTMANAGER_WEB_CONFIG)
     user, _, password = secrets_dir.read(secrets.ALERTMANAGER_PASSWORD).partition(":")
-    url = f"http://127.0.0.1:{placement.port}"
-    log = state / "alertmanager.log"
-    with log.open("ab") as output:
-        process = subprocess.Popen(
-            [str(component.binary()), *service.arguments(placement), f"--web.config.file={web}"],
-            cwd=state,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def ready() -> bool:
-        assert process.poll() is None, log.read_text(errors="replace")
-        try:
-            return httpx.get(f"{url}/-/ready", auth=(user, password), timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    try:
-        assert wait_until(ready, timeout=30), log.read_text(errors="replace")
+    with running_component(
+        REPO,
+        "alertmanager",
+        state,
+        configs=[config],
+        port=free_port(),
+        extra_arguments=[f"--web.config.file={web}"],
+        credentials=(user, password),
+    ) as url:
         assert httpx.get(f"{url}/api/v2/status", timeout=5).status_code == 401
         yield Alertmanager(url, (user, password))
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ directory instead, after the same privacy processors (see docs/stack.md).
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import shutil
@@ -198,12 +199,20 @@ URLS = {
 }
 
 
-def launch(service: Service, binary: Path, placement: Placement, state: Path, log: Path) -> subprocess.Popen[bytes]:
-    """Start one component with the table's command line, in ``state`` (its own session), output to ``log``."""
+def launch(
+    service: Service,
+    binary: Path,
+    placement: Placement,
+    state: Path,
+    log: Path,
+    extra_arguments: Sequence[str] = (),
+) -> subprocess.Popen[bytes]:
+    """Start one component with the table's command line (and ``extra_arguments``), in ``state``
+    (its own session), output to ``log``."""
     state.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as output:
         return subprocess.Popen(
-            [str(binary), *service.arguments(placement)],
+            [str(binary), *service.arguments(placement), *extra_arguments],
             cwd=state,
             env={**os.environ, **service.environment(state)},
             stdout=output,
@@ -221,10 +230,14 @@ def running_component(
     configs: Sequence[Path] | None = None,
     port: int | None = None,
     timeout: float = 30.0,
+    extra_arguments: Sequence[str] = (),
+    credentials: tuple[str, str] | None = None,
 ) -> Iterator[str]:
     """One native component alone, launched from the table with its own configuration file(s),
     port and state directory (log in ``state/<name>.log``); yields its URL once ready, and stops
-    it (SIGTERM, then SIGKILL) on exit. The stack tests start a private Alertmanager with it."""
+    it (SIGTERM, then SIGKILL) on exit. The stack tests start a private Alertmanager with it;
+    ``extra_arguments`` add flags (``--web.config.file``), ``credentials`` the basic auth that
+    its readiness check then needs."""
     service = table_entry(name)
     if service.component is None:
         raise StackError(f"{name} runs under docker compose only")
@@ -233,13 +246,13 @@ def running_component(
         raise StackError(f"{component.name} {component.version} is not built: run `tta-otel stack build`")
     placement = service.placement(repository, state, configs, port)
     log = state / f"{name}.log"
-    process = launch(service, component.binary(), placement, state, log)
+    process = launch(service, component.binary(), placement, state, log, extra_arguments)
     url = f"http://127.0.0.1:{placement.port}"
 
     def ready() -> bool:
         if process.poll() is not None:
             raise StackError(f"{name} exited during start-up:\n{log.read_text(errors='replace')}")
-        return _is_ready(service.ready_url_at(placement.port))
+        return _is_ready(service.ready_url_at(placement.port), credentials)
 
     try:
         deadline = time.monotonic() + timeout
@@ -263,9 +276,13 @@ def _port_in_use(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _is_ready(url: str) -> bool:
+def _is_ready(url: str, credentials: tuple[str, str] | None = None) -> bool:
+    request = urllib.request.Request(url)
+    if credentials is not None:
+        user, password = credentials
+        request.add_header("Authorization", "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode())
     try:
-        with urllib.request.urlopen(url, timeout=1) as response:
+        with urllib.request.urlopen(request, timeout=1) as response:
             return 200 <= int(response.status) < 300
     except (urllib.error.URLError, OSError):
         return False
