@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-import re2
 import wrapt
 from opentelemetry.instrumentation.utils import unwrap
 
@@ -43,7 +43,7 @@ ARGUMENT_PLACEHOLDER = "[REDACTED:arg]"
 SELF_LOGGERS = ("opentelemetry", "tta_otel.exporters", "urllib3", "requests", "grpc", "httpx", "httpcore")
 """Loggers whose records are never exported: they write while telemetry is being exported."""
 
-_SAFE = re2.compile(
+_SAFE = re.compile(
     r"^(?:"
     r"[A-Za-z0-9_.:-]{1,64}"  # short tokens, ids, UUIDs, hex ids, plain numbers
     r"|[+-]?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"  # signed numbers
@@ -51,7 +51,6 @@ _SAFE = re2.compile(
     r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]{1,9})?)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?"
     r")$"
 )
-_PLACEHOLDERS = re2.compile(r"^(?:\[REDACTED:[a-z0-9_]+\])+$")
 _exporting: ContextVar[bool] = ContextVar("tta_otel_exporting", default=False)
 _logger = logging.getLogger("tta_otel.exporters.logging")
 
@@ -77,16 +76,17 @@ def is_safe_shaped(text: str) -> bool:
 
 
 def safe_argument(value: Any, redactor: Redactor) -> Any:
-    """The argument as it may be rendered into an exported body (strict mode)."""
+    """The argument as it may be rendered into an exported body (strict mode).
+
+    This runs on the thread that logs, so it only looks at the argument's shape: a safe-shaped
+    argument is kept (the exporter scans it with the rest of the body, off the request path),
+    any other becomes ``[REDACTED:arg]``. ``redactor`` is the policy in force (its mode decided
+    that this runs at all).
+    """
     if value is None or isinstance(value, (bool, int, float)):
         return value
     text = value if isinstance(value, str) else str(value)
-    scanned = redactor.redact(text)
-    if scanned != text and _PLACEHOLDERS.match(scanned):
-        return scanned
-    if is_safe_shaped(scanned):
-        return value if scanned == text else scanned
-    return ARGUMENT_PLACEHOLDER
+    return value if is_safe_shaped(text) else ARGUMENT_PLACEHOLDER
 
 
 def safe_arguments(args: Any, redactor: Redactor) -> Any:
