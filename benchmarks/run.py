@@ -13,6 +13,7 @@ from benchmarks import (
     freshness,
     gpu_collection,
     neo4j_overhead,
+    privacy_corpora,
     redaction,
     redis_overhead,
     service_throughput,
@@ -23,6 +24,7 @@ def main() -> int:
     report = {
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
         "redaction": redaction.measure(),
+        "privacy_corpora": privacy_corpora.measure(),
         "service_throughput": service_throughput.measure(),
         "collector_throughput": collector_throughput.measure(),
         "freshness": freshness.measure(),
