@@ -37,6 +37,7 @@ from tta_otel.environment_variables import (
     TTA_OTLP_HTTP_ENDPOINT,
     TTA_PROMETHEUS_URL,
 )
+from tta_otel.ops.secrets import write_private
 from tta_otel.ops.stack.components import Component, components
 
 
@@ -93,8 +94,7 @@ class Service:
 def _collector_environment(state: Path) -> dict[str, str]:
     key_file = state / "pseudonym.key"
     if not key_file.exists():
-        key_file.write_text(secrets.token_hex(32))
-        key_file.chmod(0o600)
+        write_private(key_file, secrets.token_hex(32).encode())  # 0600 from creation, no readable window
     return {
         "TTA_COLLECTOR_STORAGE_DIR": str(state / "queues"),
         "TTA_COLLECTOR_FILE_DIR": str(state),
