@@ -75,13 +75,12 @@ def is_safe_shaped(text: str) -> bool:
     return text == "" or _SAFE.match(text) is not None
 
 
-def safe_argument(value: Any, redactor: Redactor) -> Any:
+def safe_argument(value: Any) -> Any:
     """The argument as it may be rendered into an exported body (strict mode).
 
     This runs on the thread that logs, so it only looks at the argument's shape: a safe-shaped
     argument is kept (the exporter scans it with the rest of the body, off the request path),
-    any other becomes ``[REDACTED:arg]``. ``redactor`` is the policy in force (its mode decided
-    that this runs at all).
+    any other becomes ``[REDACTED:arg]``.
     """
     if value is None or isinstance(value, (bool, int, float)):
         return value
@@ -89,25 +88,30 @@ def safe_argument(value: Any, redactor: Redactor) -> Any:
     return value if is_safe_shaped(text) else ARGUMENT_PLACEHOLDER
 
 
-def safe_arguments(args: Any, redactor: Redactor) -> Any:
+def safe_arguments(args: Any) -> Any:
     """A record's ``args`` (a tuple, or one mapping for ``%(name)s`` templates) made safe."""
     if isinstance(args, Mapping):
-        return {key: safe_argument(value, redactor) for key, value in args.items()}
+        return {key: safe_argument(value) for key, value in args.items()}
     if isinstance(args, tuple):
-        return tuple(safe_argument(value, redactor) for value in args)
+        return tuple(safe_argument(value) for value in args)
     return args
 
 
 def private_record(record: logging.LogRecord, redactor: Redactor) -> logging.LogRecord:
-    """The record the OTel handler translates: a copy whose arguments are safe (strict mode).
+    """The record the OTel handler translates: in strict mode, a copy whose arguments are safe.
 
-    When a safe argument no longer fits its conversion (``%d`` given ``[REDACTED:arg]``), the
-    body is the template alone.
+    The record itself when every argument is safe-shaped (no copy, no extra rendering on the
+    thread that logs). When a replaced argument no longer fits its conversion (``%d`` given
+    ``[REDACTED:arg]``), the body is the template alone.
     """
-    if not record.args or not bool(getattr(redactor, "strict", True)):
+    if not record.args or not redactor.strict:
+        return record
+    safe = safe_arguments(record.args)
+    replaced = safe.values() if isinstance(safe, Mapping) else safe if isinstance(safe, tuple) else ()
+    if not any(value is ARGUMENT_PLACEHOLDER for value in replaced):
         return record
     private = copy.copy(record)
-    private.args = safe_arguments(record.args, redactor)
+    private.args = safe
     private.exc_text = None  # a formatter's cached traceback belongs to the original
     try:
         private.getMessage()
