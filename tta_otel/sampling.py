@@ -94,9 +94,10 @@ class UntrustedRemoteParentSampler(Sampler):
         links: Sequence[Link] | None = None,
         trace_state: TraceState | None = None,
     ) -> SamplingResult:
-        if self._root.admits(self._draw(trace_id)):
-            return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes, TraceState())
-        return SamplingResult(Decision.DROP, None, TraceState())
+        # The root decides as for a new trace, on the keyed draw instead of the client's trace id.
+        return self._root.should_sample(
+            parent_context, self._draw(trace_id), name, kind, attributes, links, TraceState()
+        )
 
     def get_description(self) -> str:
         return f"UntrustedRemoteParent{{{self._root.get_description()}}}"
