@@ -42,6 +42,7 @@ from tta_otel.privacy import Redactor, active_redactor
 ARGUMENT_PLACEHOLDER = "[REDACTED:arg]"
 SELF_LOGGERS = ("opentelemetry", "tta_otel.exporters", "urllib3", "requests", "grpc", "httpx", "httpcore")
 """Loggers whose records are never exported: they write while telemetry is being exported."""
+_SELF_LOGGER_PREFIXES = tuple(f"{name}." for name in SELF_LOGGERS)
 
 _SAFE = re.compile(
     r"^(?:"
@@ -67,7 +68,7 @@ def exporting() -> Iterator[None]:
 
 def is_self_log(logger_name: str) -> bool:
     """Whether a record of this logger is one telemetry writes about itself (never exported)."""
-    return _exporting.get() or any(logger_name == name or logger_name.startswith(name + ".") for name in SELF_LOGGERS)
+    return _exporting.get() or logger_name in SELF_LOGGERS or logger_name.startswith(_SELF_LOGGER_PREFIXES)
 
 
 def is_safe_shaped(text: str) -> bool:
