@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import stat
 from pathlib import Path
@@ -67,7 +68,7 @@ def test_init_prints_paths_and_never_a_value(directory: Path, capsys: pytest.Cap
     ]
     for value in secrets:
         assert value not in out
-    assert s.SecretsDir(directory).read(s.PROMETHEUS_PASSWORD).partition(":")[2] not in out
+    assert s.SecretsDir(directory).read(s.PROMETHEUS_PASSWORD) not in out
 
 
 def test_an_existing_secret_is_never_overwritten_without_rotate(
@@ -140,7 +141,7 @@ def test_tokens_and_passwords_are_long_and_distinct(directory: Path, name: str) 
 
 @pytest.mark.parametrize(
     ("password", "web"),
-    [(s.PROMETHEUS_PASSWORD, s.PROMETHEUS_WEB_CONFIG), (s.ALERTMANAGER_PASSWORD, s.ALERTMANAGER_WEB_CONFIG)],
+    [(s.PROMETHEUS_CREDENTIALS, s.PROMETHEUS_WEB_CONFIG), (s.ALERTMANAGER_CREDENTIALS, s.ALERTMANAGER_WEB_CONFIG)],
 )
 def test_the_web_config_holds_a_bcrypt_hash_that_verifies_the_password(
     directory: Path, password: str, web: str
@@ -163,9 +164,45 @@ def test_a_web_config_is_remade_from_an_existing_password(directory: Path) -> No
     (directory / s.ALERTMANAGER_WEB_CONFIG).unlink()
     _init(directory)
 
-    user, _, plain = s.SecretsDir(directory).read(s.ALERTMANAGER_PASSWORD).partition(":")
+    user, _, plain = s.SecretsDir(directory).read(s.ALERTMANAGER_CREDENTIALS).partition(":")
     hashed = yaml.safe_load((directory / s.ALERTMANAGER_WEB_CONFIG).read_text())["basic_auth_users"][user]
     assert bcrypt.checkpw(plain.encode(), hashed.encode())
+
+
+@pytest.mark.parametrize(
+    ("credentials", "password"),
+    [(s.PROMETHEUS_CREDENTIALS, s.PROMETHEUS_PASSWORD), (s.ALERTMANAGER_CREDENTIALS, s.ALERTMANAGER_PASSWORD)],
+)
+def test_the_password_file_holds_the_password_of_the_credentials_alone(
+    directory: Path, credentials: str, password: str
+) -> None:
+    _init(directory)
+
+    user, _, plain = s.SecretsDir(directory).read(credentials).partition(":")
+
+    assert user == s.BASIC_AUTH_USER
+    assert (directory / password).read_bytes() == plain.encode()
+
+
+def test_the_authorization_file_is_the_basic_header_of_the_prometheus_credentials(directory: Path) -> None:
+    _init(directory)
+
+    credentials = s.SecretsDir(directory).read(s.PROMETHEUS_CREDENTIALS)
+
+    assert (directory / s.PROMETHEUS_AUTHORIZATION).read_bytes() == b"Basic " + base64.b64encode(credentials.encode())
+
+
+def test_rotating_credentials_remakes_every_form_of_them(directory: Path) -> None:
+    _init(directory)
+    (directory / s.PROMETHEUS_CREDENTIALS).unlink()
+    _init(directory)
+
+    plain = s.SecretsDir(directory).read(s.PROMETHEUS_CREDENTIALS).partition(":")[2]
+    assert (directory / s.PROMETHEUS_PASSWORD).read_text() == plain
+    assert (
+        base64.b64encode(f"{s.BASIC_AUTH_USER}:{plain}".encode())
+        in (directory / s.PROMETHEUS_AUTHORIZATION).read_bytes()
+    )
 
 
 def _certificates(directory: Path) -> tuple[x509.Certificate, x509.Certificate]:

@@ -6,8 +6,9 @@ never written then chmod-ed). ``init`` never replaces an existing secret unless 
 rotate; a rotation writes a new file beside the old one and renames it over, so a reader
 sees the old secret or the new one, never half of either.
 
-Derived files follow their source: a web configuration (``*-web.yml``, bcrypt hashes) is
-rewritten whenever its password is made, and the OTLP server certificate is issued again
+Derived files follow their source: the password alone, the ``Authorization`` header value
+and the web configuration (``*-web.yml``, bcrypt hashes) are rewritten whenever their
+credentials are made (each client reads the form it takes), and the OTLP server certificate is issued again
 whenever the CA is made, since neither is of any use without the other.
 
 The typed way in for the runner and compose: ``SecretsDir(path).require(name)`` gives the
@@ -17,6 +18,7 @@ path of a secret, or raises ``MissingSecretError`` whose message says to run
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import functools
 import ipaddress
@@ -32,14 +34,18 @@ from typing import Final
 
 import yaml
 
-from tta_otel.environment_variables import state_dir
+from tta_otel.environment_variables import TTA_SECRETS_DIR, state_dir
 
 PSEUDONYM_KEYS: Final = "pseudonym-keys"
 COLLECTOR_PSEUDONYM_KEY: Final = "collector-pseudonym-key"
 OTLP_TOKEN: Final = "otlp-token"
+PROMETHEUS_CREDENTIALS: Final = "prometheus-credentials"
 PROMETHEUS_PASSWORD: Final = "prometheus-password"
+PROMETHEUS_AUTHORIZATION: Final = "prometheus-authorization"
 PROMETHEUS_WEB_CONFIG: Final = "prometheus-web.yml"
+ALERTMANAGER_CREDENTIALS: Final = "alertmanager-credentials"
 ALERTMANAGER_PASSWORD: Final = "alertmanager-password"
+ALERTMANAGER_AUTHORIZATION: Final = "alertmanager-authorization"
 ALERTMANAGER_WEB_CONFIG: Final = "alertmanager-web.yml"
 GRAFANA_ADMIN_PASSWORD: Final = "grafana-admin-password"
 ALERTS_WEBHOOK_TOKEN: Final = "alerts-webhook-token"
@@ -68,9 +74,13 @@ WHAT: Final[dict[str, str]] = {
     PSEUDONYM_KEYS: "the distro's pseudonym keys (TTA_PSEUDONYM_KEY_FILE), current first",
     COLLECTOR_PSEUDONYM_KEY: "the collector's pseudonym key (TTA_COLLECTOR_PSEUDONYM_KEY)",
     OTLP_TOKEN: "the bearer token OTLP clients send to the collector",
-    PROMETHEUS_PASSWORD: f"Prometheus's basic auth for clients ({BASIC_AUTH_USER}:<password>)",
+    PROMETHEUS_CREDENTIALS: f"Prometheus's basic auth for clients ({BASIC_AUTH_USER}:<password>)",
+    PROMETHEUS_PASSWORD: "the same password alone (Prometheus's and Grafana's password_file)",
+    PROMETHEUS_AUTHORIZATION: "the same as an Authorization header value (the collector; compose's health check)",
     PROMETHEUS_WEB_CONFIG: "Prometheus's --web.config.file (bcrypt hash of its password)",
-    ALERTMANAGER_PASSWORD: f"Alertmanager's basic auth for clients ({BASIC_AUTH_USER}:<password>)",
+    ALERTMANAGER_CREDENTIALS: f"Alertmanager's basic auth for clients ({BASIC_AUTH_USER}:<password>)",
+    ALERTMANAGER_PASSWORD: "the same password alone (Prometheus's and Grafana's password_file)",
+    ALERTMANAGER_AUTHORIZATION: "the same as an Authorization header value (compose's health check)",
     ALERTMANAGER_WEB_CONFIG: "Alertmanager's --web.config.file (bcrypt hash of its password)",
     GRAFANA_ADMIN_PASSWORD: "Grafana's admin password (GF_SECURITY_ADMIN_PASSWORD__FILE)",
     ALERTS_WEBHOOK_TOKEN: "the bearer token of `tta-otel alerts serve` (--token-file)",
@@ -103,14 +113,37 @@ class Outcome:
     action: Action
 
 
+class SecretFileError(ValueError):
+    """A token or credentials file that cannot be used; the message says what to do."""
+
+
+def read_secret_file(path: Path, what: str) -> str:
+    """The content of a secret file (stripped): it must exist, be non-empty and readable by its owner only."""
+    try:
+        mode = path.stat().st_mode
+        text = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise SecretFileError(
+            f"{path} ({what}) does not exist: run `tta-otel secrets init`, or pass the file's path"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SecretFileError(f"cannot read {path} ({what}): {exc}") from exc
+    if stat.S_IMODE(mode) & 0o077:
+        raise SecretFileError(f"{path} ({what}) may be read by others (mode {stat.S_IMODE(mode):04o}): chmod 600 it")
+    if not text:
+        raise SecretFileError(f"{path} ({what}) is empty")
+    return text
+
+
 def token() -> str:
     """A fresh secret: 32 random bytes, URL-safe base64 (43 characters)."""
     return secrets.token_urlsafe(KEY_BYTES)
 
 
 def default_dir() -> Path:
-    """``$TTA_OTEL_STATE/secrets`` (default ``~/.local/state/tta-otel/secrets``)."""
-    return state_dir() / "secrets"
+    """``$TTA_SECRETS_DIR``, else ``$TTA_OTEL_STATE/secrets`` (default ``~/.local/state/tta-otel/secrets``)."""
+    named = os.environ.get(TTA_SECRETS_DIR)
+    return Path(named) if named else state_dir() / "secrets"
 
 
 def _unsafe(mode: int) -> bool:
@@ -219,12 +252,12 @@ class SecretsDir:
         step((PSEUDONYM_KEYS,), lambda: {PSEUDONYM_KEYS: self._pseudonym_keys()})
         step((COLLECTOR_PSEUDONYM_KEY,), lambda: {COLLECTOR_PSEUDONYM_KEY: secrets.token_hex(KEY_BYTES).encode()})
         step((OTLP_TOKEN,), lambda: {OTLP_TOKEN: token().encode()})
-        for password, web in (
-            (PROMETHEUS_PASSWORD, PROMETHEUS_WEB_CONFIG),
-            (ALERTMANAGER_PASSWORD, ALERTMANAGER_WEB_CONFIG),
+        for credentials, derived in (
+            (PROMETHEUS_CREDENTIALS, (PROMETHEUS_PASSWORD, PROMETHEUS_AUTHORIZATION, PROMETHEUS_WEB_CONFIG)),
+            (ALERTMANAGER_CREDENTIALS, (ALERTMANAGER_PASSWORD, ALERTMANAGER_AUTHORIZATION, ALERTMANAGER_WEB_CONFIG)),
         ):
-            step((password,), functools.partial(_user_password, password))
-            step((web,), functools.partial(self._web_config, password, web), depends_on=password)
+            step((credentials,), functools.partial(_user_password, credentials))
+            step(derived, functools.partial(self._derived, credentials, derived), depends_on=credentials)
         step((GRAFANA_ADMIN_PASSWORD,), lambda: {GRAFANA_ADMIN_PASSWORD: token().encode()})
         step((ALERTS_WEBHOOK_TOKEN,), lambda: {ALERTS_WEBHOOK_TOKEN: token().encode()})
         step((CA_KEY, CA_CERT), _certificate_authority)
@@ -248,13 +281,20 @@ class SecretsDir:
             lines.append(previous)
         return ("\n".join(lines) + "\n").encode()
 
-    def _web_config(self, password_name: str, web_name: str) -> dict[str, bytes]:
+    def _derived(self, credentials_name: str, names: tuple[str, ...]) -> dict[str, bytes]:
+        """The forms of one ``user:password`` its clients and its server read, by file name."""
         import bcrypt
 
-        user, _, password = self.read(password_name).partition(":")
+        credentials = self.read(credentials_name)
+        user, _, password = credentials.partition(":")
         hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=_BCRYPT_ROUNDS)).decode()
-        header = f"# --web.config.file: basic auth of the user in {password_name}; made by `tta-otel secrets init`\n"
-        return {web_name: (header + yaml.safe_dump({"basic_auth_users": {user: hashed}}, sort_keys=False)).encode()}
+        header = f"# --web.config.file: basic auth of the user in {credentials_name}; made by `tta-otel secrets init`\n"
+        forms = {
+            "password": password.encode(),
+            "authorization": b"Basic " + base64.b64encode(credentials.encode()),
+            "web.yml": (header + yaml.safe_dump({"basic_auth_users": {user: hashed}}, sort_keys=False)).encode(),
+        }
+        return {name: forms[name.rpartition("-")[2]] for name in names}
 
     def _server_certificate(self) -> dict[str, bytes]:
         from cryptography import x509
