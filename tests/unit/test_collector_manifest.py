@@ -31,6 +31,7 @@ MODULE_OF_TYPE = {
     "otlp_http": "otlphttpexporter",
     "file": "fileexporter",
     "debug": "debugexporter",
+    "bearertokenauth": "bearertokenauthextension",
     "health_check": "healthcheckextension",
     "file_storage": "filestorage",
     "pprof": "pprofextension",
