@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tta_otel.ops.secrets import SecretsDir
 from tta_otel.ops.stack import runner
 from tta_otel.ops.stack.components import Component
 from tta_otel.ops.stack.runner import Service, Stack, StackError, running_component
@@ -153,7 +154,9 @@ def test_running_component_starts_one_component_from_the_table_on_its_own_port(
 ) -> None:
     monkeypatch.setattr(runner, "components", lambda repository: stack.components)
     port = free_port()
-    with running_component(REPO, "web", tmp_path / "alone", port=port, timeout=20) as url:
+    with running_component(
+        REPO, "web", tmp_path / "alone", SecretsDir(tmp_path / "secrets"), port=port, timeout=20
+    ) as url:
         assert url == f"http://127.0.0.1:{port}"
         assert runner._is_ready(url + "/")
         assert stack.status()[0]["pid"] is None  # not the stack's: no pid file
@@ -167,6 +170,6 @@ def test_running_component_shows_the_log_of_a_component_that_exits(
     monkeypatch.setattr(runner, "components", lambda repository: broken)
     with (
         pytest.raises(StackError, match=r"web exited during start-up:\nbad config"),
-        running_component(REPO, "web", tmp_path / "alone", timeout=20),
+        running_component(REPO, "web", tmp_path / "alone", SecretsDir(tmp_path / "secrets"), timeout=20),
     ):
         pass

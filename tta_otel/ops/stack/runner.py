@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import os
-import secrets
 import shutil
 import signal
 import socket
@@ -32,13 +31,34 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath, PurePosixPath
 
 from tta_otel.environment_variables import (
+    TTA_ALERTMANAGER_CREDENTIALS_FILE,
     TTA_ALERTMANAGER_URL,
     TTA_OTLP_GRPC_ENDPOINT,
     TTA_OTLP_HTTP_ENDPOINT,
+    TTA_OTLP_TOKEN_FILE,
+    TTA_PROMETHEUS_CREDENTIALS_FILE,
     TTA_PROMETHEUS_URL,
+    TTA_SECRETS_DIR,
 )
-from tta_otel.ops.secrets import write_private
+from tta_otel.ops.secrets import (
+    ALERTMANAGER_CREDENTIALS,
+    ALERTMANAGER_PASSWORD,
+    ALERTMANAGER_WEB_CONFIG,
+    ALERTS_WEBHOOK_TOKEN,
+    CA_CERT,
+    COLLECTOR_PSEUDONYM_KEY,
+    OTLP_SERVER_CERT,
+    OTLP_SERVER_KEY,
+    OTLP_TOKEN,
+    PROMETHEUS_AUTHORIZATION,
+    PROMETHEUS_CREDENTIALS,
+    PROMETHEUS_PASSWORD,
+    PROMETHEUS_WEB_CONFIG,
+    SecretsDir,
+    SecretsError,
+)
 from tta_otel.ops.stack.components import Component, components
+from tta_otel.ops.stack.native_configs import COMPOSE_SECRETS, native_copy
 
 
 class StackError(RuntimeError):
@@ -58,6 +78,7 @@ class Placement:
     data: PurePath
     host: str
     port: int
+    secrets: PurePath  # the secrets directory (compose: /run/secrets)
 
 
 @dataclass(frozen=True)
@@ -68,9 +89,12 @@ class Service:
     ready_path: str
     configs: tuple[str, ...]  # the configuration files, relative to the repository
     arguments: Callable[[Placement], list[str]]
-    environment: Callable[[Path], dict[str, str]] = field(default=lambda state: {})  # native, from the state dir
+    environment: Callable[[Path, Path], dict[str, str]] = field(default=lambda state, secrets: {})  # native
     extra_ports: tuple[int, ...] = ()
     compose_arguments: tuple[str, ...] = ()  # appended under compose only; each entry says why
+    secrets: tuple[str, ...] = ()  # the secrets it reads: none missing, or it does not start
+    credentials: str | None = None  # the secret with the user:password its HTTP API asks for
+    native_copy: bool = False  # its configuration names compose paths: the native stack runs a copy
 
     @property
     def native(self) -> bool:
@@ -84,23 +108,32 @@ class Service:
         return f"http://127.0.0.1:{port}{self.ready_path}"
 
     def placement(
-        self, repository: Path, state: Path, configs: Sequence[Path] | None = None, port: int | None = None
+        self,
+        repository: Path,
+        state: Path,
+        secrets: Path,
+        configs: Sequence[Path] | None = None,
+        port: int | None = None,
     ) -> Placement:
-        """The native placement: the checkout's configuration files (or ``configs``), ``state/data``, loopback."""
-        files = tuple(configs) if configs is not None else tuple(repository / config for config in self.configs)
-        return Placement(files, state / "data", "127.0.0.1", port or self.port)
+        """The native placement: the checkout's configuration files (copies, for a service whose
+        files name compose paths; or ``configs``), ``state/data``, loopback, ``secrets``."""
+        if configs is not None:
+            files = tuple(configs)
+        elif self.native_copy:
+            files = tuple(native_copy(repository / config, state / "config", secrets) for config in self.configs)
+        else:
+            files = tuple(repository / config for config in self.configs)
+        return Placement(files, state / "data", "127.0.0.1", port or self.port, secrets)
 
 
-def _collector_environment(state: Path) -> dict[str, str]:
-    key_file = state / "pseudonym.key"
-    if not key_file.exists():
-        write_private(key_file, secrets.token_hex(32).encode())  # 0600 from creation, no readable window
+def _collector_environment(state: Path, secrets: Path) -> dict[str, str]:
     return {
+        "TTA_SECRETS_DIR": str(secrets),
         "TTA_COLLECTOR_STORAGE_DIR": str(state / "queues"),
         "TTA_COLLECTOR_FILE_DIR": str(state),
         "TTA_COLLECTOR_TRACES_EXPORTERS": "[file/traces]",
         "TTA_COLLECTOR_LOGS_EXPORTERS": "[file/logs]",
-        "TTA_COLLECTOR_PSEUDONYM_KEY": key_file.read_text().strip(),
+        "TTA_COLLECTOR_PSEUDONYM_KEY": (secrets / COLLECTOR_PSEUDONYM_KEY).read_text(encoding="utf-8").strip(),
     }
 
 
@@ -117,6 +150,7 @@ SERVICES: tuple[Service, ...] = (
             "--storage.tsdb.retention.time=15d",
             "--storage.tsdb.retention.size=10GB",
             f"--web.listen-address={at.host}:{at.port}",
+            f"--web.config.file={at.secrets / PROMETHEUS_WEB_CONFIG}",  # basic auth on every endpoint
             "--web.enable-otlp-receiver",
             "--web.enable-lifecycle",
             # exemplars link error counts to a trace; a zero at each counter's start time lets
@@ -126,6 +160,9 @@ SERVICES: tuple[Service, ...] = (
         # Tempo's metrics generator remote-writes the service graph; natively there is no Tempo,
         # so no write path beyond OTLP is opened there
         compose_arguments=("--web.enable-remote-write-receiver",),
+        secrets=(PROMETHEUS_WEB_CONFIG, PROMETHEUS_PASSWORD, ALERTMANAGER_PASSWORD),
+        credentials=PROMETHEUS_CREDENTIALS,
+        native_copy=True,
     ),
     Service(
         "alertmanager",
@@ -139,7 +176,11 @@ SERVICES: tuple[Service, ...] = (
             "--data.retention=120h",  # silences and notification log: 5 days
             f"--web.listen-address={at.host}:{at.port}",
             "--cluster.listen-address=",  # one instance: no gossip port, no wait for peers to settle
+            f"--web.config.file={at.secrets / ALERTMANAGER_WEB_CONFIG}",  # basic auth: who may silence
         ],
+        secrets=(ALERTMANAGER_WEB_CONFIG, ALERTS_WEBHOOK_TOKEN),
+        credentials=ALERTMANAGER_CREDENTIALS,
+        native_copy=True,
     ),
     Service(
         "otel-collector",
@@ -151,6 +192,7 @@ SERVICES: tuple[Service, ...] = (
         lambda at: [f"--config={config}" for config in at.configs],
         _collector_environment,
         extra_ports=(4317, 4318, 8888, 1777, 55679),  # OTLP/gRPC, OTLP/HTTP, own metrics, pprof, zpages
+        secrets=(OTLP_TOKEN, OTLP_SERVER_CERT, OTLP_SERVER_KEY, PROMETHEUS_AUTHORIZATION, COLLECTOR_PSEUDONYM_KEY),
     ),
     # compose only (AGPL: neither built nor linked by this project; their official images)
     Service("loki", None, 3100, "/ready", ("loki/loki.yaml",), lambda at: [f"-config.file={at.configs[0]}"]),
@@ -159,17 +201,18 @@ SERVICES: tuple[Service, ...] = (
 )
 
 _C = PurePosixPath
+_S = COMPOSE_SECRETS
 # docker-compose.yml's side of the table: the container paths its volumes mount the same
 # repository files at, the data volumes, and every interface (the ports are published)
 COMPOSE: dict[str, Placement] = {
-    "prometheus": Placement((_C("/etc/prometheus/prometheus.yml"),), _C("/prometheus"), "0.0.0.0", 9090),
-    "alertmanager": Placement((_C("/etc/alertmanager/alertmanager.yml"),), _C("/alertmanager"), "0.0.0.0", 9093),
+    "prometheus": Placement((_C("/etc/prometheus/prometheus.yml"),), _C("/prometheus"), "0.0.0.0", 9090, _S),
+    "alertmanager": Placement((_C("/etc/alertmanager/alertmanager.yml"),), _C("/alertmanager"), "0.0.0.0", 9093, _S),
     "otel-collector": Placement(
-        (_C("/etc/otelcol/otelcol.yaml"), _C("/etc/otelcol/privacy.yaml")), _C("/var/lib/otelcol"), "0.0.0.0", 13133
+        (_C("/etc/otelcol/otelcol.yaml"), _C("/etc/otelcol/privacy.yaml")), _C("/var/lib/otelcol"), "0.0.0.0", 13133, _S
     ),
-    "loki": Placement((_C("/etc/loki/loki.yaml"),), _C("/loki"), "0.0.0.0", 3100),
-    "tempo": Placement((_C("/etc/tempo/tempo.yaml"),), _C("/var/tempo"), "0.0.0.0", 3200),
-    "grafana": Placement((), _C("/var/lib/grafana"), "0.0.0.0", 3000),
+    "loki": Placement((_C("/etc/loki/loki.yaml"),), _C("/loki"), "0.0.0.0", 3100, _S),
+    "tempo": Placement((_C("/etc/tempo/tempo.yaml"),), _C("/var/tempo"), "0.0.0.0", 3200, _S),
+    "grafana": Placement((), _C("/var/lib/grafana"), "0.0.0.0", 3000, _S),
 }
 
 
@@ -192,11 +235,41 @@ def _native_services() -> tuple[Service, ...]:
 
 _COLLECTOR = table_entry("otel-collector")
 URLS = {
-    TTA_OTLP_GRPC_ENDPOINT: f"http://127.0.0.1:{_COLLECTOR.extra_ports[0]}",
-    TTA_OTLP_HTTP_ENDPOINT: f"http://127.0.0.1:{_COLLECTOR.extra_ports[1]}",
+    TTA_OTLP_GRPC_ENDPOINT: f"https://127.0.0.1:{_COLLECTOR.extra_ports[0]}",
+    TTA_OTLP_HTTP_ENDPOINT: f"https://127.0.0.1:{_COLLECTOR.extra_ports[1]}",
     TTA_PROMETHEUS_URL: f"http://127.0.0.1:{table_entry('prometheus').port}",
     TTA_ALERTMANAGER_URL: f"http://127.0.0.1:{table_entry('alertmanager').port}",
 }
+
+
+def _required_secrets(service: Service, secrets: SecretsDir) -> None:
+    """Raise StackError naming `tta-otel secrets init` when a secret the service reads is missing."""
+    try:
+        for name in (*service.secrets, *([service.credentials] if service.credentials else [])):
+            secrets.require(name)
+    except SecretsError as error:
+        raise StackError(f"{service.name}: {error}") from None
+
+
+def credentials_of(service: Service, secrets: SecretsDir) -> tuple[str, str] | None:
+    """The ``(user, password)`` the service's HTTP API asks for, from the secrets directory."""
+    if service.credentials is None:
+        return None
+    user, _, password = secrets.read(service.credentials).partition(":")
+    return user, password
+
+
+def client_environment(secrets: SecretsDir) -> dict[str, str]:
+    """What a client of the native stack needs (``tta-otel stack env``): the endpoints, and the
+    files of the credentials and the CA they take; never a secret's value."""
+    return {
+        TTA_SECRETS_DIR: str(secrets.path),
+        **URLS,
+        TTA_OTLP_TOKEN_FILE: str(secrets.path_of(OTLP_TOKEN)),
+        "OTEL_EXPORTER_OTLP_CERTIFICATE": str(secrets.path_of(CA_CERT)),
+        TTA_PROMETHEUS_CREDENTIALS_FILE: str(secrets.path_of(PROMETHEUS_CREDENTIALS)),
+        TTA_ALERTMANAGER_CREDENTIALS_FILE: str(secrets.path_of(ALERTMANAGER_CREDENTIALS)),
+    }
 
 
 def launch(
@@ -214,7 +287,7 @@ def launch(
         return subprocess.Popen(
             [str(binary), *service.arguments(placement), *extra_arguments],
             cwd=state,
-            env={**os.environ, **service.environment(state)},
+            env={**os.environ, **service.environment(state, Path(placement.secrets))},
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -226,25 +299,26 @@ def running_component(
     repository: Path,
     name: str,
     state: Path,
+    secrets: SecretsDir,
     *,
     configs: Sequence[Path] | None = None,
     port: int | None = None,
     timeout: float = 30.0,
     extra_arguments: Sequence[str] = (),
-    credentials: tuple[str, str] | None = None,
 ) -> Iterator[str]:
     """One native component alone, launched from the table with its own configuration file(s),
-    port and state directory (log in ``state/<name>.log``); yields its URL once ready, and stops
-    it (SIGTERM, then SIGKILL) on exit. The stack tests start a private Alertmanager with it;
-    ``extra_arguments`` add flags (``--web.config.file``), ``credentials`` the basic auth that
-    its readiness check then needs."""
+    port, state directory (log in ``state/<name>.log``) and secrets; yields its URL once ready
+    (asking with the service's credentials), and stops it (SIGTERM, then SIGKILL) on exit. The
+    stack tests start a private Alertmanager or collector with it; ``extra_arguments`` add flags."""
     service = table_entry(name)
     if service.component is None:
         raise StackError(f"{name} runs under docker compose only")
     component = components(repository)[service.component]
     if not component.is_built():
         raise StackError(f"{component.name} {component.version} is not built: run `tta-otel stack build`")
-    placement = service.placement(repository, state, configs, port)
+    _required_secrets(service, secrets)
+    credentials = credentials_of(service, secrets)
+    placement = service.placement(repository, state, secrets.path, configs, port)
     log = state / f"{name}.log"
     process = launch(service, component.binary(), placement, state, log, extra_arguments)
     url = f"http://127.0.0.1:{placement.port}"
@@ -310,9 +384,10 @@ def _alive(pid: int) -> bool:
 class Stack:
     """The native stack of one checkout, with its state in ``state_dir``."""
 
-    def __init__(self, repository: Path, state_dir: Path) -> None:
+    def __init__(self, repository: Path, state_dir: Path, secrets: SecretsDir | None = None) -> None:
         self.repository = repository.resolve()
         self.state_dir = state_dir.resolve()
+        self.secrets = secrets if secrets is not None else SecretsDir()
         self.components: dict[str, Component] = components(repository)
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
 
@@ -359,8 +434,9 @@ class Stack:
         for port in (service.port, *service.extra_ports):
             if _port_in_use(port):
                 raise StackError(f"port {port} ({service.name}) is in use: stop what listens there, then retry")
+        _required_secrets(service, self.secrets)
         state = self._state(service)
-        placement = service.placement(self.repository, state)
+        placement = service.placement(self.repository, state, self.secrets.path)
         process = launch(service, component.binary(), placement, state, self.log_file(name))
         self._processes[name] = process
         staging = state / "pid.new"
@@ -372,7 +448,7 @@ class Stack:
         pending = [self.service(name) for name in names]
         while pending:
             for service in list(pending):
-                if _is_ready(service.ready_url):
+                if _is_ready(service.ready_url, credentials_of(service, self.secrets)):
                     pending.remove(service)
                 elif self.pid(service) is None:
                     raise StackError(f"{service.name} exited during start-up:\n{self.last_lines(service.name)}")
@@ -384,7 +460,13 @@ class Stack:
                 time.sleep(0.2)
 
     def up(self, timeout: float = 60.0) -> None:
-        """Start every service and wait until all are ready."""
+        """Start every service and wait until all are ready; nothing starts while a binary or a secret is missing."""
+        for service in _native_services():
+            assert service.component is not None  # native services only
+            component = self.components[service.component]
+            if not component.is_built():
+                raise StackError(f"{component.name} {component.version} is not built: run `tta-otel stack build`")
+            _required_secrets(service, self.secrets)
         for service in _native_services():
             self.start(service.name)
         self.wait_ready([service.name for service in _native_services()], timeout)
@@ -416,12 +498,18 @@ class Stack:
         if purge and self.state_dir.exists():
             shutil.rmtree(self.state_dir)
 
+    def _credentials(self, service: Service) -> tuple[str, str] | None:
+        try:
+            return credentials_of(service, self.secrets)
+        except SecretsError:
+            return None  # no credentials: the service is reported as not ready, never an error
+
     def status(self) -> list[dict[str, object]]:
         return [
             {
                 "service": service.name,
                 "pid": self.pid(service),
-                "ready": _is_ready(service.ready_url),
+                "ready": _is_ready(service.ready_url, self._credentials(service)),
                 "url": service.ready_url,
             }
             for service in _native_services()
