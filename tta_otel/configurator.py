@@ -41,6 +41,7 @@ from tta_otel.errors import ErrorLogProcessor, ErrorTracker, start_error_trackin
 from tta_otel.exporters import RedactingLogRecordExporter, RedactingMetricExporter, RedactingSpanExporter
 from tta_otel.exporters._shared import DropCounter
 from tta_otel.log_privacy import install_log_privacy, uninstall_log_privacy
+from tta_otel.otlp_auth import exporter_arguments, read_token, token_file
 from tta_otel.privacy import PolicyError, Redactor, build_redactor, set_active_redactor
 from tta_otel.reload import ConfigReloader
 from tta_otel.resource import build_resource
@@ -104,7 +105,7 @@ def _sampler(config: MonitoringConfig) -> tuple[Sampler | None, AdjustableRatioS
     return parent_based(root, trust_remote_parent=config.sampling.trust_remote_parent), root
 
 
-def _metric_readers(exporters: dict[str, type[Any]], drops: list[DropCounter]) -> list[MetricReader]:
+def _metric_readers(exporters: dict[str, type[Any]], drops: list[DropCounter], token: str | None) -> list[MetricReader]:
     readers: list[MetricReader] = []
     for name, exporter_class in exporters.items():
         if issubclass(exporter_class, MetricReader):
@@ -114,7 +115,7 @@ def _metric_readers(exporters: dict[str, type[Any]], drops: list[DropCounter]) -
                 name,
             )
             continue
-        exporter = RedactingMetricExporter(exporter_class())
+        exporter = RedactingMetricExporter(exporter_class(**exporter_arguments(exporter_class, "metrics", token)))
         drops.append(exporter.drops)
         readers.append(PeriodicExportingMetricReader(exporter))
     return readers
@@ -157,20 +158,24 @@ def configure_telemetry(loaded: LoadedConfig) -> Telemetry | None:
         _get_exporter_names("traces"), _get_exporter_names("metrics"), _get_exporter_names("logs")
     )
 
+    token_path = token_file(config)
+    token = read_token(token_path) if token_path is not None else None
     drops: list[DropCounter] = []
     tracer_provider = TracerProvider(resource=resource, sampler=sampler)
     for exporter_class in span_exporters.values():
-        span_exporter = RedactingSpanExporter(exporter_class())
+        span_exporter = RedactingSpanExporter(exporter_class(**exporter_arguments(exporter_class, "traces", token)))
         drops.append(span_exporter.drops)
         tracer_provider.add_span_processor(BatchSpanProcessor(span_exporter))
-    meter_provider = MeterProvider(resource=resource, metric_readers=_metric_readers(metric_exporters, drops))
+    meter_provider = MeterProvider(resource=resource, metric_readers=_metric_readers(metric_exporters, drops, token))
     logger_provider = LoggerProvider(resource=resource)
     tracker = ErrorTracker(
         config.errors, meter_provider.get_meter("tta_otel.errors"), logger_provider.get_logger("tta_otel.errors")
     )
     logger_provider.add_log_record_processor(ErrorLogProcessor(tracker))  # before export: it adds attributes
     for log_exporter_class in log_exporters.values():
-        log_exporter = RedactingLogRecordExporter(log_exporter_class())
+        log_exporter = RedactingLogRecordExporter(
+            log_exporter_class(**exporter_arguments(log_exporter_class, "logs", token))
+        )
         drops.append(log_exporter.drops)
         logger_provider.add_log_record_processor(BatchLogRecordProcessor(log_exporter))
     _observe_drops(meter_provider, drops)

@@ -41,7 +41,14 @@ TTA_PSEUDONYM_PREVIOUS_KEYS: Final = "TTA_PSEUDONYM_PREVIOUS_KEYS"
 TTA_PSEUDONYM_KEY_FILE: Final = "TTA_PSEUDONYM_KEY_FILE"
 """A file of ``<id>:<secret>`` lines, current key first; wins over the three variables above."""
 
+TTA_OTLP_TOKEN_FILE: Final = "TTA_OTLP_TOKEN_FILE"
+"""A file holding the collector's OTLP bearer token; read by the distro (wins over
+``monitoring.otlp.token_file``) and by the operator's tools that send OTLP."""
+
 # Read by the operator's tools (``tta-otel``); ``tta-otel stack env`` prints the endpoints.
+TTA_SECRETS_DIR: Final = "TTA_SECRETS_DIR"
+"""The stack's secrets directory (``tta-otel secrets init``; default ``$TTA_OTEL_STATE/secrets``)."""
+
 TTA_OTEL_CACHE: Final = "TTA_OTEL_CACHE"
 """Where built binaries are cached, outside the repository (default ``~/.cache/tta-otel``)."""
 
@@ -57,8 +64,14 @@ TTA_OTLP_HTTP_ENDPOINT: Final = "TTA_OTLP_HTTP_ENDPOINT"
 TTA_PROMETHEUS_URL: Final = "TTA_PROMETHEUS_URL"
 """Prometheus's HTTP API, read by the reports and ``tta-otel errors``."""
 
+TTA_PROMETHEUS_CREDENTIALS_FILE: Final = "TTA_PROMETHEUS_CREDENTIALS_FILE"
+"""A file holding ``user:password`` for Prometheus's basic auth."""
+
 TTA_ALERTMANAGER_URL: Final = "TTA_ALERTMANAGER_URL"
 """Alertmanager's HTTP API, asked for silences by the alerts service."""
+
+TTA_ALERTMANAGER_CREDENTIALS_FILE: Final = "TTA_ALERTMANAGER_CREDENTIALS_FILE"
+"""A file holding ``user:password`` for Alertmanager's basic auth."""
 
 TTA_GRAFANA_URL: Final = "TTA_GRAFANA_URL"
 """Grafana, where ``tta-otel dashboards push`` writes."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -85,6 +86,25 @@ def test_all_three_signals_arrive_redacted_with_the_resource(sink: OtlpSink, tmp
     assert email not in received.as_text()
 
 
+def test_the_otlp_exporters_send_the_token_of_the_token_file(
+    sink: OtlpSink, clean_env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    token = tmp_path / "otlp-token"
+    token.write_text("a-synthetic-token-for-tests-only\n")
+    clean_env.setenv("TTA_OTLP_TOKEN_FILE", str(token))
+    telemetry = configure_telemetry(load_config(_config_file(tmp_path, "monitoring: {}\n")))
+    assert telemetry is not None
+    try:
+        telemetry.tracer_provider.get_tracer("test").start_span("scene").end()
+        telemetry.flush()
+    finally:
+        telemetry.shutdown()
+
+    assert sink.received.traces
+    assert set(sink.received.authorizations) == {"Bearer a-synthetic-token-for-tests-only"}
+    assert "OTEL_EXPORTER_OTLP_HEADERS" not in os.environ
+
+
 def test_disabled_monitoring_builds_nothing(sink: OtlpSink, tmp_path: Path) -> None:
     assert configure_telemetry(load_config(_config_file(tmp_path, "monitoring:\n  enabled: false\n"))) is None
 
@@ -123,7 +143,7 @@ def test_a_bad_policy_falls_back_to_the_packaged_one(
 
 
 def test_pull_metric_readers_are_refused_because_they_bypass_redaction(caplog: pytest.LogCaptureFixture) -> None:
-    assert _metric_readers({"in_memory": InMemoryMetricReader}, []) == []
+    assert _metric_readers({"in_memory": InMemoryMetricReader}, [], None) == []
     assert "serves metrics without redaction" in caplog.text
 
 

@@ -56,6 +56,8 @@ def otel_defaults(config: MonitoringConfig) -> dict[str, str]:
     }
     if config.otlp.endpoint:
         defaults["OTEL_EXPORTER_OTLP_ENDPOINT"] = config.otlp.endpoint
+    if config.otlp.ca_file:
+        defaults["OTEL_EXPORTER_OTLP_CERTIFICATE"] = str(config.otlp.ca_file)
     return defaults
 
 

@@ -27,6 +27,15 @@ class OtlpSettings(_Section):
     timeout_s: float = Field(
         default=10.0, gt=0, le=60, description="per export; the Python OTLP exporters read seconds, not ms"
     )
+    token_file: Path | None = Field(
+        default=None,
+        description="a file holding the collector's bearer token (`tta-otel secrets init`: otlp-token); "
+        "TTA_OTLP_TOKEN_FILE wins, OTEL_EXPORTER_OTLP_HEADERS wins over both",
+    )
+    ca_file: Path | None = Field(
+        default=None,
+        description="the CA that signed the collector's certificate (ca.crt); OTEL_EXPORTER_OTLP_CERTIFICATE wins",
+    )
 
 
 class SamplingSettings(_Section):

@@ -36,6 +36,7 @@ class Received:
     metrics: list[ExportMetricsServiceRequest] = field(default_factory=list)
     logs: list[ExportLogsServiceRequest] = field(default_factory=list)
     rejected: int = 0
+    authorizations: list[str | None] = field(default_factory=list)  # each request's Authorization header
 
     def spans(self) -> Iterator[tuple[Any, Any]]:
         """(resource, span) for every span received."""
@@ -121,6 +122,8 @@ class OtlpSink:
                         sink.received.rejected += 1
                     self.send_error(400, "malformed OTLP request")
                     return
+                with sink._lock:
+                    sink.received.authorizations.append(self.headers.get("Authorization"))
                 sink._store(self.path, message)
                 self.send_response(200)
                 self.send_header("Content-Type", "application/x-protobuf")
