@@ -67,14 +67,40 @@ def test_status_as_a_table(cache: Path, tmp_path: Path, capsys: pytest.CaptureFi
     assert [line.split()[0] for line in lines] == ["prometheus", "alertmanager", "otel-collector"]
 
 
-def test_env_prints_export_lines(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["stack", "env", "--repo", str(REPO)]) == 0
+def test_env_prints_the_endpoints_and_the_files_of_the_credentials(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secrets = tmp_path / "secrets"
+    assert main(["stack", "env", "--repo", str(REPO), "--secrets-dir", str(secrets)]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        "export TTA_OTLP_GRPC_ENDPOINT=http://127.0.0.1:4317",
-        "export TTA_OTLP_HTTP_ENDPOINT=http://127.0.0.1:4318",
+        f"export TTA_SECRETS_DIR={secrets}",
+        "export TTA_OTLP_GRPC_ENDPOINT=https://127.0.0.1:4317",
+        "export TTA_OTLP_HTTP_ENDPOINT=https://127.0.0.1:4318",
         "export TTA_PROMETHEUS_URL=http://127.0.0.1:9090",
         "export TTA_ALERTMANAGER_URL=http://127.0.0.1:9093",
+        f"export TTA_OTLP_TOKEN_FILE={secrets}/otlp-token",
+        f"export OTEL_EXPORTER_OTLP_CERTIFICATE={secrets}/ca.crt",
+        f"export TTA_PROMETHEUS_CREDENTIALS_FILE={secrets}/prometheus-credentials",
+        f"export TTA_ALERTMANAGER_CREDENTIALS_FILE={secrets}/alertmanager-credentials",
     ]
+
+
+def test_env_follows_the_secrets_dir_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TTA_SECRETS_DIR", str(tmp_path / "elsewhere"))
+    assert main(["stack", "env", "--repo", str(REPO)]) == 0
+    assert f"export TTA_OTLP_TOKEN_FILE={tmp_path / 'elsewhere'}/otlp-token" in capsys.readouterr().out.splitlines()
+
+
+def test_up_without_secrets_names_the_command_that_makes_them(
+    cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _pretend_built(cache)
+    secrets = tmp_path / "no-secrets"
+    arguments = ["--repo", str(REPO), "--state-dir", str(tmp_path / "state"), "--secrets-dir", str(secrets)]
+    assert main(["stack", "up", *arguments]) == 2
+    assert f"no secrets directory {secrets}: run `tta-otel secrets init --dir {secrets}`" in capsys.readouterr().err
 
 
 def test_logs_of_a_component(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

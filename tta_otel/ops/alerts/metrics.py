@@ -19,6 +19,7 @@ from opentelemetry.metrics import Meter
 
 from tta_otel import instruments, semconv
 from tta_otel.ops.alerts.lifecycle import AlertRecord
+from tta_otel.ops.client_credentials import otlp_exporter_arguments
 
 SERVICE_NAME = "tta-otel-alerts"
 EXPORT_INTERVAL_MS = 5_000
@@ -67,7 +68,9 @@ def export_to_collector(
     from opentelemetry.sdk.resources import Resource
 
     reader = PeriodicExportingMetricReader(
-        OTLPMetricExporter(endpoint=f"{endpoint.rstrip('/')}/v1/metrics", timeout=_EXPORT_TIMEOUT_S),
+        OTLPMetricExporter(
+            endpoint=f"{endpoint.rstrip('/')}/v1/metrics", timeout=_EXPORT_TIMEOUT_S, **otlp_exporter_arguments()
+        ),
         export_interval_millis=None if INTERVAL_ENV in os.environ else EXPORT_INTERVAL_MS,
     )
     provider = MeterProvider(resource=Resource.create({semconv.SERVICE_NAME: SERVICE_NAME}), metric_readers=[reader])

@@ -8,7 +8,6 @@ import argparse
 import logging
 import os
 import signal
-import stat
 import sys
 import threading
 from datetime import timedelta
@@ -22,7 +21,8 @@ from tta_otel.ops.alerts.service import DEFAULT_RETENTION
 from tta_otel.ops.alerts.store import StoreError
 from tta_otel.ops.cli.errors_command import DEFAULT_OTLP_HTTP_ENDPOINT
 from tta_otel.ops.cli.report_command import parse_period
-from tta_otel.ops.secrets import ALERTMANAGER_PASSWORD, ALERTS_WEBHOOK_TOKEN, default_dir
+from tta_otel.ops.client_credentials import alertmanager_auth
+from tta_otel.ops.secrets import ALERTS_WEBHOOK_TOKEN, SecretFileError, default_dir, read_secret_file
 
 DEFAULT_LISTEN = "127.0.0.1:9095"
 
@@ -37,28 +37,6 @@ def _address(text: str) -> tuple[str, int]:
 def default_state_dir() -> Path:
     """``$TTA_OTEL_STATE/alerts``, beside the other state of tta-otel (default ``~/.local/state/tta-otel``)."""
     return state_dir() / "alerts"
-
-
-class SecretFileError(ValueError):
-    """A token or credentials file that cannot be used; the message says what to do."""
-
-
-def read_secret_file(path: Path, what: str) -> str:
-    """The content of a secret file (stripped): it must exist, be non-empty and readable by its owner only."""
-    try:
-        mode = path.stat().st_mode
-        text = path.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        raise SecretFileError(
-            f"{path} ({what}) does not exist: run `tta-otel secrets init`, or pass the file's path"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SecretFileError(f"cannot read {path} ({what}): {exc}") from exc
-    if stat.S_IMODE(mode) & 0o077:
-        raise SecretFileError(f"{path} ({what}) may be read by others (mode {stat.S_IMODE(mode):04o}): chmod 600 it")
-    if not text:
-        raise SecretFileError(f"{path} ({what}) is empty")
-    return text
 
 
 def _workers(text: str) -> int:
@@ -123,8 +101,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         type=Path,
         default=None,
         help="user:password for Alertmanager's basic auth; only with it (and Alertmanager refusing requests "
-        "without it) does a silence acknowledge an alert (default: $TTA_OTEL_STATE/secrets/alertmanager-password "
-        "when it exists)",
+        "without it) does a silence acknowledge an alert (default: $TTA_ALERTMANAGER_CREDENTIALS_FILE, "
+        "else alertmanager-credentials in the secrets directory when it exists)",
     )
     serve_parser.add_argument(
         "--retention",
@@ -167,14 +145,9 @@ def serve_command(args: argparse.Namespace) -> int:
     except ChainError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    credentials_file = args.alertmanager_credentials_file
-    if credentials_file is None and (default_dir() / ALERTMANAGER_PASSWORD).exists():
-        credentials_file = default_dir() / ALERTMANAGER_PASSWORD
     try:
         token = read_secret_file(args.token_file, "the alerts service's bearer token")
-        credentials = (
-            None if credentials_file is None else read_secret_file(credentials_file, "Alertmanager's user:password")
-        )
+        auth = alertmanager_auth(args.alertmanager_credentials_file)
     except SecretFileError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -190,7 +163,7 @@ def serve_command(args: argparse.Namespace) -> int:
         escalate_after=args.escalate_after,
         check_interval=args.check_interval,
         token=token,
-        alertmanager_credentials=credentials,
+        alertmanager_credentials=None if auth is None else ":".join(auth),
         retention=args.retention,
         read_timeout=args.read_timeout,
         workers=args.workers,

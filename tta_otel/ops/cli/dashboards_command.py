@@ -94,10 +94,15 @@ def lint_command(args: argparse.Namespace) -> int:
 def push_command(args: argparse.Namespace) -> int:
     from tta_otel.ops import dashboards
     from tta_otel.ops.dashboards.push import PushError, connect, provisioned_datasources, push
+    from tta_otel.ops.secrets import SecretsError
 
     token = args.token if args.token else args.token_file.read_text().strip()
     directory = _directory(args)
-    datasources = provisioned_datasources(directory / DATASOURCES) if args.with_datasources else []
+    try:
+        datasources = provisioned_datasources(directory / DATASOURCES) if args.with_datasources else []
+    except SecretsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     try:
         pushed = push(connect(args.grafana, token), dashboards.read(directory), datasources)
     except PushError as error:

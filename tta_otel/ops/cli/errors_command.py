@@ -12,8 +12,10 @@ from datetime import UTC, datetime
 from tta_otel import instruments, semconv
 from tta_otel.environment_variables import TTA_OTLP_HTTP_ENDPOINT
 from tta_otel.ops.cli.report_command import add_source_arguments
+from tta_otel.ops.client_credentials import otlp_exporter_arguments, prometheus_auth
 from tta_otel.ops.reports.errors import ErrorGroup, list_error_groups, load_resolved, state_file
 from tta_otel.ops.reports.prometheus import PrometheusClient, PrometheusError
+from tta_otel.ops.secrets import SecretFileError
 
 DEFAULT_OTLP_HTTP_ENDPOINT = "http://127.0.0.1:4318"
 
@@ -47,7 +49,8 @@ def _record_time_to_resolve(group: ErrorGroup, seconds: float) -> None:
     from opentelemetry.sdk.resources import Resource
 
     endpoint = os.environ.get(TTA_OTLP_HTTP_ENDPOINT, DEFAULT_OTLP_HTTP_ENDPOINT).rstrip("/")
-    reader = PeriodicExportingMetricReader(OTLPMetricExporter(endpoint=f"{endpoint}/v1/metrics"))
+    exporter = OTLPMetricExporter(endpoint=f"{endpoint}/v1/metrics", **otlp_exporter_arguments())
+    reader = PeriodicExportingMetricReader(exporter)
     provider = MeterProvider(
         resource=Resource.create({semconv.SERVICE_NAME: "tta-otel-cli", semconv.TTA_COMPONENT: group.component}),
         metric_readers=[reader],
@@ -78,12 +81,12 @@ def _resolve(groups: list[ErrorGroup], fingerprint: str) -> int:
 def errors_command(args: argparse.Namespace) -> int:
     try:
         groups = list_error_groups(
-            PrometheusClient(args.prometheus),
+            PrometheusClient(args.prometheus, credentials=prometheus_auth(args.prometheus_credentials_file)),
             args.since,
             environment=args.environment,
             resolved=load_resolved(state_file()),
         )
-    except PrometheusError as exc:
+    except (PrometheusError, SecretFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     if args.resolve:

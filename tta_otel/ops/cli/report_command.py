@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import TypeVar
 
 from tta_otel.environment_variables import TTA_PROMETHEUS_URL
+from tta_otel.ops.client_credentials import prometheus_auth
 from tta_otel.ops.reports import engagement_render
 from tta_otel.ops.reports.carbon import build_carbon_report
 from tta_otel.ops.reports.engagement import DEFAULT_K, build_engagement_report
 from tta_otel.ops.reports.prometheus import PrometheusClient, PrometheusError
 from tta_otel.ops.reports.render import write_report
+from tta_otel.ops.secrets import SecretFileError
 
 _DURATION = re.compile(r"^(\d+)([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -42,6 +44,12 @@ def add_source_arguments(parser: argparse.ArgumentParser, period: str) -> None:
         "--prometheus",
         default=os.environ.get(TTA_PROMETHEUS_URL, DEFAULT_PROMETHEUS_URL),
         help="Prometheus URL (default: $TTA_PROMETHEUS_URL or %(default)s)",
+    )
+    parser.add_argument(
+        "--prometheus-credentials-file",
+        type=Path,
+        help="user:password for Prometheus's basic auth (default: $TTA_PROMETHEUS_CREDENTIALS_FILE, "
+        "else prometheus-credentials in the secrets directory when it exists)",
     )
 
 
@@ -84,8 +92,8 @@ def _run(args: argparse.Namespace, build: Callable[[PrometheusClient], R], write
         print("error: --format pdf needs --output PATH", file=sys.stderr)
         return 2
     try:
-        report = build(PrometheusClient(args.prometheus))
-    except PrometheusError as exc:
+        report = build(PrometheusClient(args.prometheus, credentials=prometheus_auth(args.prometheus_credentials_file)))
+    except (PrometheusError, SecretFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     text = write(report)

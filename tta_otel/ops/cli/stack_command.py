@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from tta_otel.ops.secrets import SecretsDir
 from tta_otel.ops.stack import collector_privacy
 from tta_otel.ops.stack.checkout import find_checkout
 from tta_otel.ops.stack.components import BuildError, build_component
 from tta_otel.ops.stack.compose_schema import fetch_schema
-from tta_otel.ops.stack.runner import URLS, Stack, StackError
+from tta_otel.ops.stack.runner import Stack, StackError, client_environment
 from tta_otel.ops.stack.validation import default_paths, validate
 
 
 def _stack(args: argparse.Namespace) -> Stack:
     repository = find_checkout(args.repo)
-    return Stack(repository, (args.state_dir or repository / "state").resolve())
+    secrets = SecretsDir(args.secrets_dir) if args.secrets_dir else SecretsDir()
+    return Stack(repository, (args.state_dir or repository / "state").resolve(), secrets)
 
 
 def build_command(args: argparse.Namespace) -> int:
@@ -44,8 +47,9 @@ def up_command(args: argparse.Namespace) -> int:
     started = time.monotonic()
     stack.up(timeout=args.timeout)
     print(f"The stack is ready ({time.monotonic() - started:.1f} s); state in {stack.state_dir}")
-    for name, url in URLS.items():
-        print(f"  {name}={url}")
+    print('  Clients: eval "$(tta-otel stack env)" gives them the endpoints and credential files:')
+    for name, value in client_environment(stack.secrets).items():
+        print(f"  {name}={value}")
     print("  Logs and traces (no native Loki or Tempo, see docs/stack.md):")
     print(f"    {stack.state_dir / 'otel-collector' / 'logs.jsonl'}")
     print(f"    {stack.state_dir / 'otel-collector' / 'traces.jsonl'}")
@@ -84,8 +88,8 @@ def logs_command(args: argparse.Namespace) -> int:
 
 
 def env_command(args: argparse.Namespace) -> int:
-    for name, url in URLS.items():
-        print(f"export {name}={url}")
+    for name, value in client_environment(_stack(args).secrets).items():
+        print(f"export {name}={shlex.quote(value)}")
     return 0
 
 
@@ -114,6 +118,11 @@ def privacy_command(args: argparse.Namespace) -> int:
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repo", type=Path, help="the tta-otel checkout (default: found from the working directory)")
     parser.add_argument("--state-dir", type=Path, help="where the native stack keeps pids, logs and data")
+    parser.add_argument(
+        "--secrets-dir",
+        type=Path,
+        help="the secrets `tta-otel secrets init` made (default: $TTA_SECRETS_DIR, else $TTA_OTEL_STATE/secrets)",
+    )
 
 
 def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

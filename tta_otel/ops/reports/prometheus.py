@@ -6,6 +6,7 @@ that without adding a dependency to the CLI.
 
 from __future__ import annotations
 
+import base64
 import json
 import urllib.error
 import urllib.parse
@@ -36,17 +37,28 @@ class Sample:
 
 
 class PrometheusClient:
-    def __init__(self, url: str, timeout_s: float = 30.0) -> None:
+    def __init__(self, url: str, timeout_s: float = 30.0, credentials: tuple[str, str] | None = None) -> None:
+        """``credentials``: ``(user, password)`` for Prometheus's basic auth, or None to ask without."""
         self.url = url.rstrip("/")
         self._timeout_s = timeout_s
+        self._headers = {}
+        if credentials is not None:
+            token = base64.b64encode(":".join(credentials).encode()).decode("ascii")
+            self._headers["Authorization"] = f"Basic {token}"
 
     def _get(self, endpoint: str, parameters: dict[str, str]) -> Any:
         query = urllib.parse.urlencode(parameters)
+        request = urllib.request.Request(f"{self.url}{endpoint}?{query}", headers=self._headers)
         try:
-            with urllib.request.urlopen(f"{self.url}{endpoint}?{query}", timeout=self._timeout_s) as response:
+            with urllib.request.urlopen(request, timeout=self._timeout_s) as response:
                 return json.load(response)["data"]
         except urllib.error.HTTPError as exc:
             refused = parameters.get("query", endpoint)
+            if exc.code == 401:
+                raise PrometheusError(
+                    f"Prometheus at {self.url} asks for credentials: set TTA_PROMETHEUS_CREDENTIALS_FILE "
+                    '(`eval "$(tta-otel stack env)"`) or pass --prometheus-credentials-file'
+                ) from exc
             detail = exc.read().decode(errors="replace")
             raise PrometheusError(f"Prometheus at {self.url} refused {refused!r}: {detail}") from exc
         except (urllib.error.URLError, OSError) as exc:
