@@ -15,11 +15,19 @@ from typing import Any
 
 import pytest
 
-from tta_otel.ops import dashboards
+from tta_otel.ops import dashboards, secrets
 from tta_otel.ops.cli import dashboards_command
 from tta_otel.ops.dashboards.push import FOLDER_UID, PushError, connect, provisioned_datasources, push
+from tta_otel.ops.secrets import (
+    ALERTMANAGER_PASSWORD,
+    BASIC_AUTH_USER,
+    PROMETHEUS_PASSWORD,
+    MissingSecretError,
+    SecretsDir,
+)
 
 REPO = Path(__file__).resolve().parents[2]
+DATASOURCES = REPO / "grafana-dashboards/provisioning/datasources/datasources.yaml"
 TOKEN = "glsa_synthetic_test_token_0123456789"
 
 
@@ -135,8 +143,16 @@ def test_pushing_twice_reuses_the_folder_and_overwrites_the_dashboards(grafana: 
     assert len(grafana.dashboards) == len(models)
 
 
-def test_datasources_are_created_then_updated_by_uid(grafana: FakeGrafana) -> None:
-    datasources = provisioned_datasources(REPO / "grafana-dashboards/provisioning/datasources/datasources.yaml")
+@pytest.fixture
+def secrets_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SecretsDir:
+    monkeypatch.setattr(secrets, "_BCRYPT_ROUNDS", 4)
+    directory = SecretsDir(tmp_path / "secrets")
+    directory.init()
+    return directory
+
+
+def test_datasources_are_created_then_updated_by_uid(grafana: FakeGrafana, secrets_dir: SecretsDir) -> None:
+    datasources = provisioned_datasources(DATASOURCES, secrets_dir)
     pushed = push(connect(grafana.url, TOKEN), {}, datasources)
     assert pushed.datasources == ["prometheus", "loki", "tempo", "alertmanager"]
     push(connect(grafana.url, TOKEN), {}, datasources)
@@ -147,6 +163,23 @@ def test_datasources_are_created_then_updated_by_uid(grafana: FakeGrafana) -> No
     assert loki["access"] == "proxy"
     assert loki["jsonData"]["derivedFields"][0]["url"] == "${__value.raw}"
     assert grafana.datasources["alertmanager"]["jsonData"]["handleGrafanaManagedAlerts"] is False
+
+
+@pytest.mark.parametrize(
+    ("uid", "password"), [("prometheus", PROMETHEUS_PASSWORD), ("alertmanager", ALERTMANAGER_PASSWORD)]
+)
+def test_pushed_datasources_carry_the_password_of_the_local_secrets_dir(
+    secrets_dir: SecretsDir, uid: str, password: str
+) -> None:
+    datasource = next(d for d in provisioned_datasources(DATASOURCES, secrets_dir) if d["uid"] == uid)
+
+    assert (datasource["basicAuth"], datasource["basicAuthUser"]) == (True, BASIC_AUTH_USER)
+    assert datasource["secureJsonData"]["basicAuthPassword"] == secrets_dir.read(password)
+
+
+def test_a_datasource_secret_missing_from_the_secrets_dir_names_the_command(tmp_path: Path) -> None:
+    with pytest.raises(MissingSecretError, match=r"run `tta-otel secrets init --dir "):
+        provisioned_datasources(DATASOURCES, SecretsDir(tmp_path / "none"))
 
 
 def test_a_refused_token_says_what_to_check(grafana: FakeGrafana) -> None:
@@ -171,8 +204,13 @@ def test_a_grafana_that_cannot_be_reached_is_reported() -> None:
 
 
 def test_the_push_command_reads_the_token_file_and_pushes_the_committed_dashboards(
-    grafana: FakeGrafana, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    grafana: FakeGrafana,
+    tmp_path: Path,
+    secrets_dir: SecretsDir,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    monkeypatch.setenv("TTA_SECRETS_DIR", str(secrets_dir.path))
     token_file = tmp_path / "token"
     token_file.write_text(TOKEN + "\n")
     argv = ("push", "--repo", str(REPO), "--grafana", grafana.url, "--token-file", str(token_file))

@@ -41,7 +41,8 @@ def test_the_prometheus_wrapper_requires_the_pinned_module() -> None:
 
 def test_compose_image_tags_come_from_the_versions_file() -> None:
     compose = (REPO / "docker-compose.yml").read_text()
-    for name in ("OTELCOL_VERSION", "PROMETHEUS_VERSION", "ALERTMANAGER_VERSION", "LOKI_VERSION", "TEMPO_VERSION"):
+    names = ("OTELCOL_VERSION", "PROMETHEUS_VERSION", "ALERTMANAGER_VERSION", "LOKI_VERSION", "TEMPO_VERSION")
+    for name in (*names, "GRAFANA_VERSION", "BUSYBOX_VERSION"):
         assert f"${{{name}}}" in compose
 
 

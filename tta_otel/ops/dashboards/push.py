@@ -10,6 +10,7 @@ Grafana-managed alert rule duplicates a Prometheus rule (and pages twice).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,8 @@ from typing import Any, Final
 import yaml
 from grafana_client.api import GrafanaApi
 from grafana_client.client import GrafanaException
+
+from tta_otel.ops.secrets import SecretsDir
 
 FOLDER_UID: Final = "tta"
 FOLDER_TITLE: Final = "TTA"
@@ -38,16 +41,21 @@ class Pushed:
     datasources: list[str] = field(default_factory=list)
 
 
+_SECRET_FILE = re.compile(r"(?<!\$)\$__file\{/run/secrets/([A-Za-z0-9._-]+)\}")
+
+
 def connect(url: str, token: str, timeout_s: float = 10.0) -> GrafanaApi:
     """A client of the Grafana at ``url`` that authenticates with a service account token."""
     api: GrafanaApi = GrafanaApi.from_url(url, credential=token, timeout=timeout_s)
     return api
 
 
-def provisioned_datasources(path: Path) -> list[dict[str, Any]]:
-    """The datasources of a Grafana provisioning file, as the HTTP API takes them (``$$``, the
-    provisioning escape of a literal ``$``, becomes ``$``)."""
-    text = path.read_text().replace("$$", "$")
+def provisioned_datasources(path: Path, secrets: SecretsDir | None = None) -> list[dict[str, Any]]:
+    """The datasources of a Grafana provisioning file, as the HTTP API takes them: a secret that
+    provisioning reads with ``$__file{/run/secrets/NAME}`` is read from ``secrets`` (default: the
+    secrets directory), and ``$$``, the provisioning escape of a literal ``$``, becomes ``$``."""
+    directory = secrets if secrets is not None else SecretsDir()
+    text = _SECRET_FILE.sub(lambda match: directory.read(match[1]), path.read_text()).replace("$$", "$")
     return [{"access": "proxy", **datasource} for datasource in yaml.safe_load(text)["datasources"]]
 
 
