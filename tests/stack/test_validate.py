@@ -14,10 +14,10 @@ from tta_otel.ops.cli.main import main
 pytestmark = pytest.mark.integration
 
 
-def test_every_shipped_config_passes(capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_shipped_config_and_the_web_configs_of_the_secrets_pass(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "--repo", str(REPO)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in lines] == ["ok"] * 27
+    assert [line.split()[0] for line in lines] == ["ok"] * 29
     assert {line.split("(")[-1].rstrip(")") for line in lines} == {
         "otelcol validate",
         "promtool check config",
@@ -25,7 +25,8 @@ def test_every_shipped_config_passes(capsys: pytest.CaptureFixture[str]) -> None
         "promtool test rules",
         "amtool check-config",
         "amtool config routes test",
-        "Compose Specification schema",
+        "Compose Specification schema, exposure",
+        "promtool check web-config",
         "dashboard lint",
     }
 
@@ -64,6 +65,24 @@ def _broken_copy(tmp_path: Path, relative: str, old: str, new: str) -> Path:
         ),
         ("prometheus/tests/availability.test.yml", 'values: "0+80x30"', 'values: "0+20x30"', "FAILED"),
         ("docker-compose.yml", "restart: unless-stopped", "restart: [always]", "is not of type 'string'"),
+        (
+            "docker-compose.yml",
+            '"${TTA_BIND_ADDRESS:-127.0.0.1}:3000:3000"',
+            '"3000:3000"',
+            "grafana: port '3000:3000' is published on all interfaces",
+        ),
+        (
+            "docker-compose.yml",
+            'GF_AUTH_ANONYMOUS_ENABLED: "false"',
+            'GF_AUTH_ANONYMOUS_ENABLED: "true"',
+            "grafana: anonymous access is enabled",
+        ),
+        (
+            "docker-compose.yml",
+            "GF_SECURITY_ADMIN_PASSWORD__FILE: /run/secrets/grafana-admin-password",
+            "GF_SECURITY_ADMIN_USER: admin",
+            "grafana: the admin keeps Grafana's default password",
+        ),
         ("grafana-dashboards/overview.json", "(rate(http_server", "(rate((http_server", "promql"),
     ],
 )
@@ -82,3 +101,12 @@ def test_an_unknown_file_is_reported(tmp_path: Path, capsys: pytest.CaptureFixtu
     stray.write_text("a: 1\n")
     assert main(["validate", "--repo", str(REPO), str(stray)]) == 1
     assert "no validator knows this file" in capsys.readouterr().out
+
+
+def test_a_broken_web_config_fails_with_promtools_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "prometheus-web.yml"
+    broken.write_text("basic_auth_users: [tta-otel]\n")
+    assert main(["validate", "--repo", str(REPO), str(broken)]) == 1
+    output = capsys.readouterr().out
+    assert output.startswith(f"FAIL {broken} (promtool check web-config)")
+    assert "cannot unmarshal" in output

@@ -5,9 +5,11 @@ Prometheus's by ``promtool check config`` (which also checks the rule files it n
 rule files by ``promtool check rules``, rule tests (``prometheus/tests/*.test.yml``) by
 ``promtool test rules``, Alertmanager's by ``amtool check-config``, routing tests
 (``alertmanager/tests/*.yml``) case by case by ``amtool config routes test``,
-docker-compose.yml by the Compose Specification's schema, each Grafana dashboard by
-``tta-otel dashboards lint``. Each file gives one line; a
-failure shows the tool's own message.
+docker-compose.yml by the Compose Specification's schema and the exposure rules (no port on
+all interfaces, no anonymous Grafana, no default admin password), the web configuration files
+of the secrets directory (``prometheus-web.yml``, ``alertmanager-web.yml``) by ``promtool check
+web-config``, each Grafana dashboard by ``tta-otel dashboards lint``. Each file gives one line;
+a failure shows the tool's own message.
 
 A routing test file is a list of cases, each the labels of an alert and the receivers that
 must get it, in the order of the routing tree::
@@ -24,17 +26,22 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from tta_otel.environment_variables import TTA_SECRETS_DIR
+from tta_otel.ops.secrets import ALERTMANAGER_WEB_CONFIG, PROMETHEUS_WEB_CONFIG, SecretsDir
 from tta_otel.ops.stack.components import Component
+from tta_otel.ops.stack.compose_exposure import exposure_errors
 from tta_otel.ops.stack.compose_schema import compose_errors, fetch_schema
 
 # otelcol validate needs every ${env:...} without a default to resolve; a throw-away key will do.
 _VALIDATION_ENV = {"TTA_COLLECTOR_PSEUDONYM_KEY": "validation-only-key-validation-only-key"}
+_WEB_CONFIGS = (PROMETHEUS_WEB_CONFIG, ALERTMANAGER_WEB_CONFIG)
 
 
 @dataclass(frozen=True)
@@ -98,9 +105,13 @@ def _check_routes(path: Path, amtool: Path) -> Result:
     return Result(path, tool, not failures, message)
 
 
-def _check(path: Path, tool: str, command: list[str]) -> Result:
+def _check(path: Path, tool: str, command: list[str], environment: dict[str, str] | None = None) -> Result:
     completed = subprocess.run(
-        command, capture_output=True, text=True, check=False, env={**os.environ, **_VALIDATION_ENV}
+        command,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **_VALIDATION_ENV, **(environment or {})},
     )
     output = (completed.stdout + completed.stderr).strip()
     return Result(path, tool, completed.returncode == 0, output)
@@ -123,6 +134,7 @@ _KINDS: list[tuple[str, Callable[[Path], bool]]] = [
         lambda p: p.parent.name == "tests" and p.parent.parent.name == "alertmanager" and p.suffix in {".yml", ".yaml"},
     ),
     ("compose", lambda p: p.name in {"docker-compose.yml", "compose.yaml", "compose.yml"}),
+    ("web-config", lambda p: p.name in _WEB_CONFIGS),
     ("dashboard", lambda p: p.parent.name == "grafana-dashboards" and p.suffix == ".json"),
 ]
 
@@ -145,7 +157,10 @@ def kind_of(path: Path) -> str | None:
     return next((kind for kind, matches in _KINDS if matches(path)), None)
 
 
-def default_paths(repository: Path) -> list[Path]:
+def default_paths(repository: Path, secrets: SecretsDir | None = None) -> list[Path]:
+    """Every configuration of the checkout, and the web configurations of the secrets directory that exist."""
+    directory = secrets if secrets is not None else SecretsDir()
+    web = [directory.path / name for name in _WEB_CONFIGS if (directory.path / name).exists()]
     return [
         repository / "collector-config" / "otelcol.yaml",
         repository / "prometheus" / "prometheus.yml",
@@ -155,7 +170,21 @@ def default_paths(repository: Path) -> list[Path]:
         *sorted((repository / "alertmanager" / "tests").glob("*.yml")),
         repository / "docker-compose.yml",
         *sorted((repository / "grafana-dashboards").glob("*.json")),
+        *web,
     ]
+
+
+def _check_collector(path: Path, otelcol: Path) -> Result:
+    """``otelcol validate`` with the generated privacy processors, against throw-away secrets of the
+    right shape when no secrets directory is given (the files it reads must exist)."""
+    privacy = path.parent / "privacy.yaml"
+    command = [str(otelcol), "validate", "--config", str(path), "--config", str(privacy)]
+    if os.environ.get(TTA_SECRETS_DIR):
+        return _check(path, "otelcol validate", command)
+    with tempfile.TemporaryDirectory(prefix="tta-otel-validate-") as temporary:
+        throwaway = SecretsDir(Path(temporary) / "secrets")
+        throwaway.init()
+        return _check(path, "otelcol validate", command, {TTA_SECRETS_DIR: str(throwaway.path)})
 
 
 def validate(paths: list[Path], tools: dict[str, Component]) -> list[Result]:
@@ -163,9 +192,7 @@ def validate(paths: list[Path], tools: dict[str, Component]) -> list[Result]:
     for path in paths:
         kind = kind_of(path)
         if kind == "otelcol":
-            privacy = path.parent / "privacy.yaml"
-            command = [str(tools["otelcol"].binary()), "validate", "--config", str(path), "--config", str(privacy)]
-            results.append(_check(path, "otelcol validate", command))
+            results.append(_check_collector(path, tools["otelcol"].binary()))
         elif kind == "promtool-config":
             command = [str(tools["prometheus"].binary("promtool")), "check", "config", str(path)]
             results.append(_check(path, "promtool check config", command))
@@ -183,8 +210,11 @@ def validate(paths: list[Path], tools: dict[str, Component]) -> list[Result]:
         elif kind == "dashboard":
             results.append(_check_dashboard(path, tools["prometheus"].binary("promtool")))
         elif kind == "compose":
-            errors = compose_errors(path, fetch_schema())
-            results.append(Result(path, "Compose Specification schema", not errors, "\n".join(errors)))
+            errors = compose_errors(path, fetch_schema()) + exposure_errors(path)
+            results.append(Result(path, "Compose Specification schema, exposure", not errors, "\n".join(errors)))
+        elif kind == "web-config":
+            command = [str(tools["prometheus"].binary("promtool")), "check", "web-config", str(path)]
+            results.append(_check(path, "promtool check web-config", command))
         else:
             results.append(Result(path, "-", False, "no validator knows this file (name or folder not recognised)"))
     return results
