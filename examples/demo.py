@@ -1,7 +1,8 @@
 """The demo: the stack, a TTA service under ``opentelemetry-instrument``, synthetic players,
 and what reached each backend.
 
-It starts the native stack (collector, Prometheus, Alertmanager; see docs/stack.md), a
+It makes the stack's secrets if they are missing (``tta-otel secrets init``: nothing is
+overwritten), starts the native stack (collector, Prometheus, Alertmanager; see docs/stack.md), a
 throw-away redis-server and the example service with the tta_otel distro exporting to
 the collector; plays a few synthetic players whose requests carry planted personal data
 (Faker); then prints what each backend received and checks that no planted value got
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import os
 import re
 import sys
 import uuid
@@ -26,7 +28,9 @@ import httpx
 from faker import Faker
 
 from examples.tta_service.traffic import PlantedData, play_instrumented
-from tta_otel.ops.stack.runner import URLS, Stack
+from tta_otel.ops.client_credentials import prometheus_auth
+from tta_otel.ops.secrets import Action, SecretsDir
+from tta_otel.ops.stack.runner import URLS, Stack, client_environment
 from tta_otel.testing.collector_files import complete_lines
 from tta_otel.testing.neo4j_server import neo4j_server
 from tta_otel.testing.processes import wait_until
@@ -38,7 +42,9 @@ _PLACEHOLDER = re.compile(r"\[REDACTED:([a-z0-9_]+)\]")
 def _prometheus_series(instance: str) -> list[dict[str, str]]:
     """Every series this run's service instance produced."""
     selector = f'{{service_instance_id="{instance}"}}'
-    response = httpx.get(f"{URLS['TTA_PROMETHEUS_URL']}/api/v1/series", params={"match[]": selector}, timeout=10)
+    response = httpx.get(
+        f"{URLS['TTA_PROMETHEUS_URL']}/api/v1/series", auth=prometheus_auth(), params={"match[]": selector}, timeout=10
+    )
     return list(response.json()["data"])
 
 
@@ -63,6 +69,7 @@ def _summary(stack: Stack, instance: str, planted: list[PlantedData]) -> dict[st
         "where_to_look": {
             "prometheus": f"{URLS['TTA_PROMETHEUS_URL']}/api/v1/query?query=http_server_request_duration_seconds_count",
             "alertmanager": URLS["TTA_ALERTMANAGER_URL"],
+            "credentials": 'eval "$(tta-otel stack env)" (the endpoints, token, CA and password files)',
             "stop": "tta-otel stack down",
         },
     }
@@ -90,7 +97,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     fake = Faker()
     planted = [PlantedData.generate(fake) for _ in range(args.players)]
-    stack = Stack(REPO, args.state_dir)
+    secrets = SecretsDir()
+    if any(outcome.action is Action.CREATED for outcome in secrets.init()):
+        print(f"Made the stack's secrets in {secrets.path} (as `tta-otel secrets init` does)")
+    os.environ.update(client_environment(secrets))  # what `eval "$(tta-otel stack env)"` sets
+    stack = Stack(REPO, args.state_dir, secrets)
     instance = str(uuid.uuid4())
     print(f"Starting the stack in {stack.state_dir} ...")
     stack.up()

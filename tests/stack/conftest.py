@@ -1,21 +1,52 @@
 """The native stack, started once for the stack tests: the real collector (our build),
-Prometheus and Alertmanager on loopback. `make test` builds or reuses the binaries first."""
+Prometheus and Alertmanager on loopback, each behind its credentials from a secrets directory
+made for the tests. `make test` builds or reuses the binaries first.
+
+While the stack tests run, this process's environment is what `eval "$(tta-otel stack env)"`
+gives a client (endpoints, credential files, the CA), plus ``OTEL_EXPORTER_OTLP_HEADERS`` for
+the SDK exporters the tests build in process; services started by the tests get the token
+file and the CA through ``distro_environment``.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tta_otel.ops.stack.runner import Stack
+from tta_otel.ops import secrets
+from tta_otel.ops.stack.runner import Stack, client_environment
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = Stack(REPO, tmp_path_factory.mktemp("stack-state"))
+@pytest.fixture(scope="package")
+def stack_secrets(tmp_path_factory: pytest.TempPathFactory) -> secrets.SecretsDir:
+    directory = secrets.SecretsDir(tmp_path_factory.mktemp("stack-secrets") / "secrets")
+    directory.init()
+    return directory
+
+
+@pytest.fixture(scope="package", autouse=True)
+def stack_client_environment(stack_secrets: secrets.SecretsDir) -> Iterator[dict[str, str]]:
+    """A client's environment for the whole stack package, restored after its last test."""
+    token = stack_secrets.read(secrets.OTLP_TOKEN)
+    environment = {**client_environment(stack_secrets), "OTEL_EXPORTER_OTLP_HEADERS": f"authorization=Bearer%20{token}"}
+    saved = {name: os.environ.get(name) for name in environment}
+    os.environ.update(environment)
+    yield environment
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+@pytest.fixture(scope="package")
+def stack(tmp_path_factory: pytest.TempPathFactory, stack_secrets: secrets.SecretsDir) -> Iterator[Stack]:
+    running = Stack(REPO, tmp_path_factory.mktemp("stack-state"), stack_secrets)
     running.up(timeout=90)
     yield running
     running.down(purge=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,7 +24,16 @@ from opentelemetry.proto.metrics.v1.metrics_pb2 import (
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span
 
-COLLECTOR_HTTP = "http://127.0.0.1:4318"
+from tta_otel.ops.stack.runner import URLS
+
+COLLECTOR_HTTP = URLS["TTA_OTLP_HTTP_ENDPOINT"]
+
+
+def collector_auth() -> dict[str, Any]:
+    """What a client sends the collector with: the bearer token and the CA to check its certificate
+    (from the environment the stack tests' fixture sets, as `tta-otel stack env` prints it)."""
+    token = Path(os.environ["TTA_OTLP_TOKEN_FILE"]).read_text(encoding="utf-8").strip()
+    return {"headers": {"Authorization": f"Bearer {token}"}, "verify": os.environ["OTEL_EXPORTER_OTLP_CERTIFICATE"]}
 
 
 def key_values(attributes: dict[str, Any]) -> list[KeyValue]:
@@ -38,12 +49,13 @@ def resource(service: str) -> Resource:
 
 
 def send(path: str, message: Any) -> None:
-    response = httpx.post(
-        f"{COLLECTOR_HTTP}{path}",
-        content=message.SerializeToString(),
-        headers={"Content-Type": "application/x-protobuf"},
-        timeout=10,
-    )
+    auth = collector_auth()
+    with httpx.Client(verify=auth["verify"], timeout=10) as client:
+        response = client.post(
+            f"{COLLECTOR_HTTP}{path}",
+            content=message.SerializeToString(),
+            headers={"Content-Type": "application/x-protobuf", **auth["headers"]},
+        )
     response.raise_for_status()
 
 

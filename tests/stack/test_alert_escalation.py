@@ -317,17 +317,8 @@ def alertmanager(
     for webhook in document["receivers"][0]["webhook_configs"]:
         webhook["http_config"] = {"authorization": {"type": "Bearer", "credentials_file": token_file}}
     config.write_text(yaml.safe_dump(document))
-    web = secrets_dir.require(secrets.ALERTMANAGER_WEB_CONFIG)
-    user, _, password = secrets_dir.read(secrets.ALERTMANAGER_PASSWORD).partition(":")
-    with running_component(
-        REPO,
-        "alertmanager",
-        state,
-        configs=[config],
-        port=free_port(),
-        extra_arguments=[f"--web.config.file={web}"],
-        credentials=(user, password),
-    ) as url:
+    user, _, password = secrets_dir.read(secrets.ALERTMANAGER_CREDENTIALS).partition(":")
+    with running_component(REPO, "alertmanager", state, secrets_dir, configs=[config], port=free_port()) as url:
         assert httpx.get(f"{url}/api/v2/status", timeout=5).status_code == 401
         yield Alertmanager(url, (user, password))
 
@@ -344,7 +335,7 @@ def service(
 ) -> Iterator[AlertsService]:
     base = tmp_path_factory.mktemp("alerts")
     chain = _write_chain(base / "chain.yml", secondary, lead)
-    credentials = secrets_dir.require(secrets.ALERTMANAGER_PASSWORD)
+    credentials = secrets_dir.require(secrets.ALERTMANAGER_CREDENTIALS)
     arguments = _serve_arguments(alertmanager.url, base / "state", sink.endpoint, chain, credentials)
     token_file = secrets_dir.require(secrets.ALERTS_WEBHOOK_TOKEN)
     running = AlertsService(arguments, base / "alerts.log", token_file, port=alerts_port).start()

@@ -22,6 +22,7 @@ import httpx
 import pytest
 import yaml
 
+from tta_otel.ops.secrets import ALERTMANAGER_CREDENTIALS, SecretsDir
 from tta_otel.ops.stack.components import components
 from tta_otel.ops.stack.runner import running_component
 from tta_otel.testing.processes import free_port, wait_until
@@ -79,8 +80,9 @@ def _config_for_test(sink: Sink) -> dict[str, Any]:
 
 
 class Alertmanager:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, auth: tuple[str, str]) -> None:
         self.url = url
+        self.auth = auth
 
     def fire(self, **labels: str) -> None:
         now = datetime.now(UTC)
@@ -90,10 +92,10 @@ class Alertmanager:
             "startsAt": now.isoformat(),
             "endsAt": (now + timedelta(hours=1)).isoformat(),
         }
-        httpx.post(f"{self.url}/api/v2/alerts", json=[alert], timeout=5).raise_for_status()
+        httpx.post(f"{self.url}/api/v2/alerts", json=[alert], auth=self.auth, timeout=5).raise_for_status()
 
     def alerts(self, **params: str) -> list[dict[str, Any]]:
-        response = httpx.get(f"{self.url}/api/v2/alerts", params=params, timeout=5)
+        response = httpx.get(f"{self.url}/api/v2/alerts", params=params, auth=self.auth, timeout=5)
         response.raise_for_status()
         return list(response.json())
 
@@ -120,15 +122,18 @@ def sink() -> Iterator[Sink]:
 
 
 @pytest.fixture(scope="module")
-def alertmanager(tmp_path_factory: pytest.TempPathFactory, sink: Sink) -> Iterator[Alertmanager]:
+def alertmanager(
+    tmp_path_factory: pytest.TempPathFactory, sink: Sink, stack_secrets: SecretsDir
+) -> Iterator[Alertmanager]:
     """A private Alertmanager, launched from the stack's table with the committed config's test copy."""
     if not components(REPO)["alertmanager"].is_built():
         pytest.skip("Alertmanager is not built: run `tta-otel stack build`")
     workdir = tmp_path_factory.mktemp("alertmanager")
     config = workdir / "alertmanager.yml"
     config.write_text(yaml.safe_dump(_config_for_test(sink), sort_keys=False))
-    with running_component(REPO, "alertmanager", workdir, configs=[config], port=free_port()) as url:
-        yield Alertmanager(url)
+    with running_component(REPO, "alertmanager", workdir, stack_secrets, configs=[config], port=free_port()) as url:
+        user, _, password = stack_secrets.read(ALERTMANAGER_CREDENTIALS).partition(":")
+        yield Alertmanager(url, (user, password))
 
 
 PROD = {"deployment_environment_name": "production"}

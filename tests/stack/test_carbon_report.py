@@ -38,14 +38,17 @@ from tta_otel import semconv
 from tta_otel.ai import GenAIClientTelemetry, ModelActivity
 from tta_otel.carbon import CarbonMeter
 from tta_otel.ops.cli.main import main
-from tta_otel.ops.stack.runner import Stack
+from tta_otel.ops.client_credentials import otlp_exporter_arguments, prometheus_auth
+from tta_otel.ops.stack.runner import URLS, Stack
 from tta_otel.testing.processes import wait_until
 
 PROMETHEUS = "http://127.0.0.1:9090"
 
 
 def _series(selector: str) -> list[dict[str, Any]]:
-    response = httpx.get(f"{PROMETHEUS}/api/v1/series", params={"match[]": selector}, timeout=10)
+    response = httpx.get(
+        f"{PROMETHEUS}/api/v1/series", auth=prometheus_auth(), params={"match[]": selector}, timeout=10
+    )
     response.raise_for_status()
     return list(response.json()["data"])
 
@@ -61,7 +64,9 @@ class _FixedSource:
 def test_prometheus_has_every_name_the_reports_query(stack: Stack) -> None:
     """The SDK instruments of tta_otel.ai and tta_otel.carbon, exported over OTLP through the collector."""
     environment = f"names-{uuid.uuid4().hex[:8]}"
-    reader = PeriodicExportingMetricReader(OTLPMetricExporter(endpoint="http://127.0.0.1:4318/v1/metrics"))
+    reader = PeriodicExportingMetricReader(
+        OTLPMetricExporter(endpoint=f"{URLS['TTA_OTLP_HTTP_ENDPOINT']}/v1/metrics", **otlp_exporter_arguments())
+    )
     provider = MeterProvider(
         resource=SdkResource.create({"deployment.environment.name": environment, "tta.component": "narrator"}),
         metric_readers=[reader],

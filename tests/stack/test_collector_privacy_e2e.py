@@ -31,7 +31,9 @@ from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span, Status
 
 from tests.stack.conftest import REPO
-from tests.stack.otlp_requests import send, send_counter, send_log, send_span
+from tests.stack.otlp_requests import collector_auth, send, send_counter, send_log, send_span
+from tta_otel.ops.client_credentials import prometheus_auth
+from tta_otel.ops.secrets import SecretsDir
 from tta_otel.ops.stack.runner import Stack, running_component
 from tta_otel.testing.collector_files import complete_lines, documents
 from tta_otel.testing.processes import wait_until
@@ -53,7 +55,9 @@ def _file(stack: Stack, name: str) -> Path:
 
 
 def _series(service: str) -> list[dict[str, str]]:
-    response = httpx.get(f"{PROMETHEUS}/api/v1/series", params={"match[]": f'{{service_name="{service}"}}'})
+    response = httpx.get(
+        f"{PROMETHEUS}/api/v1/series", auth=prometheus_auth(), params={"match[]": f'{{service_name="{service}"}}'}
+    )
     return list(response.json()["data"])
 
 
@@ -297,7 +301,7 @@ def _log_request(service: str, body: str) -> bytes:
 
 
 def test_a_batch_the_chain_cannot_process_is_refused_and_counted(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stack_secrets: SecretsDir
 ) -> None:
     """error_mode: propagate. A statement that fails (here: one added to the generated chain that
     fails on a marked record, as a statement would on data it cannot handle) refuses the whole
@@ -319,12 +323,15 @@ def test_a_batch_the_chain_cannot_process_is_refused_and_counted(
         monkeypatch.setenv(name, value)
     email = Faker().email()
     configs = [REPO / "collector-config" / "otelcol.yaml", privacy]
-    with running_component(REPO, "otel-collector", tmp_path, configs=configs, port=33133):
+    auth = collector_auth()
+    with (
+        running_component(REPO, "otel-collector", tmp_path, stack_secrets, configs=configs, port=33133),
+        httpx.Client(verify=auth["verify"], timeout=10) as client,
+    ):
         post = partial(
-            httpx.post,
-            "http://127.0.0.1:34318/v1/logs",
-            headers={"Content-Type": "application/x-protobuf"},
-            timeout=10,
+            client.post,
+            "https://127.0.0.1:34318/v1/logs",
+            headers={"Content-Type": "application/x-protobuf", **auth["headers"]},
         )
         refused = post(content=_log_request("fail-closed", f"unparseable {email}"))
         accepted = post(content=_log_request("fail-closed", "a benign line"))

@@ -20,6 +20,7 @@ from faker import Faker
 
 from examples.tta_service.traffic import PlantedData, play_instrumented
 from tta_otel import semconv
+from tta_otel.ops.client_credentials import prometheus_auth
 from tta_otel.ops.dashboards import PanelQuery, models, panels, queries
 from tta_otel.ops.dashboards.lint import expand
 from tta_otel.ops.stack.runner import URLS, Stack
@@ -72,7 +73,7 @@ def _prometheus_queries() -> list[PanelQuery]:
 
 
 def _get(path: str, **params: str) -> Any:
-    response = httpx.get(f"{PROMETHEUS}{path}", params=params, timeout=30)
+    response = httpx.get(f"{PROMETHEUS}{path}", auth=prometheus_auth(), params=params, timeout=30)
     body = response.json()
     assert body["status"] == "success", body
     return body["data"]

@@ -37,11 +37,12 @@ from tests.stack.otlp_requests import key_values, send
 from tta_otel import semconv
 from tta_otel.engagement import EngagementTelemetry
 from tta_otel.ops.cli.main import main
-from tta_otel.ops.stack.runner import Stack
+from tta_otel.ops.client_credentials import otlp_exporter_arguments, prometheus_auth
+from tta_otel.ops.stack.runner import URLS, Stack
 from tta_otel.testing.processes import wait_until
 
 PROMETHEUS = "http://127.0.0.1:9090"
-COLLECTOR_METRICS = "http://127.0.0.1:4318/v1/metrics"
+COLLECTOR_METRICS = f"{URLS['TTA_OTLP_HTTP_ENDPOINT']}/v1/metrics"
 
 # Two samples per series, 20 minutes apart, the first at zero: increase() over "30m" is then the
 # planted value, stretched only by the seconds between planting and the report (rounded down away).
@@ -50,7 +51,9 @@ PERIOD = "30m"
 
 
 def _series(selector: str) -> list[dict[str, Any]]:
-    response = httpx.get(f"{PROMETHEUS}/api/v1/series", params={"match[]": selector}, timeout=10)
+    response = httpx.get(
+        f"{PROMETHEUS}/api/v1/series", auth=prometheus_auth(), params={"match[]": selector}, timeout=10
+    )
     response.raise_for_status()
     return list(response.json()["data"])
 
@@ -60,7 +63,9 @@ def test_prometheus_has_every_name_the_engagement_report_queries(stack: Stack) -
     environment = f"engagement-names-{uuid.uuid4().hex[:8]}"
     provider = MeterProvider(
         resource=SdkResource.create({"deployment.environment.name": environment}),
-        metric_readers=[PeriodicExportingMetricReader(OTLPMetricExporter(endpoint=COLLECTOR_METRICS))],
+        metric_readers=[
+            PeriodicExportingMetricReader(OTLPMetricExporter(endpoint=COLLECTOR_METRICS, **otlp_exporter_arguments()))
+        ],
     )
     telemetry = EngagementTelemetry(provider)
     telemetry.track("session_start", session="s-1", cohort="b")

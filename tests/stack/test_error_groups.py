@@ -22,7 +22,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from tta_otel.config.schema import ErrorSettings
 from tta_otel.errors import ErrorTracker, start_error_tracking, stop_error_tracking
 from tta_otel.ops.cli.main import main
-from tta_otel.ops.stack.runner import Stack
+from tta_otel.ops.client_credentials import otlp_exporter_arguments, prometheus_auth
+from tta_otel.ops.stack.runner import URLS, Stack
 from tta_otel.testing.processes import wait_until
 
 PROMETHEUS = "http://127.0.0.1:9090"
@@ -48,7 +49,9 @@ class Raised:
 
 
 def _count(selector: str) -> float:
-    response = httpx.get(f"{PROMETHEUS}/api/v1/query", params={"query": f"sum({selector})"}, timeout=10)
+    response = httpx.get(
+        f"{PROMETHEUS}/api/v1/query", auth=prometheus_auth(), params={"query": f"sum({selector})"}, timeout=10
+    )
     result = response.json()["data"]["result"]
     return float(result[0]["value"][1]) if result else 0.0
 
@@ -59,7 +62,11 @@ def raised(stack: Stack) -> Iterator[Raised]:
     resource = Resource.create({"deployment.environment.name": environment, "tta.component": "narrator"})
     metrics = MeterProvider(
         resource=resource,
-        metric_readers=[PeriodicExportingMetricReader(OTLPMetricExporter(endpoint="http://127.0.0.1:4318/v1/metrics"))],
+        metric_readers=[
+            PeriodicExportingMetricReader(
+                OTLPMetricExporter(endpoint=f"{URLS['TTA_OTLP_HTTP_ENDPOINT']}/v1/metrics", **otlp_exporter_arguments())
+            )
+        ],
     )
     tracer = TracerProvider(resource=resource).get_tracer("test")
     settings = ErrorSettings(critical_routes=["/players/{player_id}/choices"])

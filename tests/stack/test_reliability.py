@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.stack.otlp_requests import send_counter
+from tta_otel.ops.client_credentials import prometheus_auth
 from tta_otel.ops.stack.runner import Stack
 from tta_otel.testing.processes import wait_until
 
@@ -22,7 +23,11 @@ PROMETHEUS = "http://127.0.0.1:9090"
 
 def _series_count(service: str, metric: str) -> int:
     """How many series of ``metric`` (its Prometheus name) the service has in Prometheus."""
-    response = httpx.get(f"{PROMETHEUS}/api/v1/series", params={"match[]": f'{metric}{{service_name="{service}"}}'})
+    response = httpx.get(
+        f"{PROMETHEUS}/api/v1/series",
+        auth=prometheus_auth(),
+        params={"match[]": f'{metric}{{service_name="{service}"}}'},
+    )
     return len(response.json()["data"])
 
 

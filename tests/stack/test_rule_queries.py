@@ -19,6 +19,7 @@ from faker import Faker
 
 from examples.tta_service.traffic import PlantedData, play_instrumented
 from tta_otel import semconv
+from tta_otel.ops.client_credentials import prometheus_auth
 from tta_otel.ops.stack.runner import URLS, Stack
 from tta_otel.testing.neo4j_server import Neo4jServer
 from tta_otel.testing.processes import wait_until
@@ -65,7 +66,7 @@ def _rules() -> list[Rule]:
 
 
 def _get(path: str, **params: str) -> Any:
-    response = httpx.get(f"{PROMETHEUS}{path}", params=params, timeout=30)
+    response = httpx.get(f"{PROMETHEUS}{path}", auth=prometheus_auth(), params=params, timeout=30)
     body = response.json()
     assert body["status"] == "success", body
     return body["data"]

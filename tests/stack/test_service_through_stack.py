@@ -15,6 +15,7 @@ import pytest
 from faker import Faker
 
 from examples.tta_service.traffic import PlantedData, play_instrumented
+from tta_otel.ops.client_credentials import prometheus_auth
 from tta_otel.ops.stack.runner import URLS, Stack
 from tta_otel.testing.collector_files import documents
 from tta_otel.testing.neo4j_server import Neo4jServer
@@ -31,7 +32,9 @@ class Traffic:
 
 
 def _promql(query: str) -> list[dict[str, object]]:
-    response = httpx.get(f"{URLS['TTA_PROMETHEUS_URL']}/api/v1/query", params={"query": query}, timeout=10)
+    response = httpx.get(
+        f"{URLS['TTA_PROMETHEUS_URL']}/api/v1/query", auth=prometheus_auth(), params={"query": query}, timeout=10
+    )
     return list(response.json()["data"]["result"])
 
 

@@ -68,12 +68,18 @@ def redis_server() -> Iterator[str]:
         process.wait(timeout=10)
 
 
+_CLIENT_CREDENTIALS = ("TTA_OTLP_TOKEN_FILE", "OTEL_EXPORTER_OTLP_CERTIFICATE")
+
+
 def distro_environment(otlp_endpoint: str, tta_config: Path, redis_url: str, **extra: str) -> dict[str, str]:
     """The environment of a service under the tta_otel distro, exporting to ``otlp_endpoint``.
 
     An ``http://...:4318``-style endpoint of the in-memory receiver needs
     ``OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf"`` in ``extra``; the collector takes gRPC.
+    The collector's token file and CA are passed on from this process's environment when it
+    has them (``eval "$(tta-otel stack env)"``, or the stack tests' fixture).
     """
+    credentials = {name: os.environ[name] for name in _CLIENT_CREDENTIALS if os.environ.get(name)}
     return {
         "OTEL_PYTHON_DISTRO": "tta_otel",
         "OTEL_PYTHON_CONFIGURATOR": "tta_otel",
@@ -81,6 +87,7 @@ def distro_environment(otlp_endpoint: str, tta_config: Path, redis_url: str, **e
         "TTA_CONFIG": str(tta_config),
         "TTA_REDIS_URL": redis_url,
         "TTA_PSEUDONYM_KEY": "a synthetic key for demos and tests, never a real one",
+        **credentials,
         **extra,
     }
 
