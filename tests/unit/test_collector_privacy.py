@@ -158,3 +158,16 @@ def test_a_label_is_only_looked_for_where_the_separator_was_found() -> None:
     statements = "\n".join(_statements())
     assert 'set(log.cache["tta_found_1"], true) where log.cache["tta_found_0"] == true and (Index(' in statements
     assert "IsMatch(" not in statements  # alternations of literals cost Go's regexp far more than Index
+
+
+def test_a_records_fields_share_one_text_with_its_attributes() -> None:
+    """One lower-cased text and one set of prefilters per record, not one per field."""
+    transform = yaml.safe_load(COMMITTED.read_text())["processors"]["transform/privacy"]
+    for groups, target, fields in (
+        (transform["log_statements"], "log.attributes", ("log.body", "log.event_name")),
+        (transform["trace_statements"], "span.attributes", ("span.name", "span.status.message")),
+    ):
+        (group,) = [g for g in groups if any(f"replace_all_patterns({target}, " in x for x in g["statements"])]
+        for field in fields:
+            assert any(x.startswith(f"replace_pattern({field}, ") for x in group["statements"])
+            assert any(f"ToLowerCase({field})" in x for x in group["statements"])

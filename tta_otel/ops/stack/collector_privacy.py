@@ -184,8 +184,10 @@ def _required_literals(regex: str) -> tuple[frozenset[str], ...]:
         return char.lower()
 
     def char_class(items: Any, icase: bool) -> frozenset[str] | None:
-        chars = [literal(av, icase) if op is c.LITERAL else None for op, av in items]
-        return frozenset(chars) if chars and None not in chars else None  # type: ignore[arg-type]
+        chars = {literal(av, icase) if op is c.LITERAL else None for op, av in items}
+        if not chars or None in chars:
+            return None
+        return frozenset(char for char in chars if char is not None)
 
     def sequence(items: Any, icase: bool) -> list[frozenset[str]]:
         candidates: list[frozenset[str]] = []
