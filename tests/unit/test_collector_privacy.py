@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 
 from tta_otel.ops.stack import collector_privacy
 from tta_otel.privacy import load_policy
-from tta_otel.privacy.policy import ValuePattern
 
 REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / "collector-config" / "privacy.yaml"
@@ -106,27 +105,69 @@ def _go_json_lower(text: str) -> str:
     return escaped.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e").lower()
 
 
-@pytest.mark.parametrize("pattern", load_policy().value_patterns, ids=lambda p: p.name)
-def test_a_prefilter_never_skips_a_match(pattern: ValuePattern) -> None:
-    literals = collector_privacy._required_literals(pattern.regex)
-    if not literals:
+_KEY_REGEXES = collector_privacy.KeyRegexes.of(load_policy())
+
+
+@pytest.mark.parametrize(
+    "regex",
+    [
+        *(pattern.regex for pattern in load_policy().value_patterns),
+        _KEY_REGEXES.drop,
+        _KEY_REGEXES.pseudonymize,
+        _KEY_REGEXES.redact_any,
+    ],
+    ids=[*(p.name for p in load_policy().value_patterns), "drop", "pseudonymize", "redact"],
+)
+def test_a_prefilter_never_skips_a_match(regex: str) -> None:
+    """Every set of the conjunction occurs in every match, in the text and in its JSON."""
+    conjunction = collector_privacy._required_literals(regex)
+    if not conjunction:
         return  # no prefilter: the pattern always runs
-    expression = re2.compile(pattern.regex)
+    expression = re2.compile(regex)
 
     @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-    @given(st.from_regex(pattern.regex))
+    @given(st.from_regex(regex))
     def check(text: str) -> None:
         if expression.search(text):
-            assert any(literal in text.lower() for literal in literals), text
-            assert any(literal in _go_json_lower(text) for literal in literals), text
+            for literals in conjunction:
+                assert any(literal in text.lower() for literal in literals), (text, literals)
+                assert any(literal in _go_json_lower(text) for literal in literals), (text, literals)
 
     check()
 
 
 def test_required_literals_of_simple_expressions() -> None:
     required = collector_privacy._required_literals
-    assert required("eyJ[a-z]+") == frozenset({"eyj"})
-    assert required("(?i:bearer)\\s+x") == frozenset({"bearer"})
-    assert required("(?i:secret)") == frozenset({"ecret"})  # `s` also matches the long s: not required as such
-    assert required("a|[0-9]") is None
-    assert required("x?y*") is None
+    assert required("eyJ[a-z]+") == (frozenset({"eyj"}),)
+    assert required("(?i:bearer)\\s+x") == (frozenset({"bearer"}),)
+    assert required("(?i:secret)") == (frozenset({"ecret"}),)  # `s` also matches the long s: not required as such
+    assert required("a|[0-9]") == ()
+    assert required("x?y*") == ()
+
+
+def test_a_rare_separator_is_looked_for_before_the_labels() -> None:
+    """`email: x` needs `:` or `=`: most text has neither, and two `Index` calls skip the labels."""
+    assert collector_privacy._required_literals("(?i:(?:email|phone)\\s*[:=]\\s*)(\\S+)") == (
+        frozenset({":", "="}),
+        frozenset({"email", "phone"}),
+    )
+    assert collector_privacy._required_literals("[._-]name") == (frozenset({"name"}),)  # common: not worth it
+
+
+def test_a_label_is_only_looked_for_where_the_separator_was_found() -> None:
+    statements = "\n".join(_statements())
+    assert 'set(log.cache["tta_found_1"], true) where log.cache["tta_found_0"] == true and (Index(' in statements
+    assert "IsMatch(" not in statements  # alternations of literals cost Go's regexp far more than Index
+
+
+def test_a_records_fields_share_one_text_with_its_attributes() -> None:
+    """One lower-cased text and one set of prefilters per record, not one per field."""
+    transform = yaml.safe_load(COMMITTED.read_text())["processors"]["transform/privacy"]
+    for groups, target, fields in (
+        (transform["log_statements"], "log.attributes", ("log.body", "log.event_name")),
+        (transform["trace_statements"], "span.attributes", ("span.name", "span.status.message")),
+    ):
+        (group,) = [g for g in groups if any(f"replace_all_patterns({target}, " in x for x in g["statements"])]
+        for field in fields:
+            assert any(x.startswith(f"replace_pattern({field}, ") for x in group["statements"])
+            assert any(f"ToLowerCase({field})" in x for x in group["statements"])

@@ -36,7 +36,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import re2
 import yaml
 
 from tta_otel.privacy import Policy, load_policy
@@ -62,9 +61,13 @@ _INDEXES = "(?:[.][0-9]+)*"
 _INDEX_ONLY = "(?:^[0-9]+(?:[.][0-9]+)*$)"
 _WHOLE = "^(?s:.*)$"
 _PRE, _POST = "tta_pre", "tta_post"
+# A placeholder in lower-cased text: a literal prefix, which Go's regexp finds with a substring search.
+_PLACEHOLDER = r"\[redacted:[a-z0-9_]*\]"
 # A value pattern runs only where one of its required literals occurs in the lower-cased text
 # (the field itself, or for a map the JSON of the whole map: String(map) is Go's json.Marshal).
 _JSON_SAFE = frozenset(chr(c) for c in range(0x20, 0x7F)) - set('"\\<>&')
+# Characters too common in ordinary text to make a useful prefilter on their own.
+_COMMON = frozenset(" ./-_,;()[]{}'")
 
 
 def _ottl_string(text: str) -> str:
@@ -153,23 +156,40 @@ def _replacement(pattern: ValuePattern) -> tuple[str, str]:
     return regex, f"$${{{_PRE}}}{pattern.placeholder}$${{{_POST}}}"
 
 
-def _required_literals(regex: str) -> frozenset[str] | None:
-    """Lower-case literals of which every match of ``regex`` contains at least one, in any text
-    and in that text's JSON (None when no such set is known: the pattern then always runs).
+def _required_literals(regex: str) -> tuple[frozenset[str], ...]:
+    """Sets of lower-case literals such that every match of ``regex`` contains one literal of
+    EACH set, in any text and in that text's JSON; the most selective first, at most two (none
+    when nothing is known: the pattern then always runs).
 
-    Derived from the expression's syntax tree: a literal run within a sequence, a repeat of at
-    least once, an alternation whose every branch requires something. Runs break at characters
-    that JSON escapes and, where case is ignored, at ``s`` and ``k`` (which ``(?i)`` also matches
-    as U+017F (long s) and U+212A (Kelvin sign), that lower-casing keeps apart).
+    Derived from the expression's syntax tree: a literal run within a sequence, a character
+    class of literals (``[:=]``), a repeat of at least once, an alternation whose every branch
+    requires something. Two sets let a cheap, rare one (``:`` or ``=`` after a label) skip most
+    text before the longer list of labels is looked for. Runs break at characters that JSON
+    escapes and, where case is ignored, at ``s`` and ``k`` (which ``(?i)`` also matches as U+017F
+    (long s) and U+212A (Kelvin sign), that lower-casing keeps apart).
     """
 
-    def best(candidates: list[frozenset[str]]) -> frozenset[str] | None:
-        usable = [cand for cand in candidates if cand and all(cand)]
-        if not usable:
-            return None
-        return max(usable, key=lambda cand: (min(len(lit) for lit in cand), -len(cand)))
+    def usable(candidates: list[frozenset[str]]) -> list[frozenset[str]]:
+        return [cand for cand in candidates if cand and all(cand)]
 
-    def sequence(items: Any, icase: bool) -> frozenset[str] | None:
+    def best(candidates: list[frozenset[str]]) -> frozenset[str] | None:
+        if not candidates:
+            return None
+        return max(candidates, key=lambda cand: (min(len(lit) for lit in cand), -len(cand)))
+
+    def literal(code: int, icase: bool) -> str | None:
+        char = chr(code)
+        if char not in _JSON_SAFE or (icase and char.lower() in "sk"):
+            return None
+        return char.lower()
+
+    def char_class(items: Any, icase: bool) -> frozenset[str] | None:
+        chars = {literal(av, icase) if op is c.LITERAL else None for op, av in items}
+        if not chars or None in chars:
+            return None
+        return frozenset(char for char in chars if char is not None)
+
+    def sequence(items: Any, icase: bool) -> list[frozenset[str]]:
         candidates: list[frozenset[str]] = []
         run = ""
 
@@ -180,41 +200,50 @@ def _required_literals(regex: str) -> frozenset[str] | None:
             run = ""
 
         for op, av in items:
-            if op is c.LITERAL and chr(av) in _JSON_SAFE and not (icase and chr(av).lower() in "sk"):
-                run += chr(av).lower()
+            char = literal(av, icase) if op is c.LITERAL else None
+            if char is not None:
+                run += char
                 continue
             flush()
-            found: frozenset[str] | None = None
-            if op is c.SUBPATTERN:
+            if op is c.IN:
+                chars = char_class(av, icase)
+                candidates += [chars] if chars else []
+            elif op is c.SUBPATTERN:
                 _, add_flags, del_flags, sub = av
                 inner = (icase or bool(add_flags & c.SRE_FLAG_IGNORECASE)) and not del_flags & c.SRE_FLAG_IGNORECASE
-                found = sequence(sub, inner)
+                candidates += sequence(sub, inner)
             elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and av[0] >= 1:
-                found = sequence(av[2], icase)
+                candidates += sequence(av[2], icase)
             elif op is c.BRANCH:
-                branches = [sequence(branch, icase) for branch in av[1]]
+                branches = [best(sequence(branch, icase)) for branch in av[1]]
                 if all(branch is not None for branch in branches):
-                    found = frozenset().union(*(b for b in branches if b is not None))
-            if found is not None:
-                candidates.append(found)
+                    candidates.append(frozenset().union(*(b for b in branches if b is not None)))
         flush()
-        return best(candidates)
+        return usable(candidates)
 
     try:
         parsed = parser.parse(regex)
     except (re.error, ValueError, OverflowError):  # RE2 syntax that Python's parser does not read
-        return None
-    return sequence(parsed, bool(parsed.state.flags & c.SRE_FLAG_IGNORECASE))
+        return ()
+    candidates = sequence(parsed, bool(parsed.state.flags & c.SRE_FLAG_IGNORECASE))
+    first = best(candidates)
+    if first is None:
+        return ()
+    # A second set only when it is short and rare (no separator, digit or letter alone).
+    rare = [
+        cand
+        for cand in candidates
+        if cand != first
+        and len(cand) <= 3
+        and all(len(lit) > 1 or not (lit.isalnum() or lit in _COMMON) for lit in cand)
+    ]
+    return (min(rare, key=len), first) if rare else (first,)
 
 
-def _prefilter(text: str, literals: frozenset[str] | None) -> str:
-    """An OTTL condition that holds where one of ``literals`` occurs in ``text`` (a string path)."""
-    if not literals:
-        return ""
-    ordered = sorted(literals)
-    if len(ordered) <= 4:
-        return "(" + " or ".join(f"Index({text}, {_ottl_string(lit)}) >= 0" for lit in ordered) + ")"
-    return f"IsMatch({text}, {_ottl_string('|'.join(re2.escape(lit) for lit in ordered))})"
+def _prefilter(text: str, literals: frozenset[str]) -> str:
+    """An OTTL condition that holds where one of ``literals`` occurs in ``text`` (a string path):
+    ``Index`` is a plain substring search, far cheaper than ``IsMatch`` on an alternation."""
+    return "(" + " or ".join(f"Index({text}, {_ottl_string(lit)}) >= 0" for lit in sorted(literals)) + ")"
 
 
 @dataclass(frozen=True)
@@ -258,76 +287,100 @@ class _Statements:
         self.keys = KeyRegexes.of(policy)
         self.values = [(*_replacement(p), _required_literals(p.regex)) for p in policy.value_patterns]
 
-    def _scans(self, text: str, cache: str, where: str, statement: Any) -> list[str]:
-        """The value patterns' statements (``statement(regex, replacement)``), each where one of its
-        literals occurs in ``text``; each distinct prefilter is evaluated once, into the cache."""
+    @staticmethod
+    def _flags(
+        text: str, cache: str, where: str, conjunction: tuple[frozenset[str], ...], flags: dict[Any, str]
+    ) -> tuple[list[str], str]:
+        """The statements that set the flags of ``conjunction`` (each distinct prefix once, into the
+        cache; a later set is only looked for where the earlier ones were found) and the condition
+        that holds where all of them were found ("" when there is nothing to look for)."""
         lead = f"{where} and " if where else ""
-        flags: dict[frozenset[str], str] = {}
         statements: list[str] = []
-        for regex, repl, literals in self.values:
-            prefilter = _prefilter(text, literals)
-            condition = where
-            if prefilter and literals is not None:
-                if literals not in flags:
-                    flags[literals] = f'{cache}["tta_found_{len(flags)}"]'
-                    statements.append(f"set({flags[literals]}, true) where {lead}{prefilter}")
-                condition = f"{flags[literals]} == true"
+        condition = ""
+        for i in range(len(conjunction)):
+            prefix = conjunction[: i + 1]
+            if prefix not in flags:
+                flags[prefix] = f'{cache}["tta_found_{len(flags)}"]'
+                earlier = f"{condition} and " if condition else lead
+                statements.append(f"set({flags[prefix]}, true) where {earlier}{_prefilter(text, conjunction[i])}")
+            condition = f"{flags[prefix]} == true"
+        return statements, condition
+
+    def _scans(self, text: str, cache: str, where: str, statement: Any) -> list[str]:
+        """The value patterns' statements (``statement(regex, replacement)``), each where its
+        literals occur in ``text``."""
+        flags: dict[Any, str] = {}
+        statements: list[str] = []
+        for regex, repl, conjunction in self.values:
+            found, condition = self._flags(text, cache, where, conjunction, flags)
+            statements += found
+            condition = condition or where
             for line in statement(regex, repl):
                 statements.append(f"{line} where {condition}" if condition else line)
         return statements
 
-    def scan_text(self, path: str, cache: str, where: str = "") -> list[str]:
-        """Every value pattern over one string field."""
-        text = f'{cache}["tta_text"]'
-        guard = f"{where} and IsString({path})" if where else f"IsString({path})"
-        return [
-            f"set({text}, ToLowerCase({path})) where {guard}",
-            *self._scans(
-                text,
-                cache,
-                guard,
-                lambda regex, repl: [f"replace_pattern({path}, {_ottl_string(regex)}, {_ottl_string(repl)})"],
-            ),
-        ]
+    def map_rules(
+        self, target: str, cache: str, *, metric: bool, body: bool = False, texts: tuple[str, ...] = (), where: str = ""
+    ) -> list[str]:
+        """Key rules and value patterns over one map (``cache`` is the context's scratch map), and
+        value patterns over the record's free-text fields ``texts`` (those that are strings) with
+        the same prefilters: one text, one set of ``Index`` look-ups, for the whole record.
 
-    def map_rules(self, target: str, cache: str, *, metric: bool, body: bool = False, where: str = "") -> list[str]:
-        """Key rules and value patterns over one map (``cache`` is the context's scratch map)."""
+        Go's regexp tries a case-insensitive alternation at every position of every key, which
+        costs microseconds a key; a rule only runs where one of its required literals occurs in
+        the map's keys (their JSON, lower-cased once), so most maps skip most rules."""
         keys = self.keys
         guard = f" where {where}" if where else ""
+        lead = f"{where} and " if where else ""
         rest, redacted = f'{cache}["tta_rest"]', f'{cache}["tta_redacted"]'
-        statements = [
-            f"flatten({target}){guard}",
-            f"delete_matching_keys({target}, {_ottl_string(keys.drop)}){guard}",
-        ]
+        key_text = f'{cache}["tta_keys"]'
+        flags: dict[Any, str] = {}
+
+        def gated(regex: str) -> tuple[list[str], str]:
+            found, condition = self._flags(key_text, cache, where, _required_literals(regex), flags)
+            return found, f" where {condition}" if condition else guard
+
+        statements = [f"flatten({target}){guard}", f"set({key_text}, ToLowerCase(String(Keys({target})))){guard}"]
+        found, drop = gated(keys.drop)
+        statements += [*found, f"delete_matching_keys({target}, {_ottl_string(keys.drop)}){drop}"]
+        found, pseudonymize = gated(keys.pseudonymize)
         if metric:  # identifiers never become series, not even as pseudonyms
-            statements.append(f"delete_matching_keys({target}, {_ottl_string(keys.pseudonymize)}){guard}")
+            statements += [*found, f"delete_matching_keys({target}, {_ottl_string(keys.pseudonymize)}){pseudonymize}"]
+            found = []
         allow = keys.allow if not body else f"{keys.allow}|{_INDEX_ONLY}"
         statements += [
             # What no allow rule covers, less identifiers: redacted by kind, or unlisted.
             f"set({rest}, {target}){guard}",
-            f"delete_matching_keys({rest}, {_ottl_string(keys.pseudonymize)}){guard}",
+            *found,
+            f"delete_matching_keys({rest}, {_ottl_string(keys.pseudonymize)}){pseudonymize}",
         ]
         if keys.redact:
+            found, redact = gated(keys.redact_any)
+            # Where the gate holds, the redacted map exists: `Len` of a missing map would fail.
+            pending_any = (
+                f"{redact.removeprefix(' where ')} and Len({redacted}) > 0" if redact else f"Len({redacted}) > 0"
+            )
             statements += [
-                f"set({redacted}, {rest}){guard}",
-                f"keep_matching_keys({redacted}, {_ottl_string(keys.redact_any)}){guard}",
+                *found,
+                f"set({redacted}, {rest}){redact}",
+                f"keep_matching_keys({redacted}, {_ottl_string(keys.redact_any)}){redact}",
+                # Before the kinds below take their keys out of the redacted map.
+                f"delete_matching_keys({rest}, {_ottl_string(keys.redact_any)}) where {pending_any}",
             ]
             for kind, regex in keys.redact:
                 kind_map = f'{cache}["tta_{kind}"]'
                 # `where` terms are evaluated left to right: the map's own guard comes first.
-                pending = f" where {where} and Len({redacted}) > 0" if where else f" where Len({redacted}) > 0"
-                found = f" where {where} and Len({kind_map}) > 0" if where else f" where Len({kind_map}) > 0"
+                kind_found = f" where {lead}{kind_map} != nil and Len({kind_map}) > 0"
                 statements += [
-                    f"set({kind_map}, {redacted}){guard}",
-                    f"keep_matching_keys({kind_map}, {_ottl_string(regex)}){pending}",
-                    f"delete_matching_keys({redacted}, {_ottl_string(regex)}){found}",
-                    f"stringify_all({kind_map}){found}",
+                    f"set({kind_map}, {redacted}) where {pending_any}",
+                    f"keep_matching_keys({kind_map}, {_ottl_string(regex)}) where {pending_any}",
+                    f"delete_matching_keys({redacted}, {_ottl_string(regex)}){kind_found}",
+                    f"stringify_all({kind_map}){kind_found}",
                     f'replace_all_patterns({kind_map}, "value", {_ottl_string(_WHOLE)}, '
-                    f"{_ottl_string(f'[REDACTED:{kind}]')}){found}",
-                    f'merge_maps({target}, {kind_map}, "upsert"){found}',
+                    f"{_ottl_string(f'[REDACTED:{kind}]')}){kind_found}",
+                    f'merge_maps({target}, {kind_map}, "upsert"){kind_found}',
                 ]
-            statements.append(f"delete_matching_keys({rest}, {_ottl_string(keys.redact_any)}){guard}")
-        unlisted = f" where {where} and Len({rest}) > 0" if where else f" where Len({rest}) > 0"
+        unlisted = f" where {lead}Len({rest}) > 0"
         statements += [
             f"delete_matching_keys({rest}, {_ottl_string(allow)}){unlisted}",
             f'replace_all_patterns({rest}, "value", {_ottl_string(_WHOLE)}, {_ottl_string(UNLISTED)}){unlisted}',
@@ -335,18 +388,31 @@ class _Statements:
         ]
         # Allowed values (and those replaced above, harmlessly) are scanned; the keys of a map
         # body come from data, so they are scanned too. Prefilters read the JSON of the map's
-        # values (of the whole map for a body), lower-cased, once.
+        # values (of the whole map for a body), lower-cased, once, less the placeholders put
+        # in above: their `:` would otherwise wake every labelled pattern (a placeholder ends in
+        # `]`, so no pattern needs its characters to match).
         text = f'{cache}["tta_text"]'
         source = target if body else f"Values({target})"
-        statements.append(f"set({text}, ToLowerCase(String({source}))){guard}")
+        statements += [
+            f"set({text}, ToLowerCase(String({source}))){guard}",
+            f'replace_pattern({text}, {_ottl_string(_PLACEHOLDER)}, ""){guard}',
+            *(
+                f'set({text}, Concat([{text}, ToLowerCase({path})], " ")) where {lead}IsString({path})'
+                for path in texts
+            ),
+        ]
         modes = ("value", "key") if body else ("value",)
         statements += self._scans(
             text,
             cache,
             where,
             lambda regex, repl: [
-                f'replace_all_patterns({target}, "{mode}", {_ottl_string(regex)}, {_ottl_string(repl)})'
-                for mode in modes
+                *(
+                    f'replace_all_patterns({target}, "{mode}", {_ottl_string(regex)}, {_ottl_string(repl)})'
+                    for mode in modes
+                ),
+                # A field that is not a string (a map body) is left alone by replace_pattern.
+                *(f"replace_pattern({path}, {_ottl_string(regex)}, {_ottl_string(repl)})" for path in texts),
             ],
         )
         return statements
@@ -362,6 +428,9 @@ def _group(context: str, statements: list[str], condition: str = "") -> dict[str
 
 def _map_group(s: _Statements, context: str, target: str, *, metric: bool) -> dict[str, Any]:
     return _group(context, s.map_rules(target, f"{context}.cache", metric=metric), f"Len({target}) > 0")
+
+
+_SPAN_TEXTS = ("span.name", "span.status.message")
 
 
 def render(policy: Policy) -> dict[str, Any]:
@@ -388,17 +457,15 @@ def render(policy: Policy) -> dict[str, Any]:
             "not IsString(log.body) and log.body != nil",
         ),
         _group("log", s.map_rules("log.body", "log.cache", metric=False, body=True), "IsMap(log.body)"),
-        _group("log", s.scan_text("log.body", "log.cache"), "IsString(log.body)"),
-        _map_group(s, "log", "log.attributes", metric=False),
-        _group("log", s.scan_text("log.event_name", "log.cache"), 'log.event_name != ""'),
+        # Attributes, a string body and the event name share one text and one set of prefilters.
+        _group("log", s.map_rules("log.attributes", "log.cache", metric=False, texts=("log.body", "log.event_name"))),
     ]
     span_groups = [
-        _map_group(s, "span", "span.attributes", metric=False),
-        _group("span", s.scan_text("span.name", "span.cache")),
+        _group("span", s.map_rules("span.attributes", "span.cache", metric=False, texts=_SPAN_TEXTS)),
         _group("span", ["set(span.links, nil)"]),
-        _group("span", s.scan_text("span.status.message", "span.cache"), 'span.status.message != ""'),
-        _map_group(s, "spanevent", "spanevent.attributes", metric=False),
-        _group("spanevent", s.scan_text("spanevent.name", "spanevent.cache")),
+        _group(
+            "spanevent", s.map_rules("spanevent.attributes", "spanevent.cache", metric=False, texts=("spanevent.name",))
+        ),
     ]
     metric_groups = [
         _map_group(s, "resource", "resource.attributes", metric=True),
