@@ -44,12 +44,14 @@ _CUT_LOOKBACK = 256
 # Base64 (standard or URL-safe) segments of 16 characters or more counting their padding (14 before
 # it): long enough to carry an SSN, a phone number or an address; decoded and scanned.
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{14,}={0,2}")
-# A run of 14 or more with both cases, tried only where a run starts (linear: possessive).
-_MIXED_CASE_RUN = re.compile(
-    r"(?<![A-Za-z0-9+/_-])(?=[A-Za-z0-9+/_-]{14})(?=[a-z0-9+/_-]*+[A-Z])(?=[A-Z0-9+/_-]*+[a-z])"
-)
-_MIXED_CASE_RUN_BYTES = re.compile(_MIXED_CASE_RUN.pattern.encode())
-_BASE64_TRIGGER = "[A-Za-z0-9+/_-]{14}"
+# Base64 of text mixes cases; hex ids, UUIDs and paths do not. A run of 14 or more with both
+# cases is what sends a string to the base64 decoder. RE2 cannot count a run's length and
+# check its cases at once, so the set and the batch scan match every run with both cases
+# (whole: the run's length is then one comparison away), and Python checks the length.
+_MIXED_CASE = "[A-Za-z0-9+/_-]*(?:[a-z][A-Za-z0-9+/_-]*[A-Z]|[A-Z][A-Za-z0-9+/_-]*[a-z])[A-Za-z0-9+/_-]*"
+_MIXED_CASE_RUNS = re2.compile(_MIXED_CASE.encode())
+_RUN = re.compile(r"[A-Za-z0-9+/_-]{14,}")
+_MIN_BASE64_RUN = 14
 _URL_SAFE = str.maketrans("-_", "+/")
 _WHITESPACE = str.maketrans("\n\r\t", "   ")
 _PLACEHOLDER = re.compile(r"\[REDACTED:[a-z0-9_]+\]")
@@ -63,6 +65,11 @@ _NORMALIZE_TRIGGERS = (
 _MAX_DEPTH = 2
 
 Finding = tuple[int, int, str]
+
+
+def _has_mixed_case_run(text: str) -> bool:
+    """Whether ``text`` holds a run of 14 or more base64 characters with both cases."""
+    return any(run.lower() != run and run.upper() != run for run in _RUN.findall(text))
 
 
 @dataclass(frozen=True)
@@ -116,7 +123,7 @@ class Scanner:
         self._first_trigger = len(values)
         for trigger in _NORMALIZE_TRIGGERS:
             self._set.Add(trigger.encode())
-        self._base64_trigger: int = self._set.Add(_BASE64_TRIGGER.encode())
+        self._mixed_case_trigger: int = self._set.Add(_MIXED_CASE.encode())
         self._set.Compile()
         self._match_set: Callable[[bytes], list[int] | None] = getattr(self._set, "_set", self._set).Match
         self._triggers: Any = re2.compile("|".join(f"(?:{t})" for t in _NORMALIZE_TRIGGERS).encode())
@@ -280,14 +287,12 @@ class Scanner:
                 self._remember_clean(text)
                 return text
             hits.sort()
-            base64 = self._base64_trigger in hits
-            patterns = hits[0] < self._first_trigger
-            if not patterns and base64 and len(hits) == 1 and _MIXED_CASE_RUN.search(text) is None:
-                self._remember_clean(text)  # hex ids, UUIDs, paths: the common case
-                return text
-            if hits[-1] < self._first_trigger or (base64 and hits[-2:-1] < [self._first_trigger]):
-                findings = self._findings(data) if patterns else []
-                if base64 and _MIXED_CASE_RUN.search(text) is not None:
+            mixed_case = hits[-1] == self._mixed_case_trigger
+            if mixed_case:
+                hits.pop()
+            if not hits or hits[-1] < self._first_trigger:  # nothing encoded: the fast path
+                findings = self._findings(data) if hits else []
+                if mixed_case and _has_mixed_case_run(text):
                     decoded = self._base64_findings(text, depth)
                     if decoded:
                         findings = self._merged([*findings, *((start + 1, end + 1, k) for start, end, k in decoded)])
@@ -383,7 +388,9 @@ class Scanner:
             found.setdefault(index, []).append((finding[0] - offset, finding[1] - offset, finding[2]))
         # Strings with something to undo or to decode are scanned on their own.
         spans = [match.span() for match in self._triggers.finditer(joined)]
-        spans.extend((run.start(), run.start() + 14) for run in _MIXED_CASE_RUN_BYTES.finditer(joined))
+        spans.extend(
+            run.span() for run in _MIXED_CASE_RUNS.finditer(joined) if run.end() - run.start() >= _MIN_BASE64_RUN
+        )
         for first, last in spans:
             rescan.update(range(owner(first), owner(max(last - 1, first)) + 1))
         for index in rescan:
