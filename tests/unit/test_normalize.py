@@ -105,3 +105,20 @@ def test_plain_ascii_telemetry_takes_the_fast_path() -> None:
     assert not needs_normalizing("GET /api/v1/players/{player_id}/scene 200 12.5ms")
     assert needs_normalizing("a%40b")
     assert needs_normalizing("café")
+
+
+def test_a_finding_inside_a_run_of_mixed_ascii_and_marks_maps_to_its_own_characters() -> None:
+    # ASCII between combining marks: one run for normalisation, still mapped character by character
+    # (the ligature "fi" is one character of the original).
+    text = "\u0301e\u0301\u0301415\u0301-555-01\ufb0132\u0301e"
+    normalized = normalize(text)
+    assert normalized.text == "e415-555-01fi32e"
+    start = normalized.text.index("415")
+    assert text[slice(*normalized.original_span(start, start + 3))] == "415"
+    assert normalized.original_span(start + 10, start + 12) == (text.index("\ufb01"), text.index("\ufb01") + 1)
+
+
+def test_a_long_interleaved_run_keeps_every_hidden_finding(redactor: Redactor) -> None:
+    hidden = "\u200b".join("415-555-0132")
+    text = ("e\u0301" * 500) + f" call {hidden} " + ("\uff41\u200b" * 500)
+    assert redactor.redact(text) == ("e\u0301" * 500) + " call [REDACTED:phone] " + ("\uff41\u200b" * 500)

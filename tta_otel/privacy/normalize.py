@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import bisect
 import html
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -35,7 +36,9 @@ from dataclasses import dataclass, field
 _PERCENT = r"(?:%[0-9A-Fa-f]{2})+"
 _ENTITY = r"&(?:#[0-9]{1,7};?|#[xX][0-9A-Fa-f]{1,6};?|[A-Za-z][A-Za-z0-9]{1,31};)"
 _BRACKETED = r"[ \t]{0,3}[\[\(\{<][ \t]{0,3}(?:[Aa][Tt]|[Dd][Oo][Tt])[ \t]{0,3}[\]\)\}>][ \t]{0,3}"
-_NON_ASCII = r"[^\x00-\x7f]+"
+# Non-ASCII text, with the ASCII between its characters that starts no other token (so "e" and
+# a combining mark, repeated, are one run): folded by one str.translate, mapped back per character.
+_NON_ASCII = r"[^\x00-\x7f](?:[^%&\[\(\{<\s]*[^\x00-\x7f])?"
 _TOKENS = re.compile(f"(?P<pct>{_PERCENT})|(?P<ent>{_ENTITY})|(?P<brk>{_BRACKETED})|(?P<uni>{_NON_ASCII})")
 # "jane at example dot com", "jane at example.com": the words are only read as "@" and "." in
 # the shape of an address, and "at" followed by a dotted name only before a common TLD.
@@ -95,16 +98,24 @@ def fold(text: str) -> str:
     return "".join(_fold_char(c) for c in unicodedata.normalize("NFKC", text))
 
 
-_FOLD_CACHE: dict[str, str] = {}
+_FOLD_TABLE_LIMIT = 65536
 
 
-def _fold_one(char: str) -> str:
-    folded = _FOLD_CACHE.get(char)
-    if folded is None:
-        folded = "".join(_fold_char(c) for c in unicodedata.normalize("NFKC", char))
-        if len(_FOLD_CACHE) < 65536:
-            _FOLD_CACHE[char] = folded
-    return folded
+class _FoldTable(dict[int, str]):
+    """Code point -> what the scan reads for it (NFKC, then folded), for ``str.translate``.
+
+    Filled on first sight of a character, so that a run of non-ASCII text is folded by one
+    ``translate`` call at C speed; bounded, since a character's fold is cheap to compute again.
+    """
+
+    def __missing__(self, ordinal: int) -> str:
+        folded = "".join(_fold_char(c) for c in unicodedata.normalize("NFKC", chr(ordinal)))
+        if len(self) < _FOLD_TABLE_LIMIT:
+            self[ordinal] = folded
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
 
 
 @dataclass
@@ -121,6 +132,9 @@ class Normalized:
     original: list[tuple[int, int]] = field(default_factory=list)
     identity: list[bool] = field(default_factory=list)
     parent: Normalized | None = None
+    folded_runs: dict[int, str] = field(default_factory=dict)
+    """Pieces that fold a run of non-ASCII characters, by index: the run, as it came."""
+    _run_bounds: dict[int, list[int]] = field(default_factory=dict)
 
     def _position(self, offset: int, end: bool) -> int:
         index = bisect.bisect_right(self.starts, offset) - 1
@@ -129,7 +143,20 @@ class Normalized:
         source_start, source_end = self.original[index]
         if self.identity[index]:
             return source_start + offset - self.starts[index] + (1 if end else 0)
+        run = self.folded_runs.get(index)
+        if run is not None:
+            # Character by character: a finding may start or end inside the run.
+            character = bisect.bisect_right(self._bounds(index, run), offset - self.starts[index]) - 1
+            return source_start + character + (1 if end else 0)
         return source_end if end else source_start
+
+    def _bounds(self, index: int, run: str) -> list[int]:
+        """Where each character of a folded run starts in its piece (computed on the first finding in it)."""
+        bounds = self._run_bounds.get(index)
+        if bounds is None:
+            bounds = [0, *itertools.accumulate(len(_FOLD_TABLE[ord(char)]) for char in run)]
+            self._run_bounds[index] = bounds
+        return bounds
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """The span of the original text that produced ``text[start:end]`` (``end > start``)."""
@@ -142,12 +169,16 @@ class Normalized:
 
 
 def _percent_decode(token: str) -> str:
-    raw = bytes(int(token[i + 1 : i + 3], 16) for i in range(0, len(token), 3))
-    return raw.decode("utf-8", errors="replace")
+    """A run of ``%XX`` escapes (nothing else: ``_PERCENT``), decoded as UTF-8."""
+    return bytes.fromhex(token.replace("%", "")).decode("utf-8", errors="replace")
 
 
-def _wordy_edits(text: str) -> list[tuple[int, int, str]]:
-    edits: list[tuple[int, int, str]] = []
+Edit = tuple[int, int, str, bool]
+"""(start, end, replacement, whether the replacement folds a non-ASCII run character by character)."""
+
+
+def _wordy_edits(text: str) -> list[Edit]:
+    edits: list[Edit] = []
     if " " not in text:
         return edits
     for match in _WORDY.finditer(text):
@@ -156,22 +187,21 @@ def _wordy_edits(text: str) -> list[tuple[int, int, str]]:
         tld = re.split(r" (?:dot|DOT|Dot) |\.", domain)[-1].lower()
         if not dots and tld not in _COMMON_TLDS:
             continue  # "error at module.py": not an address
-        edits.append((match.start("at"), match.end("at"), "@"))
+        edits.append((match.start("at"), match.end("at"), "@", False))
         base = match.end("at")
-        edits.extend((base + d.start(), base + d.end(), ".") for d in dots)
+        edits.extend((base + d.start(), base + d.end(), ".", False) for d in dots)
     return edits
 
 
-def _edits(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, replacement) for every piece of ``text`` that is not read as it is, in order."""
-    edits: list[tuple[int, int, str]] = []
+def _edits(text: str) -> list[Edit]:
+    """An edit for every piece of ``text`` that is not read as it is, in order."""
+    edits: list[Edit] = []
     for match in _TOKENS.finditer(text):
         kind = match.lastgroup
         token = match.group()
         start, end = match.span()
         if kind == "uni":
-            # One edit per character: a finding may start or end inside the run.
-            edits.extend((start + i, start + i + 1, _fold_one(char)) for i, char in enumerate(token))
+            edits.append((start, end, token.translate(_FOLD_TABLE), True))
             continue
         if kind == "pct":
             decoded = fold(_percent_decode(token))
@@ -181,7 +211,7 @@ def _edits(text: str) -> list[tuple[int, int, str]]:
                 continue
         else:  # brk
             decoded = "@" if token.strip(" \t")[1:-1].strip(" \t").lower() == "at" else "."
-        edits.append((start, end, decoded))
+        edits.append((start, end, decoded, False))
     if " at " in text or " AT " in text or " At " in text:
         edits.extend(_wordy_edits(text))
     if len(edits) > 1:
@@ -194,13 +224,13 @@ def _edits(text: str) -> list[tuple[int, int, str]]:
     return edits
 
 
-def _apply(text: str, edits: list[tuple[int, int, str]]) -> Normalized:
+def _apply(text: str, edits: list[Edit]) -> Normalized:
     pieces: list[str] = []
     normalized = Normalized("")
     starts, original, identity = normalized.starts, normalized.original, normalized.identity
     length = 0
     position = 0
-    for start, end, replacement in edits:
+    for start, end, replacement, folded_run in edits:
         if start > position:
             starts.append(length)
             original.append((position, start))
@@ -208,6 +238,8 @@ def _apply(text: str, edits: list[tuple[int, int, str]]) -> Normalized:
             pieces.append(text[position:start])
             length += start - position
         if replacement:
+            if folded_run:
+                normalized.folded_runs[len(starts)] = text[start:end]
             starts.append(length)
             original.append((start, end))
             identity.append(False)

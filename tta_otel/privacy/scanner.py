@@ -28,6 +28,7 @@ import re2
 
 from tta_otel.privacy.normalize import Normalized, normalize
 from tta_otel.privacy.policy import ValuePattern
+from tta_otel.privacy.re2_spans import Span, Spans
 from tta_otel.privacy.validators import VALIDATORS, Validator
 
 _CLEAN_CACHE_SIZE = 8192
@@ -44,12 +45,14 @@ _CUT_LOOKBACK = 256
 # Base64 (standard or URL-safe) segments of 16 characters or more counting their padding (14 before
 # it): long enough to carry an SSN, a phone number or an address; decoded and scanned.
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{14,}={0,2}")
-# A run of 14 or more with both cases, tried only where a run starts (linear: possessive).
-_MIXED_CASE_RUN = re.compile(
-    r"(?<![A-Za-z0-9+/_-])(?=[A-Za-z0-9+/_-]{14})(?=[a-z0-9+/_-]*+[A-Z])(?=[A-Z0-9+/_-]*+[a-z])"
-)
-_MIXED_CASE_RUN_BYTES = re.compile(_MIXED_CASE_RUN.pattern.encode())
-_BASE64_TRIGGER = "[A-Za-z0-9+/_-]{14}"
+# Base64 of text mixes cases; hex ids, UUIDs and paths do not. A run of 14 or more with both
+# cases is what sends a string to the base64 decoder. RE2 cannot count a run's length and
+# check its cases at once, so the set and the batch scan match every run with both cases
+# (whole: the run's length is then one comparison away), and Python checks the length.
+_MIXED_CASE = "[A-Za-z0-9+/_-]*(?:[a-z][A-Za-z0-9+/_-]*[A-Z]|[A-Z][A-Za-z0-9+/_-]*[a-z])[A-Za-z0-9+/_-]*"
+_MIXED_CASE_RUNS = Spans(_MIXED_CASE)
+_RUN = re.compile(r"[A-Za-z0-9+/_-]{14,}")
+_MIN_BASE64_RUN = 14
 _URL_SAFE = str.maketrans("-_", "+/")
 _WHITESPACE = str.maketrans("\n\r\t", "   ")
 _PLACEHOLDER = re.compile(r"\[REDACTED:[a-z0-9_]+\]")
@@ -65,10 +68,15 @@ _MAX_DEPTH = 2
 Finding = tuple[int, int, str]
 
 
+def _has_mixed_case_run(text: str) -> bool:
+    """Whether ``text`` holds a run of 14 or more base64 characters with both cases."""
+    return any(run.lower() != run and run.upper() != run for run in _RUN.findall(text))
+
+
 @dataclass(frozen=True)
 class _CompiledPattern:
     placeholder: str
-    expression: Any  # the pattern alone, RE2 on bytes: the authority on what matches where
+    expression: Spans  # the pattern alone, RE2 on bytes: the authority on what matches where
     group: int  # the group whose span is replaced (0: the whole match)
     validator: Validator | None
 
@@ -93,11 +101,12 @@ class Scanner:
 
     def __init__(self, values: Sequence[ValuePattern], *, cap: int = ATTRIBUTE_VALUE_CAP) -> None:
         # With no value pattern, a scanner that never matches (a boundary that is not one).
-        self._scanner: Any = re2.compile("|".join(f"(?:{p.regex})" for p in values).encode() or rb"\b\B")
+        # Searched for its bounds only: without capture groups, RE2 answers from its DFA.
+        self._scanner = Spans("|".join(f"(?:{p.regex})" for p in values) or r"\b\B", captures=False)
         self._patterns = [
             _CompiledPattern(
                 placeholder=p.placeholder,
-                expression=re2.compile(p.regex.encode()),
+                expression=Spans(p.regex),
                 group=p.group or 0,
                 validator=VALIDATORS[p.validator] if p.validator else None,
             )
@@ -116,10 +125,10 @@ class Scanner:
         self._first_trigger = len(values)
         for trigger in _NORMALIZE_TRIGGERS:
             self._set.Add(trigger.encode())
-        self._base64_trigger: int = self._set.Add(_BASE64_TRIGGER.encode())
+        self._mixed_case_trigger: int = self._set.Add(_MIXED_CASE.encode())
         self._set.Compile()
         self._match_set: Callable[[bytes], list[int] | None] = getattr(self._set, "_set", self._set).Match
-        self._triggers: Any = re2.compile("|".join(f"(?:{t})" for t in _NORMALIZE_TRIGGERS).encode())
+        self._triggers = Spans("|".join(f"(?:{t})" for t in _NORMALIZE_TRIGGERS))
         # Which patterns match a candidate whole: one call names the pattern to try first.
         self._whole: Any = re2.Set.FullMatchSet(options)
         for pattern in values:
@@ -146,16 +155,16 @@ class Scanner:
                 continue  # re says no: skip the dearer RE2 call (RE2 decides whenever re says yes)
             # The candidate's own window first: RE2 extracts groups fastest from a short text.
             match = pattern.expression.match(data, start, end) if index == first and whole else None
-            if match is None or match.end() != end:
+            if match is None or match[0][1] != end:
                 match = pattern.expression.match(data, start)
-            if match is None or match.end() == start:
+            if match is None or match[0][1] == start:
                 continue
             if pattern.validator is not None:
                 match = self._validated(pattern, pattern.validator, data, start, match)
                 if match is None:
                     continue
-            found_start, found_end = match.span(pattern.group)
-            return (found_start, found_end, pattern.placeholder), match.end()
+            found_start, found_end = match[pattern.group]
+            return (found_start, found_end, pattern.placeholder), match[0][1]
         return None, start + 1
 
     def _whole_candidate(self, data: bytes, start: int, end: int, index: int) -> Finding | None:
@@ -173,22 +182,24 @@ class Scanner:
         return match.start(pattern.group), match.end(pattern.group), pattern.placeholder
 
     @staticmethod
-    def _validated(pattern: _CompiledPattern, validator: Validator, data: bytes, start: int, match: Any) -> Any:
+    def _validated(
+        pattern: _CompiledPattern, validator: Validator, data: bytes, start: int, match: list[Span]
+    ) -> list[Span] | None:
         """The longest match the validator accepts, cut only at a separator.
 
         A pattern takes as much as it can: a card number followed by " 12/25" becomes a
         18-digit candidate that fails Luhn, while the 16 digits before the space pass.
         """
-        found_start, found_end = match.span(pattern.group)
+        found_start, found_end = match[pattern.group]
         if validator(data[found_start:found_end].decode()):
             return match
-        for end in range(match.end() - 1, start, -1):
+        for end in range(match[0][1] - 1, start, -1):
             if data[end : end + 1] not in (b" ", b"-"):
                 continue
             candidate = pattern.expression.match(data, start, end)
-            if candidate is None or candidate.end() != end:
+            if candidate is None or candidate[0][1] != end:
                 continue
-            found_start, found_end = candidate.span(pattern.group)
+            found_start, found_end = candidate[pattern.group]
             if validator(data[found_start:found_end].decode()):
                 return candidate
         return None
@@ -200,8 +211,8 @@ class Scanner:
             candidate = self._scanner.search(data, position)
             if candidate is None:
                 return
-            start = candidate.start()
-            finding, resume = self._identify(data, start, candidate.end())
+            start, end = candidate[0]
+            finding, resume = self._identify(data, start, end)
             if finding is not None:
                 yield start, resume, finding
             position = max(resume, start + 1)
@@ -280,14 +291,12 @@ class Scanner:
                 self._remember_clean(text)
                 return text
             hits.sort()
-            base64 = self._base64_trigger in hits
-            patterns = hits[0] < self._first_trigger
-            if not patterns and base64 and len(hits) == 1 and _MIXED_CASE_RUN.search(text) is None:
-                self._remember_clean(text)  # hex ids, UUIDs, paths: the common case
-                return text
-            if hits[-1] < self._first_trigger or (base64 and hits[-2:-1] < [self._first_trigger]):
-                findings = self._findings(data) if patterns else []
-                if base64 and _MIXED_CASE_RUN.search(text) is not None:
+            mixed_case = hits[-1] == self._mixed_case_trigger
+            if mixed_case:
+                hits.pop()
+            if not hits or hits[-1] < self._first_trigger:  # nothing encoded: the fast path
+                findings = self._findings(data) if hits else []
+                if mixed_case and _has_mixed_case_run(text):
                     decoded = self._base64_findings(text, depth)
                     if decoded:
                         findings = self._merged([*findings, *((start + 1, end + 1, k) for start, end, k in decoded)])
@@ -382,8 +391,8 @@ class Scanner:
             offset = starts[index]
             found.setdefault(index, []).append((finding[0] - offset, finding[1] - offset, finding[2]))
         # Strings with something to undo or to decode are scanned on their own.
-        spans = [match.span() for match in self._triggers.finditer(joined)]
-        spans.extend((run.start(), run.start() + 14) for run in _MIXED_CASE_RUN_BYTES.finditer(joined))
+        spans = list(self._triggers.finditer(joined))
+        spans.extend((start, end) for start, end in _MIXED_CASE_RUNS.finditer(joined) if end - start >= _MIN_BASE64_RUN)
         for first, last in spans:
             rescan.update(range(owner(first), owner(max(last - 1, first)) + 1))
         for index in rescan:
