@@ -19,6 +19,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from tta_otel.ops.secrets import CA_CERT, OTLP_TOKEN, SecretsDir
 from tta_otel.ops.stack.components import components
 from tta_otel.testing.processes import wait_until
 
@@ -48,7 +49,9 @@ def _peak_rss_mib(pid: int) -> float:
     return float("nan")
 
 
-def _run_variant(configs: list[Path], signal: str, seconds: float, state: Path) -> dict[str, float]:
+def _run_variant(
+    configs: list[Path], signal: str, seconds: float, state: Path, secrets: SecretsDir
+) -> dict[str, float]:
     tools = components(REPO)
     env = {
         **os.environ,
@@ -60,7 +63,7 @@ def _run_variant(configs: list[Path], signal: str, seconds: float, state: Path) 
         "TTA_COLLECTOR_PPROF_ENDPOINT": f"127.0.0.1:{_PORTS['pprof']}",
         "TTA_COLLECTOR_ZPAGES_ENDPOINT": f"127.0.0.1:{_PORTS['zpages']}",
         "TTA_COLLECTOR_STORAGE_DIR": str(state / "queues"),
-        "TTA_COLLECTOR_PSEUDONYM_KEY": "benchmark-key-benchmark-key-benchmark",
+        "TTA_SECRETS_DIR": str(secrets.path),
     }
     arguments = [arg for config in configs for arg in ("--config", str(config))]
     collector = subprocess.Popen(
@@ -84,7 +87,11 @@ def _run_variant(configs: list[Path], signal: str, seconds: float, state: Path) 
                 signal,
                 "--otlp-endpoint",
                 f"127.0.0.1:{_PORTS['grpc']}",
-                "--otlp-insecure",
+                # TLS and the token as every client (the same cost in both variants)
+                "--ca-cert",
+                str(secrets.path / CA_CERT),
+                "--otlp-header",
+                f'authorization="Bearer {secrets.read(OTLP_TOKEN)}"',
                 "--rate",
                 "0",
                 "--workers",
@@ -124,10 +131,12 @@ def measure(seconds: float = 8.0, rounds: int = 2) -> dict[str, Any]:
     }
     results: dict[str, dict[str, list[float]]] = {}
     with tempfile.TemporaryDirectory() as state:
+        secrets = SecretsDir(Path(state) / "secrets")
+        secrets.init()
         for signal in ("traces", "logs"):
             for _ in range(rounds):
                 for name, configs in variants.items():
-                    run = _run_variant(configs, signal, seconds, Path(state))
+                    run = _run_variant(configs, signal, seconds, Path(state), secrets)
                     entry = results.setdefault(f"{signal}/{name}", {"per_s": [], "peak_rss_mib": []})
                     entry["per_s"].append(run["per_s"])
                     entry["peak_rss_mib"].append(run["peak_rss_mib"])

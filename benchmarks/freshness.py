@@ -48,16 +48,21 @@ def measure(samples: int = 10) -> dict[str, Any]:
 
     from tta_otel.config import load_config
     from tta_otel.configurator import configure_telemetry
-    from tta_otel.ops.stack.runner import Stack
+    from tta_otel.ops.client_credentials import prometheus_auth
+    from tta_otel.ops.secrets import SecretsDir
+    from tta_otel.ops.stack.runner import URLS, Stack, client_environment
 
     with tempfile.TemporaryDirectory() as state:
-        stack = Stack(REPO, Path(state))
+        secrets = SecretsDir(Path(state) / "secrets")
+        secrets.init()
+        stack = Stack(REPO, Path(state), secrets)
         started = time.monotonic()
         stack.up()
         stack_up_s = time.monotonic() - started
         os.environ.update(
             {
-                "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4317",
+                **client_environment(secrets),  # the token file and the CA, as `tta-otel stack env` gives them
+                "OTEL_EXPORTER_OTLP_ENDPOINT": URLS["TTA_OTLP_GRPC_ENDPOINT"],
                 "TTA_PSEUDONYM_KEY": "a synthetic benchmark key of 32 bytes or more",
             }
         )
@@ -96,7 +101,8 @@ def measure(samples: int = 10) -> dict[str, Any]:
 
                 def in_prometheus(marker: str = marker) -> bool:
                     response = httpx.get(
-                        "http://127.0.0.1:9090/api/v1/query",
+                        f"{URLS['TTA_PROMETHEUS_URL']}/api/v1/query",
+                        auth=prometheus_auth(),
                         params={"query": f'tta_freshness_probe_total{{probe="{marker}"}}'},
                         timeout=5,
                     )

@@ -76,10 +76,6 @@ TTA_ALERTMANAGER_CREDENTIALS_FILE: Final = "TTA_ALERTMANAGER_CREDENTIALS_FILE"
 TTA_GRAFANA_URL: Final = "TTA_GRAFANA_URL"
 """Grafana, where ``tta-otel dashboards push`` writes."""
 
-# Set by the native stack runner for the collector's configuration (``${env:...}``).
-TTA_COLLECTOR_PSEUDONYM_KEY: Final = "TTA_COLLECTOR_PSEUDONYM_KEY"
-"""The collector's own HMAC key for pseudonyms."""
-
 
 def cache_dir() -> Path:
     """``$TTA_OTEL_CACHE``, or ``~/.cache/tta-otel``: outside the repository, so builds survive clean checkouts."""

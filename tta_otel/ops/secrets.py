@@ -6,7 +6,7 @@ never written then chmod-ed). ``init`` never replaces an existing secret unless 
 rotate; a rotation writes a new file beside the old one and renames it over, so a reader
 sees the old secret or the new one, never half of either.
 
-Derived files follow their source: the password alone, the ``Authorization`` header value
+Derived files follow their source: the password alone, its ``Authorization: Basic`` form
 and the web configuration (``*-web.yml``, bcrypt hashes) are rewritten whenever their
 credentials are made (each client reads the form it takes), and the OTLP server certificate is issued again
 whenever the CA is made, since neither is of any use without the other.
@@ -41,11 +41,11 @@ COLLECTOR_PSEUDONYM_KEY: Final = "collector-pseudonym-key"
 OTLP_TOKEN: Final = "otlp-token"
 PROMETHEUS_CREDENTIALS: Final = "prometheus-credentials"
 PROMETHEUS_PASSWORD: Final = "prometheus-password"
-PROMETHEUS_AUTHORIZATION: Final = "prometheus-authorization"
+PROMETHEUS_BASIC_AUTH: Final = "prometheus-basic-auth"
 PROMETHEUS_WEB_CONFIG: Final = "prometheus-web.yml"
 ALERTMANAGER_CREDENTIALS: Final = "alertmanager-credentials"
 ALERTMANAGER_PASSWORD: Final = "alertmanager-password"
-ALERTMANAGER_AUTHORIZATION: Final = "alertmanager-authorization"
+ALERTMANAGER_BASIC_AUTH: Final = "alertmanager-basic-auth"
 ALERTMANAGER_WEB_CONFIG: Final = "alertmanager-web.yml"
 GRAFANA_ADMIN_PASSWORD: Final = "grafana-admin-password"
 ALERTS_WEBHOOK_TOKEN: Final = "alerts-webhook-token"
@@ -72,15 +72,15 @@ _KEY_ID = re.compile(r"^k(\d+)$")
 
 WHAT: Final[dict[str, str]] = {
     PSEUDONYM_KEYS: "the distro's pseudonym keys (TTA_PSEUDONYM_KEY_FILE), current first",
-    COLLECTOR_PSEUDONYM_KEY: "the collector's pseudonym key (TTA_COLLECTOR_PSEUDONYM_KEY)",
+    COLLECTOR_PSEUDONYM_KEY: "the collector's pseudonym key (read by its generated privacy processors)",
     OTLP_TOKEN: "the bearer token OTLP clients send to the collector",
     PROMETHEUS_CREDENTIALS: f"Prometheus's basic auth for clients ({BASIC_AUTH_USER}:<password>)",
     PROMETHEUS_PASSWORD: "the same password alone (Prometheus's and Grafana's password_file)",
-    PROMETHEUS_AUTHORIZATION: "the same as an Authorization header value (the collector; compose's health check)",
+    PROMETHEUS_BASIC_AUTH: "the same, base64 as `Authorization: Basic` takes it (the collector, health checks)",
     PROMETHEUS_WEB_CONFIG: "Prometheus's --web.config.file (bcrypt hash of its password)",
     ALERTMANAGER_CREDENTIALS: f"Alertmanager's basic auth for clients ({BASIC_AUTH_USER}:<password>)",
     ALERTMANAGER_PASSWORD: "the same password alone (Prometheus's and Grafana's password_file)",
-    ALERTMANAGER_AUTHORIZATION: "the same as an Authorization header value (compose's health check)",
+    ALERTMANAGER_BASIC_AUTH: "the same, base64 as `Authorization: Basic` takes it (Loki's ruler, health checks)",
     ALERTMANAGER_WEB_CONFIG: "Alertmanager's --web.config.file (bcrypt hash of its password)",
     GRAFANA_ADMIN_PASSWORD: "Grafana's admin password (GF_SECURITY_ADMIN_PASSWORD__FILE)",
     ALERTS_WEBHOOK_TOKEN: "the bearer token of `tta-otel alerts serve` (--token-file)",
@@ -253,8 +253,8 @@ class SecretsDir:
         step((COLLECTOR_PSEUDONYM_KEY,), lambda: {COLLECTOR_PSEUDONYM_KEY: secrets.token_hex(KEY_BYTES).encode()})
         step((OTLP_TOKEN,), lambda: {OTLP_TOKEN: token().encode()})
         for credentials, derived in (
-            (PROMETHEUS_CREDENTIALS, (PROMETHEUS_PASSWORD, PROMETHEUS_AUTHORIZATION, PROMETHEUS_WEB_CONFIG)),
-            (ALERTMANAGER_CREDENTIALS, (ALERTMANAGER_PASSWORD, ALERTMANAGER_AUTHORIZATION, ALERTMANAGER_WEB_CONFIG)),
+            (PROMETHEUS_CREDENTIALS, (PROMETHEUS_PASSWORD, PROMETHEUS_BASIC_AUTH, PROMETHEUS_WEB_CONFIG)),
+            (ALERTMANAGER_CREDENTIALS, (ALERTMANAGER_PASSWORD, ALERTMANAGER_BASIC_AUTH, ALERTMANAGER_WEB_CONFIG)),
         ):
             step((credentials,), functools.partial(_user_password, credentials))
             step(derived, functools.partial(self._derived, credentials, derived), depends_on=credentials)
@@ -291,7 +291,7 @@ class SecretsDir:
         header = f"# --web.config.file: basic auth of the user in {credentials_name}; made by `tta-otel secrets init`\n"
         forms = {
             "password": password.encode(),
-            "authorization": b"Basic " + base64.b64encode(credentials.encode()),
+            "auth": base64.b64encode(credentials.encode()),
             "web.yml": (header + yaml.safe_dump({"basic_auth_users": {user: hashed}}, sort_keys=False)).encode(),
         }
         return {name: forms[name.rpartition("-")[2]] for name in names}

@@ -50,7 +50,7 @@ GENERATED_HEADER = (
     "# Edit the policy, then regenerate; tests/unit/test_collector_privacy.py checks they agree.\n"
 )
 PSEUDONYM_PATTERN = "^psn_[A-Za-z0-9-]+_[0-9a-f]{16}$"
-HMAC_KEY = "${env:TTA_COLLECTOR_PSEUDONYM_KEY}"
+HMAC_KEY = "${file:${env:TTA_SECRETS_DIR}/collector-pseudonym-key}"  # read at start, never in the environment
 UNLISTED = "[REDACTED:unlisted]"
 BYTES = "[REDACTED:bytes]"
 # After a rule's own end, anything beneath the key: `user.address` decides `user.address.street`.

@@ -25,7 +25,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath, PurePosixPath
@@ -50,7 +50,7 @@ from tta_otel.ops.secrets import (
     OTLP_SERVER_CERT,
     OTLP_SERVER_KEY,
     OTLP_TOKEN,
-    PROMETHEUS_AUTHORIZATION,
+    PROMETHEUS_BASIC_AUTH,
     PROMETHEUS_CREDENTIALS,
     PROMETHEUS_PASSWORD,
     PROMETHEUS_WEB_CONFIG,
@@ -133,7 +133,6 @@ def _collector_environment(state: Path, secrets: Path) -> dict[str, str]:
         "TTA_COLLECTOR_FILE_DIR": str(state),
         "TTA_COLLECTOR_TRACES_EXPORTERS": "[file/traces]",
         "TTA_COLLECTOR_LOGS_EXPORTERS": "[file/logs]",
-        "TTA_COLLECTOR_PSEUDONYM_KEY": (secrets / COLLECTOR_PSEUDONYM_KEY).read_text(encoding="utf-8").strip(),
     }
 
 
@@ -192,7 +191,9 @@ SERVICES: tuple[Service, ...] = (
         lambda at: [f"--config={config}" for config in at.configs],
         _collector_environment,
         extra_ports=(4317, 4318, 8888, 1777, 55679),  # OTLP/gRPC, OTLP/HTTP, own metrics, pprof, zpages
-        secrets=(OTLP_TOKEN, OTLP_SERVER_CERT, OTLP_SERVER_KEY, PROMETHEUS_AUTHORIZATION, COLLECTOR_PSEUDONYM_KEY),
+        # compose only: Loki's tenant per repository, no pprof or zpages (collector-config/compose.yaml)
+        compose_arguments=("--config=/etc/otelcol/compose.yaml",),
+        secrets=(OTLP_TOKEN, OTLP_SERVER_CERT, OTLP_SERVER_KEY, PROMETHEUS_BASIC_AUTH, COLLECTOR_PSEUDONYM_KEY),
     ),
     # compose only (AGPL: neither built nor linked by this project; their official images)
     Service("loki", None, 3100, "/ready", ("loki/loki.yaml",), lambda at: [f"-config.file={at.configs[0]}"]),
@@ -279,6 +280,7 @@ def launch(
     state: Path,
     log: Path,
     extra_arguments: Sequence[str] = (),
+    extra_environment: Mapping[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start one component with the table's command line (and ``extra_arguments``), in ``state``
     (its own session), output to ``log``."""
@@ -287,7 +289,7 @@ def launch(
         return subprocess.Popen(
             [str(binary), *service.arguments(placement), *extra_arguments],
             cwd=state,
-            env={**os.environ, **service.environment(state, Path(placement.secrets))},
+            env={**os.environ, **service.environment(state, Path(placement.secrets)), **(extra_environment or {})},
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -305,11 +307,13 @@ def running_component(
     port: int | None = None,
     timeout: float = 30.0,
     extra_arguments: Sequence[str] = (),
+    extra_environment: Mapping[str, str] | None = None,
 ) -> Iterator[str]:
     """One native component alone, launched from the table with its own configuration file(s),
     port, state directory (log in ``state/<name>.log``) and secrets; yields its URL once ready
     (asking with the service's credentials), and stops it (SIGTERM, then SIGKILL) on exit. The
-    stack tests start a private Alertmanager or collector with it; ``extra_arguments`` add flags."""
+    stack tests start a private Alertmanager or collector with it; ``extra_arguments`` add flags,
+    ``extra_environment`` variables that win over the table's (a test's own backends)."""
     service = table_entry(name)
     if service.component is None:
         raise StackError(f"{name} runs under docker compose only")
@@ -320,7 +324,7 @@ def running_component(
     credentials = credentials_of(service, secrets)
     placement = service.placement(repository, state, secrets.path, configs, port)
     log = state / f"{name}.log"
-    process = launch(service, component.binary(), placement, state, log, extra_arguments)
+    process = launch(service, component.binary(), placement, state, log, extra_arguments, extra_environment)
     url = f"http://127.0.0.1:{placement.port}"
 
     def ready() -> bool:

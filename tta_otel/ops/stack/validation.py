@@ -1,6 +1,7 @@
 """``tta-otel validate``: every configuration file checked by its own tool.
 
-The collector config by ``otelcol validate`` (with the generated privacy processors),
+The collector config by ``otelcol validate`` (with the generated privacy processors; and once
+more with ``compose.yaml``, what docker compose adds),
 Prometheus's by ``promtool check config`` (which also checks the rule files it names),
 rule files by ``promtool check rules``, rule tests (``prometheus/tests/*.test.yml``) by
 ``promtool test rules``, Alertmanager's by ``amtool check-config``, routing tests
@@ -39,8 +40,6 @@ from tta_otel.ops.stack.components import Component
 from tta_otel.ops.stack.compose_exposure import exposure_errors
 from tta_otel.ops.stack.compose_schema import compose_errors, fetch_schema
 
-# otelcol validate needs every ${env:...} without a default to resolve; a throw-away key will do.
-_VALIDATION_ENV = {"TTA_COLLECTOR_PSEUDONYM_KEY": "validation-only-key-validation-only-key"}
 _WEB_CONFIGS = (PROMETHEUS_WEB_CONFIG, ALERTMANAGER_WEB_CONFIG)
 
 
@@ -111,14 +110,14 @@ def _check(path: Path, tool: str, command: list[str], environment: dict[str, str
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, **_VALIDATION_ENV, **(environment or {})},
+        env={**os.environ, **(environment or {})},
     )
     output = (completed.stdout + completed.stderr).strip()
     return Result(path, tool, completed.returncode == 0, output)
 
 
 _KINDS: list[tuple[str, Callable[[Path], bool]]] = [
-    ("otelcol", lambda p: p.parent.name == "collector-config" and p.name == "otelcol.yaml"),
+    ("otelcol", lambda p: p.parent.name == "collector-config" and p.name in {"otelcol.yaml", "compose.yaml"}),
     ("promtool-config", lambda p: p.parent.name == "prometheus" and p.name == "prometheus.yml"),
     (
         "promtool-rules",
@@ -163,6 +162,7 @@ def default_paths(repository: Path, secrets: SecretsDir | None = None) -> list[P
     web = [directory.path / name for name in _WEB_CONFIGS if (directory.path / name).exists()]
     return [
         repository / "collector-config" / "otelcol.yaml",
+        repository / "collector-config" / "compose.yaml",
         repository / "prometheus" / "prometheus.yml",
         *sorted((repository / "prometheus" / "rules").glob("*.yml")),
         *sorted((repository / "prometheus" / "tests").glob("*.test.yml")),
@@ -175,10 +175,12 @@ def default_paths(repository: Path, secrets: SecretsDir | None = None) -> list[P
 
 
 def _check_collector(path: Path, otelcol: Path) -> Result:
-    """``otelcol validate`` with the generated privacy processors, against throw-away secrets of the
-    right shape when no secrets directory is given (the files it reads must exist)."""
-    privacy = path.parent / "privacy.yaml"
-    command = [str(otelcol), "validate", "--config", str(path), "--config", str(privacy)]
+    """``otelcol validate`` of ``otelcol.yaml`` with the generated privacy processors (and, for
+    ``compose.yaml``, with that overlay after them), against throw-away secrets of the right
+    shape when no secrets directory is given (the files it reads must exist)."""
+    base = path.parent / "otelcol.yaml"
+    configs = [base, path.parent / "privacy.yaml", *([path] if path != base else [])]
+    command = [str(otelcol), "validate", *(argument for config in configs for argument in ("--config", str(config)))]
     if os.environ.get(TTA_SECRETS_DIR):
         return _check(path, "otelcol validate", command)
     with tempfile.TemporaryDirectory(prefix="tta-otel-validate-") as temporary:
