@@ -551,8 +551,11 @@ OTELCOL_PROCESSOR_INCOMING_ITEMS: Final = "otelcol_processor_incoming_items"
 OTELCOL_PROCESSOR_OUTGOING_ITEMS: Final = "otelcol_processor_outgoing_items"
 OTELCOL_EXPORTER_QUEUE_SIZE: Final = "otelcol_exporter_queue_size"
 OTELCOL_EXPORTER_QUEUE_CAPACITY: Final = "otelcol_exporter_queue_capacity"
+OTELCOL_RPC_SERVER_CALLS: Final = "rpc_server_call_duration_count"
+"""The OTLP/gRPC receiver's calls, by ``rpc_response_status_code`` (``UNAUTHENTICATED``: no or a wrong token)."""
 OTELCOL_METRICS: Final[frozenset[str]] = frozenset(
     {
+        OTELCOL_RPC_SERVER_CALLS,
         *(f"{prefix}_{item}" for prefix in OTELCOL_PER_SIGNAL_COUNTERS for item in OTELCOL_SIGNAL_ITEMS),
         OTELCOL_PROCESSOR_INCOMING_ITEMS,
         OTELCOL_PROCESSOR_OUTGOING_ITEMS,
