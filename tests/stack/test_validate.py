@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 def test_every_shipped_config_and_the_web_configs_of_the_secrets_pass(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "--repo", str(REPO)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in lines] == ["ok"] * 29
+    assert [line.split()[0] for line in lines] == ["ok"] * 30
     assert {line.split("(")[-1].rstrip(")") for line in lines} == {
         "otelcol validate",
         "promtool check config",
@@ -48,6 +48,12 @@ def _broken_copy(tmp_path: Path, relative: str, old: str, new: str) -> Path:
     ("relative", "old", "new", "message"),
     [
         ("collector-config/otelcol.yaml", "timeout: 500ms", "timeout: soon", "invalid duration"),
+        (
+            "collector-config/compose.yaml",
+            "exporters: [otlp_http/loki_tta_dev]",
+            "exporters: [otlp_http/loki_tta_nowhere]",
+            "otlp_http/loki_tta_nowhere",
+        ),
         ("prometheus/prometheus.yml", "scrape_interval: 15s", "scrape_interval: often", "not a valid duration"),
         ("prometheus/rules/carbon.yml", "for: 15m", "for: soon", "not a valid duration"),
         ("prometheus/tests/carbon.test.yml", 'values: "500x1500"', 'values: "5000x1500"', "FAILED"),

@@ -2,8 +2,8 @@
 
 Least surface: a component that no configuration uses is attack surface and build time; one
 that a configuration uses but the build lacks fails at start. The shipped configurations are
-the collector's own (``otelcol.yaml`` with the generated ``privacy.yaml``) and the benchmark
-overlay, which swaps the backends for a quiet debug exporter.
+the collector's own (``otelcol.yaml`` with the generated ``privacy.yaml``, and ``compose.yaml``
+under docker compose) and the benchmark overlay, which swaps the backends for a quiet debug exporter.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 CONFIGS = (
     REPO / "collector-config" / "otelcol.yaml",
     REPO / "collector-config" / "privacy.yaml",
+    REPO / "collector-config" / "compose.yaml",
     REPO / "benchmarks" / "collector-overlay.yaml",
 )
 SECTIONS = ("receivers", "processors", "exporters", "extensions", "connectors")
@@ -26,6 +27,7 @@ MODULE_OF_TYPE = {
     "memory_limiter": "memorylimiterprocessor",
     "batch": "batchprocessor",
     "transform": "transformprocessor",
+    "filter": "filterprocessor",
     "redaction": "redactionprocessor",
     "otlp_grpc": "otlpexporter",
     "otlp_http": "otlphttpexporter",

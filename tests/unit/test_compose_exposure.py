@@ -53,7 +53,15 @@ def test_the_host_secrets_dir_is_mounted_only_into_the_job_that_copies_it() -> N
 
 def test_every_service_that_reads_a_secret_waits_for_the_copy_and_joins_its_group() -> None:
     readers = _secret_readers()
-    assert sorted(readers) == ["alertmanager", "grafana", "otel-collector", "prometheus", "tta-otel-alerts"]
+    assert sorted(readers) == [
+        "alertmanager",
+        "grafana",
+        "loki",
+        "otel-collector",
+        "prometheus",
+        "tempo",
+        "tta-otel-alerts",
+    ]
     for name, service in readers.items():
         assert service["group_add"] == ["2000"], name
         assert service["depends_on"]["secrets"] == {"condition": "service_completed_successfully"}, name

@@ -101,7 +101,9 @@ def test_the_otlp_exporters_send_the_token_of_the_token_file(
         telemetry.shutdown()
 
     assert sink.received.traces
-    assert set(sink.received.authorizations) == {"Bearer a-synthetic-token-for-tests-only"}
+    assert {headers["authorization"] for headers, _ in sink.received.headers} == {
+        "Bearer a-synthetic-token-for-tests-only"
+    }
     assert "OTEL_EXPORTER_OTLP_HEADERS" not in os.environ
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tta_otel.ops import dashboards, secrets
 from tta_otel.ops.cli import dashboards_command
@@ -154,10 +155,18 @@ def secrets_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SecretsDir:
 def test_datasources_are_created_then_updated_by_uid(grafana: FakeGrafana, secrets_dir: SecretsDir) -> None:
     datasources = provisioned_datasources(DATASOURCES, secrets_dir)
     pushed = push(connect(grafana.url, TOKEN), {}, datasources)
-    assert pushed.datasources == ["prometheus", "loki", "tempo", "alertmanager"]
+    assert pushed.datasources == [
+        "prometheus",
+        "loki",
+        "loki-tta-prototype",
+        "loki-tta-dev",
+        "loki-unassigned",
+        "tempo",
+        "alertmanager",
+    ]
     push(connect(grafana.url, TOKEN), {}, datasources)
     writes = [(method, path) for method, path, _ in grafana.requests if method in ("POST", "PUT")]
-    assert writes.count(("POST", "/api/datasources")) == 4
+    assert writes.count(("POST", "/api/datasources")) == 7
     assert ("PUT", "/api/datasources/uid/alertmanager") in writes
     loki = grafana.datasources["loki"]
     assert loki["access"] == "proxy"
@@ -180,6 +189,21 @@ def test_pushed_datasources_carry_the_password_of_the_local_secrets_dir(
 def test_a_datasource_secret_missing_from_the_secrets_dir_names_the_command(tmp_path: Path) -> None:
     with pytest.raises(MissingSecretError, match=r"run `tta-otel secrets init --dir "):
         provisioned_datasources(DATASOURCES, SecretsDir(tmp_path / "none"))
+
+
+def test_each_loki_datasource_names_its_tenant() -> None:
+    tenants = {
+        datasource["uid"]: datasource["secureJsonData"]["httpHeaderValue1"]
+        for datasource in yaml.safe_load(DATASOURCES.read_text())["datasources"]
+        if datasource["type"] == "loki"
+    }
+
+    assert tenants == {
+        "loki": "tta.prod",
+        "loki-tta-prototype": "tta.prototype",
+        "loki-tta-dev": "tta.dev",
+        "loki-unassigned": "unassigned",
+    }
 
 
 def test_a_refused_token_says_what_to_check(grafana: FakeGrafana) -> None:
@@ -220,7 +244,9 @@ def test_the_push_command_reads_the_token_file_and_pushes_the_committed_dashboar
         "folder tta (created); dashboards: tta-ai-carbon, tta-engagement, tta-errors, tta-overview, tta-performance, "
         "tta-pipeline"
     )
-    assert lines[1] == "datasources: prometheus, loki, tempo, alertmanager"
+    assert lines[1] == (
+        "datasources: prometheus, loki, loki-tta-prototype, loki-tta-dev, loki-unassigned, tempo, alertmanager"
+    )
     committed = dashboards.read(REPO / "grafana-dashboards")["errors.json"]
     assert grafana.dashboards["tta-errors"]["dashboard"] == {**committed, "id": None}
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-RULES = sorted((REPO / "loki" / "rules").glob("*/*.yml"))
+RULES = sorted((REPO / "loki" / "rules").glob("*.yml"))
 ALERTS = [rule for path in RULES for group in yaml.safe_load(path.read_text())["groups"] for rule in group["rules"]]
 
 

@@ -189,7 +189,7 @@ def test_the_authorization_file_is_the_basic_header_of_the_prometheus_credential
 
     credentials = s.SecretsDir(directory).read(s.PROMETHEUS_CREDENTIALS)
 
-    assert (directory / s.PROMETHEUS_AUTHORIZATION).read_bytes() == b"Basic " + base64.b64encode(credentials.encode())
+    assert (directory / s.PROMETHEUS_BASIC_AUTH).read_bytes() == base64.b64encode(credentials.encode())
 
 
 def test_rotating_credentials_remakes_every_form_of_them(directory: Path) -> None:
@@ -200,8 +200,7 @@ def test_rotating_credentials_remakes_every_form_of_them(directory: Path) -> Non
     plain = s.SecretsDir(directory).read(s.PROMETHEUS_CREDENTIALS).partition(":")[2]
     assert (directory / s.PROMETHEUS_PASSWORD).read_text() == plain
     assert (
-        base64.b64encode(f"{s.BASIC_AUTH_USER}:{plain}".encode())
-        in (directory / s.PROMETHEUS_AUTHORIZATION).read_bytes()
+        base64.b64encode(f"{s.BASIC_AUTH_USER}:{plain}".encode()) in (directory / s.PROMETHEUS_BASIC_AUTH).read_bytes()
     )
 
 

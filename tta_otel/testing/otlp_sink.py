@@ -36,7 +36,7 @@ class Received:
     metrics: list[ExportMetricsServiceRequest] = field(default_factory=list)
     logs: list[ExportLogsServiceRequest] = field(default_factory=list)
     rejected: int = 0
-    authorizations: list[str | None] = field(default_factory=list)  # each request's Authorization header
+    headers: list[tuple[dict[str, str], Any]] = field(default_factory=list)  # each request's headers and message
 
     def spans(self) -> Iterator[tuple[Any, Any]]:
         """(resource, span) for every span received."""
@@ -123,7 +123,7 @@ class OtlpSink:
                     self.send_error(400, "malformed OTLP request")
                     return
                 with sink._lock:
-                    sink.received.authorizations.append(self.headers.get("Authorization"))
+                    sink.received.headers.append(({k.lower(): v for k, v in self.headers.items()}, message))
                 sink._store(self.path, message)
                 self.send_response(200)
                 self.send_header("Content-Type", "application/x-protobuf")

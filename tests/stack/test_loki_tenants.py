@@ -1,0 +1,131 @@
+"""The compose collector's Loki tenants, run natively: the collector with collector-config/compose.yaml
+sends each TTA repository's logs with its own X-Scope-OrgID, after the privacy processors, and
+the logs of no known repository to the tenant "unassigned". Loki itself cannot run here (AGPL,
+see docs/stack.md); an in-memory OTLP receiver stands in for it and records the headers."""
+
+from __future__ import annotations
+
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from faker import Faker
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue
+from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord, ResourceLogs, ScopeLogs
+from opentelemetry.proto.resource.v1.resource_pb2 import Resource
+
+from tests.stack.conftest import REPO
+from tests.stack.otlp_requests import collector_auth, key_values
+from tta_otel.ops.secrets import SecretsDir
+from tta_otel.ops.stack.runner import running_component
+from tta_otel.testing.otlp_sink import OtlpSink
+from tta_otel.testing.processes import free_port, wait_until
+
+REPOSITORIES = ["tta.dev", "tta.prototype", "tta.prod", None]
+
+
+@pytest.fixture(scope="module")
+def loki() -> Iterator[OtlpSink]:
+    with OtlpSink() as sink:
+        yield sink
+
+
+@dataclass(frozen=True)
+class Collector:
+    url: str
+    debugging_ports: tuple[int, int]  # where pprof and zpages would listen
+
+
+@pytest.fixture(scope="module")
+def collector(
+    tmp_path_factory: pytest.TempPathFactory, loki: OtlpSink, stack_secrets: SecretsDir
+) -> Iterator[Collector]:
+    """A private collector with the compose overlay; its Loki exporters point at the stand-in."""
+    http, pprof, zpages = free_port(), free_port(), free_port()
+    ports = {
+        "TTA_COLLECTOR_OTLP_GRPC_ENDPOINT": f"127.0.0.1:{free_port()}",
+        "TTA_COLLECTOR_OTLP_HTTP_ENDPOINT": f"127.0.0.1:{http}",
+        "TTA_COLLECTOR_METRICS_PORT": str(free_port()),
+        "TTA_PROMETHEUS_OTLP_ENDPOINT": f"{loki.endpoint}/v1/metrics",
+    }
+    health = free_port()
+    configs = [REPO / "collector-config" / name for name in ("otelcol.yaml", "privacy.yaml", "compose.yaml")]
+    environment = {
+        **ports,
+        "TTA_COLLECTOR_HEALTH_ENDPOINT": f"127.0.0.1:{health}",
+        "TTA_COLLECTOR_LOGS_EXPORTERS": "[otlp_http/loki]",
+        "TTA_LOKI_OTLP_ENDPOINT": loki.endpoint,
+        "TTA_COLLECTOR_PPROF_ENDPOINT": f"127.0.0.1:{pprof}",
+        "TTA_COLLECTOR_ZPAGES_ENDPOINT": f"127.0.0.1:{zpages}",
+    }
+    state = tmp_path_factory.mktemp("compose-collector")
+    with running_component(
+        REPO, "otel-collector", state, stack_secrets, configs=configs, port=health, extra_environment=environment
+    ):
+        yield Collector(f"https://127.0.0.1:{http}", (pprof, zpages))
+
+
+def _send(collector: str, repository: str | None, body: str) -> None:
+    attributes: dict[str, Any] = {"service.name": "tenant-test"}
+    if repository is not None:
+        attributes["tta.repository"] = repository
+    record = LogRecord(time_unix_nano=time.time_ns(), body=AnyValue(string_value=body))
+    request = ExportLogsServiceRequest(
+        resource_logs=[
+            ResourceLogs(
+                resource=Resource(attributes=key_values(attributes)), scope_logs=[ScopeLogs(log_records=[record])]
+            )
+        ]
+    )
+    auth = collector_auth()
+    with httpx.Client(verify=auth["verify"], timeout=10) as client:
+        response = client.post(
+            f"{collector}/v1/logs",
+            content=request.SerializeToString(),
+            headers={"Content-Type": "application/x-protobuf", **auth["headers"]},
+        )
+    response.raise_for_status()
+
+
+def _tenants_of(loki: OtlpSink, marker: str) -> dict[str | None, set[str]]:
+    """For each repository (None: none) whose marked record arrived, the tenants it arrived under."""
+    found: dict[str | None, set[str]] = {}
+    for headers, message in list(loki.received.headers):
+        if not isinstance(message, ExportLogsServiceRequest):
+            continue
+        for resource_logs in message.resource_logs:
+            if marker not in str(resource_logs):
+                continue
+            attributes = {kv.key: kv.value.string_value for kv in resource_logs.resource.attributes}
+            found.setdefault(attributes.get("tta.repository"), set()).add(headers.get("x-scope-orgid", ""))
+    return found
+
+
+def test_each_repository_lands_in_its_own_tenant_after_redaction(collector: Collector, loki: OtlpSink) -> None:
+    marker = uuid.uuid4().hex
+    email = Faker().email()
+    for repository in REPOSITORIES:
+        _send(collector.url, repository, f"{marker} mail from {email}")
+
+    assert wait_until(lambda: len(_tenants_of(loki, marker)) == len(REPOSITORIES), timeout=30), _tenants_of(
+        loki, marker
+    )
+    assert _tenants_of(loki, marker) == {
+        "tta.dev": {"tta.dev"},
+        "tta.prototype": {"tta.prototype"},
+        "tta.prod": {"tta.prod"},
+        None: {"unassigned"},
+    }
+    assert email not in str(loki.received.logs)
+
+
+def test_the_compose_collector_serves_no_debugging_extensions(collector: Collector) -> None:
+    for port in collector.debugging_ports:
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", port)) != 0, f"something listens on {port}"
