@@ -11,6 +11,18 @@ from faker import Faker
 from tta_otel.privacy import Pseudonymizer, PseudonymKey, Redactor, load_policy
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _own_state_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The tests' own TTA_OTEL_STATE: nothing of the operator's (secrets, alert records) is read or written."""
+    saved = os.environ.get("TTA_OTEL_STATE")
+    os.environ["TTA_OTEL_STATE"] = str(tmp_path_factory.mktemp("tta-otel-state"))
+    yield
+    if saved is None:
+        os.environ.pop("TTA_OTEL_STATE", None)
+    else:
+        os.environ["TTA_OTEL_STATE"] = saved
+
+
 @pytest.fixture(autouse=True)
 def _fresh_process_state() -> Iterator[None]:
     """Each test starts as a fresh process would: the packaged policy, no cached start-up config."""

@@ -205,6 +205,8 @@ class AlertsService:
         command += ["--token-file", str(self.token_file), *self.arguments]
         environment = {name: value for name, value in os.environ.items() if not name.startswith(("OTEL_", "TTA_"))}
         environment["OTEL_METRIC_EXPORT_INTERVAL"] = "500"  # milliseconds; 5 s by default
+        # its own state: nothing found by default in the home of whoever runs the tests
+        environment["TTA_OTEL_STATE"] = str(self.log.parent / "tta-otel-state")
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)
         assert wait_until(self._healthy, timeout=30), f"the service did not start:\n{self.output()}"
