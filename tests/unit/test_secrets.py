@@ -304,3 +304,32 @@ def test_write_private_never_follows_a_planted_link(tmp_path: Path) -> None:
     with pytest.raises(FileExistsError):
         s.write_private(tmp_path / "secret", b"value")
     assert target.read_text() == "untouched"
+
+
+def test_rotate_with_names_replaces_only_those(directory: Path) -> None:
+    _init(directory)
+    before = _contents(directory)
+
+    assert _init(directory, "--rotate", s.OTLP_TOKEN, s.PROMETHEUS_CREDENTIALS) == 0
+
+    after = _contents(directory)
+    changed = {name for name in before if before[name] != after[name]}
+    assert changed == {
+        s.OTLP_TOKEN,
+        s.PROMETHEUS_CREDENTIALS,
+        s.PROMETHEUS_PASSWORD,
+        s.PROMETHEUS_BASIC_AUTH,
+        s.PROMETHEUS_WEB_CONFIG,
+    }
+
+
+def test_rotating_an_unknown_secret_is_an_error_that_lists_the_names(
+    directory: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _init(directory)
+    before = _contents(directory)
+
+    assert _init(directory, "--rotate", "otlp-tokn") == 1
+
+    assert capsys.readouterr().err.startswith("error: no secret otlp-tokn; secrets: pseudonym-keys, ")
+    assert _contents(directory) == before

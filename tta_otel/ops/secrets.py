@@ -26,7 +26,7 @@ import os
 import re
 import secrets
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -230,8 +230,11 @@ class SecretsDir:
                 raise SecretsError(f"cannot create the secrets directory {self.path}: {exc.strerror}") from exc
         self.check_directory()
 
-    def init(self, *, rotate: bool = False) -> list[Outcome]:
-        """Make every missing secret (every secret with ``rotate``); what was done to each file, in order."""
+    def init(self, *, rotate: bool | Collection[str] = False) -> list[Outcome]:
+        """Make every missing secret; with ``rotate``, replace every secret (``True``) or the named ones
+        (and what derives from them). What was done to each file, in order."""
+        if not isinstance(rotate, bool) and (unknown := sorted(set(rotate) - set(WHAT))):
+            raise SecretsError(f"no secret {', '.join(unknown)}; secrets: {', '.join(WHAT)}")
         self._prepare()
         outcomes: list[Outcome] = []
         made: set[str] = set()
@@ -239,7 +242,8 @@ class SecretsDir:
         def step(names: tuple[str, ...], make: Callable[[], dict[str, bytes]], depends_on: str | None = None) -> None:
             exist = [self.path_of(n).exists() for n in names]
             source_made = depends_on is not None and depends_on in made
-            if all(exist) and not rotate and not source_made:
+            rotating = rotate if isinstance(rotate, bool) else any(name in rotate for name in names)
+            if all(exist) and not rotating and not source_made:
                 outcomes.extend(Outcome(n, self.path_of(n), Action.KEPT) for n in names)
                 return
             for name, content in make().items():

@@ -28,8 +28,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     init.add_argument(
         "--rotate",
-        action="store_true",
-        help="replace every secret (the previous pseudonym key is kept as the second line of pseudonym-keys)",
+        nargs="*",
+        metavar="NAME",
+        help="replace every secret, or the NAMEd ones and what derives from them (the previous pseudonym key "
+        "is kept as the second line of pseudonym-keys); a running collector reads a rotated otlp-token at once",
     )
     init.set_defaults(handler=init_command)
 
@@ -37,7 +39,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def init_command(args: argparse.Namespace) -> int:
     directory = SecretsDir(args.dir if args.dir is not None else default_dir())
     try:
-        outcomes = directory.init(rotate=args.rotate)
+        rotate = False if args.rotate is None else (args.rotate or True)
+        outcomes = directory.init(rotate=rotate)
     except (SecretsError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
