@@ -48,11 +48,12 @@ def resource(service: str) -> Resource:
     return Resource(attributes=key_values({"service.name": service, "tta.component": "raw-client"}))
 
 
-def send(path: str, message: Any) -> None:
+def send(path: str, message: Any, collector: str = COLLECTOR_HTTP) -> None:
+    """POST ``message`` to ``collector`` (the stack's by default) with the token, checking its certificate."""
     auth = collector_auth()
     with httpx.Client(verify=auth["verify"], timeout=10) as client:
         response = client.post(
-            f"{COLLECTOR_HTTP}{path}",
+            f"{collector}{path}",
             content=message.SerializeToString(),
             headers={"Content-Type": "application/x-protobuf", **auth["headers"]},
         )

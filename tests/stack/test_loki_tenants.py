@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
 from faker import Faker
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
@@ -21,7 +20,7 @@ from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord, ResourceLogs, ScopeL
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 
 from tests.stack.conftest import REPO
-from tests.stack.otlp_requests import collector_auth, key_values
+from tests.stack.otlp_requests import key_values, send
 from tta_otel.ops.secrets import SecretsDir
 from tta_otel.ops.stack.runner import running_component
 from tta_otel.testing.otlp_sink import OtlpSink
@@ -83,14 +82,7 @@ def _send(collector: str, repository: str | None, body: str) -> None:
             )
         ]
     )
-    auth = collector_auth()
-    with httpx.Client(verify=auth["verify"], timeout=10) as client:
-        response = client.post(
-            f"{collector}/v1/logs",
-            content=request.SerializeToString(),
-            headers={"Content-Type": "application/x-protobuf", **auth["headers"]},
-        )
-    response.raise_for_status()
+    send("/v1/logs", request, collector)
 
 
 def _tenants_of(loki: OtlpSink, marker: str) -> dict[str | None, set[str]]:
