@@ -200,7 +200,7 @@ def test_without_node_the_lint_says_what_to_install(tmp_path: Path, monkeypatch:
     monkeypatch.setenv("PATH", str(tmp_path))
     problems = lint(copy.deepcopy(SHIPPED), _parses)
     assert [(problem.dashboard, problem.rule) for problem in problems] == [("errors.json", "query-syntax")]
-    assert problems[0].message.startswith("node is not installed: install Node.js 18 or later, then npm ci --prefix ")
+    assert problems[0].message.startswith("node is not installed: install Node.js 20 or later, then npm ci --prefix ")
 
 
 def test_without_the_grammars_the_lint_says_to_run_npm_ci(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

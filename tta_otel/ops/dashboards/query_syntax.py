@@ -188,7 +188,7 @@ def parse(languages_and_texts: Sequence[tuple[str, str]]) -> list[list[ErrorNode
     """Lezer's error nodes for each (language, text), in one node run; raises GrammarsUnavailableError."""
     node = shutil.which("node")
     if node is None:
-        raise GrammarsUnavailableError(f"node is not installed: install Node.js 18 or later, then {INSTALL}")
+        raise GrammarsUnavailableError(f"node is not installed: install Node.js 20 or later, then {INSTALL}")
     if not (SCRIPT_DIR / "node_modules").is_dir():
         raise GrammarsUnavailableError(f"the LogQL and TraceQL grammars are not installed: {INSTALL}")
     request = json.dumps([{"language": language, "query": text} for language, text in languages_and_texts])
