@@ -7,6 +7,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# The LogQL and TraceQL grammars that `tta-otel dashboards lint` runs under node (npm's own record of them).
+QUERY_GRAMMARS := scripts/query-syntax/node_modules/.package-lock.json
 
 .PHONY: demo test setup system-packages stack-build lint unit integration stack-tests bench clean
 
@@ -16,7 +18,7 @@ demo: setup stack-build
 test: setup lint stack-build
 	$(BIN)/python -m pytest --cov=tta_otel --cov-report=term --cov-fail-under=90
 
-setup: system-packages $(VENV)/.installed
+setup: system-packages $(VENV)/.installed $(QUERY_GRAMMARS)
 
 system-packages:
 	./scripts/install-system-packages.sh
@@ -26,6 +28,9 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
+
+$(QUERY_GRAMMARS): scripts/query-syntax/package-lock.json
+	npm ci --prefix scripts/query-syntax --no-audit --no-fund
 
 stack-build: setup
 	$(BIN)/tta-otel stack build

@@ -82,6 +82,7 @@ def test_a_datasource_variable_of_another_kind_or_dashboard_is_reported() -> Non
     assert sorted(_rules(model)) == [
         ("panel 'Errors'", "datasource"),
         ("panel 'Latency p50, p95, p99'", "datasource"),
+        ("panel 'Request rate' (id 6) query A", "logql"),  # PromQL sent to Loki does not parse as LogQL
         ("panel 'Request rate' query A", "datasource"),
     ]
 

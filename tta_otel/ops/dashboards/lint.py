@@ -14,6 +14,10 @@
   by Prometheus's own parser: ``promtool --experimental promql format`` of the stack's cached
   Prometheus build, or ``/api/v1/parse_query`` of a running Prometheus. Grafana's variables are
   replaced by sample values first (``$__rate_interval`` by ``1m``, ``$environment`` by ``x``).
+- **logql**, **traceql**: every LogQL (Loki) and TraceQL (Tempo) query parses, by the lezer
+  grammars of Grafana's own query editors (``query_syntax``: Loki and Tempo do not run natively),
+  with the variables replaced the same way; each error with its line and column in the query.
+  **query-syntax** when node or the grammars are missing, with the command that installs them.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ REQUIRED_VARIABLES: Final = ("environment", "repository", "component")
 SAMPLE_VALUES: Final = {
     "__rate_interval": "1m",
     "__interval": "1m",
+    "__auto": "1m",
     "__interval_ms": "60000",
     "__range": "1h",
     "__range_s": "3600",
@@ -46,7 +51,7 @@ SAMPLE_VALUES: Final = {
 }
 """What Grafana's own variables become before a query is parsed; any other variable becomes ``x``."""
 NO_UNIT_PANELS: Final = frozenset({"logs", "nodeGraph", "text", "alertlist", "dashlist", "news", "traces"})
-_VARIABLE = re.compile(r"\$\{(\w+)(?:[.:][^}]*)?\}|\$(\w+)|\[\[(\w+)(?::\w+)?\]\]")
+VARIABLE = re.compile(r"\$\{(\w+)(?:[.:][^}]*)?\}|\$(\w+)|\[\[(\w+)(?::\w+)?\]\]")
 _DASHBOARD_URL = re.compile(r"/d/([\w-]+)")
 _LABEL_VALUES = re.compile(r"^\s*label_values\((?P<selector>.*),\s*\w+\s*\)\s*$", re.DOTALL)
 
@@ -69,11 +74,11 @@ def expand(expr: str, values: Mapping[str, str] = SAMPLE_VALUES, default: str = 
         name = next(group for group in match.groups() if group)
         return values.get(name, default)
 
-    return _VARIABLE.sub(value, expr)
+    return VARIABLE.sub(value, expr)
 
 
 def variable_names(text: str) -> set[str]:
-    return {next(group for group in match.groups() if group) for match in _VARIABLE.finditer(text)}
+    return {next(group for group in match.groups() if group) for match in VARIABLE.finditer(text)}
 
 
 def promtool_parser(promtool: Path) -> Parser:
@@ -215,7 +220,11 @@ def _check_promql(model: Mapping[str, Any], parse: Parser) -> Iterator[tuple[str
 
 def lint(dashboards: Mapping[str, Mapping[str, Any]], parse: Parser, other_uids: Iterable[str] = ()) -> list[Problem]:
     """Every rule broken by ``dashboards`` (by file name), in file order; links may also point to ``other_uids``."""
+    # Imported here: query_syntax builds on this module (Problem, the variables and their sample values).
+    from tta_otel.ops.dashboards.query_syntax import check_dashboards
+
     uids = {str(model.get("uid")) for model in dashboards.values()} | set(other_uids)
+    syntax = check_dashboards(dashboards)
     problems = []
     for name, model in dashboards.items():
         variables = {v["name"]: v for v in model.get("templating", {}).get("list", [])}
@@ -228,4 +237,5 @@ def lint(dashboards: Mapping[str, Mapping[str, Any]], parse: Parser, other_uids:
             *_check_promql(model, parse),
         ]
         problems += [Problem(name, where, rule, message) for where, rule, message in found]
+        problems += [problem for problem in syntax if problem.dashboard == name]
     return problems
