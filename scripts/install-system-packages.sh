@@ -8,6 +8,9 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 # The embedded Neo4j test server (tests/neo4j-server) is built with Maven and runs on Java 17+.
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
+# `tta-otel dashboards lint` parses LogQL and TraceQL with Grafana's grammars under node (scripts/query-syntax).
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -17,7 +17,7 @@ from tta_otel.ops.stack.checkout import find_checkout
 from tta_otel.ops.stack.components import BuildError, build_component
 from tta_otel.ops.stack.compose_schema import fetch_schema
 from tta_otel.ops.stack.runner import Stack, StackError, client_environment
-from tta_otel.ops.stack.validation import default_paths, validate
+from tta_otel.ops.stack.validation import VALIDATION_TOOLS, default_paths, validate
 
 
 def _stack(args: argparse.Namespace) -> Stack:
@@ -96,7 +96,7 @@ def env_command(args: argparse.Namespace) -> int:
 def validate_command(args: argparse.Namespace) -> int:
     repository = find_checkout(args.repo)
     stack = Stack(repository, repository / "state")
-    missing = [c.name for c in stack.components.values() if c.name != "telemetrygen" and not c.is_built()]
+    missing = [c.name for key, c in stack.components.items() if key in VALIDATION_TOOLS and not c.is_built()]
     if missing:
         raise StackError(f"not built: {', '.join(missing)}; run `tta-otel stack build` first")
     results = validate([Path(p).resolve() for p in args.paths] or default_paths(repository), stack.components)

@@ -9,7 +9,8 @@ rule files by ``promtool check rules``, rule tests (``prometheus/tests/*.test.ym
 docker-compose.yml by the Compose Specification's schema and the exposure rules (no port on
 all interfaces, no anonymous Grafana, no default admin password), the web configuration files
 of the secrets directory (``prometheus-web.yml``, ``alertmanager-web.yml``) by ``promtool check
-web-config``, each Grafana dashboard by ``tta-otel dashboards lint``. Each file gives one line;
+web-config``, each Grafana dashboard by ``tta-otel dashboards lint``, and the LogQL of Loki's rule files by
+Grafana's lezer grammar. Each file gives one line;
 a failure shows the tool's own message.
 
 A routing test file is a list of cases, each the labels of an alert and the receivers that
@@ -41,6 +42,8 @@ from tta_otel.ops.stack.compose_exposure import exposure_errors
 from tta_otel.ops.stack.compose_schema import compose_errors, fetch_schema
 
 _WEB_CONFIGS = (PROMETHEUS_WEB_CONFIG, ALERTMANAGER_WEB_CONFIG)
+VALIDATION_TOOLS = ("otelcol", "prometheus", "alertmanager")
+"""The native components whose tools validate (otelcol, promtool, amtool): built before ``validate`` runs."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,7 @@ def _check(path: Path, tool: str, command: list[str], environment: dict[str, str
 _KINDS: list[tuple[str, Callable[[Path], bool]]] = [
     ("otelcol", lambda p: p.parent.name == "collector-config" and p.name in {"otelcol.yaml", "compose.yaml"}),
     ("promtool-config", lambda p: p.parent.name == "prometheus" and p.name == "prometheus.yml"),
+    ("loki-rules", lambda p: p.parent.name == "rules" and p.parent.parent.name == "loki" and p.suffix == ".yml"),
     (
         "promtool-rules",
         lambda p: p.parent.name == "rules" and p.suffix in {".yml", ".yaml"} and not p.name.endswith(".test.yml"),
@@ -151,6 +155,14 @@ def _check_dashboard(path: Path, promtool: Path) -> Result:
     return Result(path, "dashboard lint", not problems, "\n".join(str(problem) for problem in problems))
 
 
+def _check_loki_rules(path: Path) -> Result:
+    """The LogQL of a Loki rule file, parsed by Grafana's grammar (Loki itself cannot run natively)."""
+    from tta_otel.ops.dashboards.query_syntax import check_rule_files
+
+    problems = check_rule_files([path])
+    return Result(path, "lezer LogQL", not problems, "\n".join(str(problem) for problem in problems))
+
+
 def kind_of(path: Path) -> str | None:
     """Which tool checks ``path``, from where it lives and what it is called."""
     return next((kind for kind, matches in _KINDS if matches(path)), None)
@@ -168,6 +180,7 @@ def default_paths(repository: Path, secrets: SecretsDir | None = None) -> list[P
         *sorted((repository / "prometheus" / "tests").glob("*.test.yml")),
         repository / "alertmanager" / "alertmanager.yml",
         *sorted((repository / "alertmanager" / "tests").glob("*.yml")),
+        *sorted((repository / "loki" / "rules").glob("*.yml")),
         repository / "docker-compose.yml",
         *sorted((repository / "grafana-dashboards").glob("*.json")),
         *web,
@@ -209,6 +222,8 @@ def validate(paths: list[Path], tools: dict[str, Component]) -> list[Result]:
             results.append(_check(path, "amtool check-config", command))
         elif kind == "amtool-routes":
             results.append(_check_routes(path, tools["alertmanager"].binary("amtool")))
+        elif kind == "loki-rules":
+            results.append(_check_loki_rules(path))
         elif kind == "dashboard":
             results.append(_check_dashboard(path, tools["prometheus"].binary("promtool")))
         elif kind == "compose":
