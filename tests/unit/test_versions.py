@@ -39,6 +39,11 @@ def test_the_prometheus_wrapper_requires_the_pinned_module() -> None:
     assert VERSIONS["PROMETHEUS_GO_MODULE_VERSION"].startswith(f"0.{int(major) * 100 + int(minor)}.")
 
 
+def test_the_jaeger_wrapper_requires_the_pinned_module() -> None:
+    go_mod = (REPO / "build" / "jaeger" / "go.mod").read_text()
+    assert re.search(rf"github.com/jaegertracing/jaeger v{re.escape(VERSIONS['JAEGER_VERSION'])}\b", go_mod)
+
+
 def test_compose_image_tags_come_from_the_versions_file() -> None:
     compose = (REPO / "docker-compose.yml").read_text()
     names = ("OTELCOL_VERSION", "PROMETHEUS_VERSION", "ALERTMANAGER_VERSION", "LOKI_VERSION", "TEMPO_VERSION")

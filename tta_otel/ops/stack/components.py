@@ -156,6 +156,22 @@ def components(repository: Path) -> dict[str, Component]:
             _go_install("github.com/prometheus/alertmanager/cmd/{binary}@v{version}", _PROMETHEUS_VERSION_PACKAGE),
             recipe="go install -trimpath -ldflags=-s -w -X version",
         ),
+        "jaeger": Component(
+            "jaeger",
+            versions["JAEGER_VERSION"],
+            ("jaeger",),
+            repository / "build" / "jaeger" / "go.mod",
+            _go_build_in_wrapper("build/jaeger", "github.com/jaegertracing/jaeger/cmd/{binary}"),
+            recipe="go build -trimpath -ldflags=-s -w",
+        ),
+        "victorialogs": Component(
+            "victoria-logs",
+            versions["VICTORIALOGS_VERSION"],
+            ("victoria-logs",),
+            None,
+            _go_install("github.com/VictoriaMetrics/VictoriaLogs/app/{binary}@v{version}"),
+            recipe="go install -trimpath -ldflags=-s -w",
+        ),
         "telemetrygen": Component(
             "telemetrygen",
             versions["TELEMETRYGEN_VERSION"],
