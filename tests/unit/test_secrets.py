@@ -333,3 +333,13 @@ def test_rotating_an_unknown_secret_is_an_error_that_lists_the_names(
 
     assert capsys.readouterr().err.startswith("error: no secret otlp-tokn; secrets: pseudonym-keys, ")
     assert _contents(directory) == before
+
+
+def test_the_htpasswd_line_verifies_the_jaeger_password(directory: Path) -> None:
+    _init(directory)
+    user, _, plain = s.SecretsDir(directory).read(s.JAEGER_CREDENTIALS).partition(":")
+
+    name, _, hashed = (directory / s.JAEGER_HTPASSWD).read_text().strip().partition(":")
+
+    assert name == user
+    assert bcrypt.checkpw(plain.encode(), hashed.encode())

@@ -47,6 +47,12 @@ ALERTMANAGER_CREDENTIALS: Final = "alertmanager-credentials"
 ALERTMANAGER_PASSWORD: Final = "alertmanager-password"
 ALERTMANAGER_BASIC_AUTH: Final = "alertmanager-basic-auth"
 ALERTMANAGER_WEB_CONFIG: Final = "alertmanager-web.yml"
+JAEGER_CREDENTIALS: Final = "jaeger-credentials"
+JAEGER_BASIC_AUTH: Final = "jaeger-basic-auth"
+JAEGER_HTPASSWD: Final = "jaeger-htpasswd"
+VICTORIALOGS_CREDENTIALS: Final = "victorialogs-credentials"
+VICTORIALOGS_PASSWORD: Final = "victorialogs-password"
+VICTORIALOGS_BASIC_AUTH: Final = "victorialogs-basic-auth"
 GRAFANA_ADMIN_PASSWORD: Final = "grafana-admin-password"
 ALERTS_WEBHOOK_TOKEN: Final = "alerts-webhook-token"
 CA_KEY: Final = "ca.key"
@@ -82,6 +88,12 @@ WHAT: Final[dict[str, str]] = {
     ALERTMANAGER_PASSWORD: "the same password alone (Prometheus's and Grafana's password_file)",
     ALERTMANAGER_BASIC_AUTH: "the same, base64 as `Authorization: Basic` takes it (Loki's ruler, health checks)",
     ALERTMANAGER_WEB_CONFIG: "Alertmanager's --web.config.file (bcrypt hash of its password)",
+    JAEGER_CREDENTIALS: f"Jaeger's basic auth, query API and OTLP receivers ({BASIC_AUTH_USER}:<password>)",
+    JAEGER_BASIC_AUTH: "the same, base64 as `Authorization: Basic` takes it (the collector's exporter)",
+    JAEGER_HTPASSWD: "the same as an htpasswd line with its bcrypt hash (Jaeger's basicauth extension)",
+    VICTORIALOGS_CREDENTIALS: f"VictoriaLogs's basic auth ({BASIC_AUTH_USER}:<password>)",
+    VICTORIALOGS_PASSWORD: "the same password alone (VictoriaLogs's -httpAuth.password=file://...)",
+    VICTORIALOGS_BASIC_AUTH: "the same, base64 as `Authorization: Basic` takes it (the collector's exporter)",
     GRAFANA_ADMIN_PASSWORD: "Grafana's admin password (GF_SECURITY_ADMIN_PASSWORD__FILE)",
     ALERTS_WEBHOOK_TOKEN: "the bearer token of `tta-otel alerts serve` (--token-file)",
     CA_KEY: "the local CA's private key",
@@ -259,6 +271,8 @@ class SecretsDir:
         for credentials, derived in (
             (PROMETHEUS_CREDENTIALS, (PROMETHEUS_PASSWORD, PROMETHEUS_BASIC_AUTH, PROMETHEUS_WEB_CONFIG)),
             (ALERTMANAGER_CREDENTIALS, (ALERTMANAGER_PASSWORD, ALERTMANAGER_BASIC_AUTH, ALERTMANAGER_WEB_CONFIG)),
+            (JAEGER_CREDENTIALS, (JAEGER_BASIC_AUTH, JAEGER_HTPASSWD)),
+            (VICTORIALOGS_CREDENTIALS, (VICTORIALOGS_PASSWORD, VICTORIALOGS_BASIC_AUTH)),
         ):
             step((credentials,), functools.partial(_user_password, credentials))
             step(derived, functools.partial(self._derived, credentials, derived), depends_on=credentials)
@@ -291,14 +305,19 @@ class SecretsDir:
 
         credentials = self.read(credentials_name)
         user, _, password = credentials.partition(":")
-        hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=_BCRYPT_ROUNDS)).decode()
         header = f"# --web.config.file: basic auth of the user in {credentials_name}; made by `tta-otel secrets init`\n"
-        forms = {
-            "password": password.encode(),
-            "auth": base64.b64encode(credentials.encode()),
-            "web.yml": (header + yaml.safe_dump({"basic_auth_users": {user: hashed}}, sort_keys=False)).encode(),
-        }
-        return {name: forms[name.rpartition("-")[2]] for name in names}
+
+        def form(kind: str) -> bytes:
+            if kind == "password":
+                return password.encode()
+            if kind == "auth":
+                return base64.b64encode(credentials.encode())
+            hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=_BCRYPT_ROUNDS)).decode()
+            if kind == "htpasswd":
+                return f"{user}:{hashed}\n".encode()
+            return (header + yaml.safe_dump({"basic_auth_users": {user: hashed}}, sort_keys=False)).encode()
+
+        return {name: form(name.rpartition("-")[2]) for name in names}
 
     def _server_certificate(self) -> dict[str, bytes]:
         from cryptography import x509
