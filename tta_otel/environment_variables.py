@@ -73,6 +73,18 @@ TTA_ALERTMANAGER_URL: Final = "TTA_ALERTMANAGER_URL"
 TTA_ALERTMANAGER_CREDENTIALS_FILE: Final = "TTA_ALERTMANAGER_CREDENTIALS_FILE"
 """A file holding ``user:password`` for Alertmanager's basic auth."""
 
+TTA_JAEGER_URL: Final = "TTA_JAEGER_URL"
+"""Jaeger's query API (the native stack's trace store)."""
+
+TTA_JAEGER_CREDENTIALS_FILE: Final = "TTA_JAEGER_CREDENTIALS_FILE"
+"""A file holding ``user:password`` for Jaeger's basic auth."""
+
+TTA_VICTORIALOGS_URL: Final = "TTA_VICTORIALOGS_URL"
+"""VictoriaLogs's HTTP API (the native stack's log store)."""
+
+TTA_VICTORIALOGS_CREDENTIALS_FILE: Final = "TTA_VICTORIALOGS_CREDENTIALS_FILE"
+"""A file holding ``user:password`` for VictoriaLogs's basic auth."""
+
 TTA_GRAFANA_URL: Final = "TTA_GRAFANA_URL"
 """Grafana, where ``tta-otel dashboards push`` writes."""
 

@@ -57,14 +57,26 @@ def test_validate_without_binaries_says_to_build(cache: Path, capsys: pytest.Cap
 def test_status_of_a_stack_that_is_not_running(cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     main(["stack", "status", "--json", "--repo", str(REPO), "--state-dir", str(tmp_path / "state")])
     status = json.loads(capsys.readouterr().out)
-    assert [entry["service"] for entry in status] == ["prometheus", "alertmanager", "otel-collector"]
-    assert [entry["pid"] for entry in status] == [None, None, None]
+    assert [entry["service"] for entry in status] == [
+        "prometheus",
+        "alertmanager",
+        "otel-collector",
+        "jaeger",
+        "victorialogs",
+    ]
+    assert [entry["pid"] for entry in status] == [None] * 5
 
 
 def test_status_as_a_table(cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     main(["stack", "status", "--repo", str(REPO), "--state-dir", str(tmp_path / "state")])
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in lines] == ["prometheus", "alertmanager", "otel-collector"]
+    assert [line.split()[0] for line in lines] == [
+        "prometheus",
+        "alertmanager",
+        "otel-collector",
+        "jaeger",
+        "victorialogs",
+    ]
 
 
 def test_env_prints_the_endpoints_and_the_files_of_the_credentials(
@@ -78,10 +90,14 @@ def test_env_prints_the_endpoints_and_the_files_of_the_credentials(
         "export TTA_OTLP_HTTP_ENDPOINT=https://127.0.0.1:4318",
         "export TTA_PROMETHEUS_URL=http://127.0.0.1:9090",
         "export TTA_ALERTMANAGER_URL=http://127.0.0.1:9093",
+        "export TTA_JAEGER_URL=http://127.0.0.1:16686",
+        "export TTA_VICTORIALOGS_URL=http://127.0.0.1:9428",
         f"export TTA_OTLP_TOKEN_FILE={secrets}/otlp-token",
         f"export OTEL_EXPORTER_OTLP_CERTIFICATE={secrets}/ca.crt",
         f"export TTA_PROMETHEUS_CREDENTIALS_FILE={secrets}/prometheus-credentials",
         f"export TTA_ALERTMANAGER_CREDENTIALS_FILE={secrets}/alertmanager-credentials",
+        f"export TTA_JAEGER_CREDENTIALS_FILE={secrets}/jaeger-credentials",
+        f"export TTA_VICTORIALOGS_CREDENTIALS_FILE={secrets}/victorialogs-credentials",
     ]
 
 

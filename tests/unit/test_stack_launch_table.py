@@ -22,7 +22,7 @@ from tta_otel.ops.stack.runner import COMPOSE, SERVICES, URLS, compose_command, 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE: dict[str, Any] = yaml.safe_load((REPO / "docker-compose.yml").read_text())
 COMPOSED: dict[str, dict[str, Any]] = COMPOSE_FILE["services"]
-NAMES = [service.name for service in SERVICES]
+NAMES = [service.name for service in SERVICES if service.in_compose]
 
 
 def _yaml_list(arguments: list[str]) -> str:
@@ -126,7 +126,15 @@ def test_the_urls_are_named_by_the_environment_variables_module() -> None:
         environment_variables.TTA_OTLP_HTTP_ENDPOINT: "https://127.0.0.1:4318",
         environment_variables.TTA_PROMETHEUS_URL: "http://127.0.0.1:9090",
         environment_variables.TTA_ALERTMANAGER_URL: "http://127.0.0.1:9093",
+        environment_variables.TTA_JAEGER_URL: "http://127.0.0.1:16686",
+        environment_variables.TTA_VICTORIALOGS_URL: "http://127.0.0.1:9428",
     }
+
+
+def test_the_native_stores_have_no_compose_command() -> None:
+    assert [s.name for s in SERVICES if not s.in_compose] == ["jaeger", "victorialogs"]
+    with pytest.raises(runner.StackError, match="jaeger runs natively only"):
+        compose_command("jaeger")
 
 
 def test_compose_only_services_have_no_native_build() -> None:

@@ -50,7 +50,7 @@ def up_command(args: argparse.Namespace) -> int:
     print('  Clients: eval "$(tta-otel stack env)" gives them the endpoints and credential files:')
     for name, value in client_environment(stack.secrets).items():
         print(f"  {name}={value}")
-    print("  Logs and traces (no native Loki or Tempo, see docs/stack.md):")
+    print("  Traces in Jaeger, logs in VictoriaLogs (above); also in files (docs/stack.md):")
     print(f"    {stack.state_dir / 'otel-collector' / 'logs.jsonl'}")
     print(f"    {stack.state_dir / 'otel-collector' / 'traces.jsonl'}")
     return 0

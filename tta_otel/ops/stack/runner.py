@@ -33,20 +33,28 @@ from pathlib import Path, PurePath, PurePosixPath
 from tta_otel.environment_variables import (
     TTA_ALERTMANAGER_CREDENTIALS_FILE,
     TTA_ALERTMANAGER_URL,
+    TTA_JAEGER_CREDENTIALS_FILE,
+    TTA_JAEGER_URL,
     TTA_OTLP_GRPC_ENDPOINT,
     TTA_OTLP_HTTP_ENDPOINT,
     TTA_OTLP_TOKEN_FILE,
     TTA_PROMETHEUS_CREDENTIALS_FILE,
     TTA_PROMETHEUS_URL,
     TTA_SECRETS_DIR,
+    TTA_VICTORIALOGS_CREDENTIALS_FILE,
+    TTA_VICTORIALOGS_URL,
 )
 from tta_otel.ops.secrets import (
     ALERTMANAGER_CREDENTIALS,
     ALERTMANAGER_PASSWORD,
     ALERTMANAGER_WEB_CONFIG,
     ALERTS_WEBHOOK_TOKEN,
+    BASIC_AUTH_USER,
     CA_CERT,
     COLLECTOR_PSEUDONYM_KEY,
+    JAEGER_BASIC_AUTH,
+    JAEGER_CREDENTIALS,
+    JAEGER_HTPASSWD,
     OTLP_SERVER_CERT,
     OTLP_SERVER_KEY,
     OTLP_TOKEN,
@@ -54,6 +62,9 @@ from tta_otel.ops.secrets import (
     PROMETHEUS_CREDENTIALS,
     PROMETHEUS_PASSWORD,
     PROMETHEUS_WEB_CONFIG,
+    VICTORIALOGS_BASIC_AUTH,
+    VICTORIALOGS_CREDENTIALS,
+    VICTORIALOGS_PASSWORD,
     SecretsDir,
     SecretsError,
 )
@@ -95,6 +106,7 @@ class Service:
     secrets: tuple[str, ...] = ()  # the secrets it reads: none missing, or it does not start
     credentials: str | None = None  # the secret with the user:password its HTTP API asks for
     native_copy: bool = False  # its configuration names compose paths: the native stack runs a copy
+    in_compose: bool = True  # False: native only (compose runs another component for its job)
 
     @property
     def native(self) -> bool:
@@ -131,8 +143,8 @@ def _collector_environment(state: Path, secrets: Path) -> dict[str, str]:
         "TTA_SECRETS_DIR": str(secrets),
         "TTA_COLLECTOR_STORAGE_DIR": str(state / "queues"),
         "TTA_COLLECTOR_FILE_DIR": str(state),
-        "TTA_COLLECTOR_TRACES_EXPORTERS": "[file/traces]",
-        "TTA_COLLECTOR_LOGS_EXPORTERS": "[file/logs]",
+        "TTA_COLLECTOR_TRACES_EXPORTERS": "[otlp_grpc/jaeger, file/traces]",
+        "TTA_COLLECTOR_LOGS_EXPORTERS": "[otlp_http/victorialogs, file/logs]",
     }
 
 
@@ -193,7 +205,45 @@ SERVICES: tuple[Service, ...] = (
         extra_ports=(4317, 4318, 8888, 1777, 55679),  # OTLP/gRPC, OTLP/HTTP, own metrics, pprof, zpages
         # compose only: Loki's tenant per repository, no pprof or zpages (collector-config/compose.yaml)
         compose_arguments=("--config=/etc/otelcol/compose.yaml",),
-        secrets=(OTLP_TOKEN, OTLP_SERVER_CERT, OTLP_SERVER_KEY, PROMETHEUS_BASIC_AUTH, COLLECTOR_PSEUDONYM_KEY),
+        secrets=(
+            OTLP_TOKEN,
+            OTLP_SERVER_CERT,
+            OTLP_SERVER_KEY,
+            PROMETHEUS_BASIC_AUTH,
+            JAEGER_BASIC_AUTH,
+            VICTORIALOGS_BASIC_AUTH,
+            COLLECTOR_PSEUDONYM_KEY,
+        ),
+    ),
+    # native only: the trace and log stores (Apache-2.0); compose runs Tempo and Loki instead
+    Service(
+        "jaeger",
+        "jaeger",
+        13134,  # its health check; the query API is on 16686
+        "/status",
+        ("jaeger/jaeger.yaml",),
+        lambda at: [f"--config={at.configs[0]}"],
+        lambda state, secrets: {"TTA_SECRETS_DIR": str(secrets), "TTA_JAEGER_DATA_DIR": str(state / "data")},
+        extra_ports=(16686, 16685, 14317, 14318),  # query HTTP and gRPC, OTLP/gRPC and OTLP/HTTP
+        secrets=(JAEGER_HTPASSWD,),
+        in_compose=False,
+    ),
+    Service(
+        "victorialogs",
+        "victorialogs",
+        9428,
+        "/health",
+        (),
+        lambda at: [
+            f"-storageDataPath={at.data}",
+            "-retentionPeriod=30d",
+            f"-httpListenAddr={at.host}:{at.port}",
+            f"-httpAuth.username={BASIC_AUTH_USER}",
+            f"-httpAuth.password=file://{at.secrets / VICTORIALOGS_PASSWORD}",
+        ],
+        secrets=(VICTORIALOGS_PASSWORD,),
+        credentials=VICTORIALOGS_CREDENTIALS,
+        in_compose=False,
     ),
     # compose only (AGPL: neither built nor linked by this project; their official images)
     Service("loki", None, 3100, "/ready", ("loki/loki.yaml",), lambda at: [f"-config.file={at.configs[0]}"]),
@@ -227,6 +277,8 @@ def table_entry(name: str) -> Service:
 def compose_command(name: str) -> list[str]:
     """The ``command:`` list docker-compose.yml must give service ``name`` (empty: none)."""
     service = table_entry(name)
+    if not service.in_compose:
+        raise StackError(f"{name} runs natively only; compose runs another component for its job")
     return [*service.arguments(COMPOSE[name]), *service.compose_arguments]
 
 
@@ -240,6 +292,8 @@ URLS = {
     TTA_OTLP_HTTP_ENDPOINT: f"https://127.0.0.1:{_COLLECTOR.extra_ports[1]}",
     TTA_PROMETHEUS_URL: f"http://127.0.0.1:{table_entry('prometheus').port}",
     TTA_ALERTMANAGER_URL: f"http://127.0.0.1:{table_entry('alertmanager').port}",
+    TTA_JAEGER_URL: f"http://127.0.0.1:{table_entry('jaeger').extra_ports[0]}",
+    TTA_VICTORIALOGS_URL: f"http://127.0.0.1:{table_entry('victorialogs').port}",
 }
 
 
@@ -270,6 +324,8 @@ def client_environment(secrets: SecretsDir) -> dict[str, str]:
         "OTEL_EXPORTER_OTLP_CERTIFICATE": str(secrets.path_of(CA_CERT)),
         TTA_PROMETHEUS_CREDENTIALS_FILE: str(secrets.path_of(PROMETHEUS_CREDENTIALS)),
         TTA_ALERTMANAGER_CREDENTIALS_FILE: str(secrets.path_of(ALERTMANAGER_CREDENTIALS)),
+        TTA_JAEGER_CREDENTIALS_FILE: str(secrets.path_of(JAEGER_CREDENTIALS)),
+        TTA_VICTORIALOGS_CREDENTIALS_FILE: str(secrets.path_of(VICTORIALOGS_CREDENTIALS)),
     }
 
 
