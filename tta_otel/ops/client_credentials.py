@@ -15,14 +15,18 @@ from typing import Any
 
 from tta_otel.environment_variables import (
     TTA_ALERTMANAGER_CREDENTIALS_FILE,
+    TTA_JAEGER_CREDENTIALS_FILE,
     TTA_OTLP_TOKEN_FILE,
     TTA_PROMETHEUS_CREDENTIALS_FILE,
+    TTA_VICTORIALOGS_CREDENTIALS_FILE,
 )
 from tta_otel.ops.secrets import (
     ALERTMANAGER_CREDENTIALS,
     CA_CERT,
+    JAEGER_CREDENTIALS,
     OTLP_TOKEN,
     PROMETHEUS_CREDENTIALS,
+    VICTORIALOGS_CREDENTIALS,
     SecretFileError,
     default_dir,
     read_secret_file,
@@ -63,6 +67,18 @@ def alertmanager_auth(path: Path | None = None) -> tuple[str, str] | None:
     return basic_auth(chosen, f"Alertmanager's user:password (${TTA_ALERTMANAGER_CREDENTIALS_FILE})")
 
 
+def jaeger_auth(path: Path | None = None) -> tuple[str, str] | None:
+    """Jaeger's basic auth, found as ``prometheus_auth`` finds Prometheus's."""
+    chosen = path or credentials_file(TTA_JAEGER_CREDENTIALS_FILE, JAEGER_CREDENTIALS)
+    return basic_auth(chosen, f"Jaeger's user:password (${TTA_JAEGER_CREDENTIALS_FILE})")
+
+
+def victorialogs_auth(path: Path | None = None) -> tuple[str, str] | None:
+    """VictoriaLogs's basic auth, found as ``prometheus_auth`` finds Prometheus's."""
+    chosen = path or credentials_file(TTA_VICTORIALOGS_CREDENTIALS_FILE, VICTORIALOGS_CREDENTIALS)
+    return basic_auth(chosen, f"VictoriaLogs's user:password (${TTA_VICTORIALOGS_CREDENTIALS_FILE})")
+
+
 def otlp_exporter_arguments() -> dict[str, Any]:
     """Keyword arguments for an OTLP/HTTP exporter of the operator's tools: the collector's token
     (``$TTA_OTLP_TOKEN_FILE``, else the secrets directory's) and CA (``$OTEL_EXPORTER_OTLP_CERTIFICATE``,
@@ -79,4 +95,12 @@ def otlp_exporter_arguments() -> dict[str, Any]:
     return arguments
 
 
-__all__ = ["alertmanager_auth", "basic_auth", "credentials_file", "otlp_exporter_arguments", "prometheus_auth"]
+__all__ = [
+    "alertmanager_auth",
+    "basic_auth",
+    "credentials_file",
+    "jaeger_auth",
+    "otlp_exporter_arguments",
+    "prometheus_auth",
+    "victorialogs_auth",
+]
