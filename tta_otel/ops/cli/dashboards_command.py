@@ -24,7 +24,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     dashboards = subparsers.add_parser("dashboards", help="Grafana dashboards as code: build, lint, push")
     commands = dashboards.add_subparsers(dest="dashboards_command", required=True)
     build = commands.add_parser("build", help="write every dashboard's JSON from the code")
-    lint = commands.add_parser("lint", help="check datasources, variables, units, links and that all PromQL parses")
+    lint = commands.add_parser(
+        "lint", help="check datasources, variables, units, links and that every PromQL, LogQL and TraceQL query parses"
+    )
     push = commands.add_parser("push", help="push the folder, the dashboards and optionally the datasources to Grafana")
     for parser in (build, lint, push):
         parser.add_argument(

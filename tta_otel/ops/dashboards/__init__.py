@@ -6,7 +6,7 @@ returns the dashboard model; ``tta-otel dashboards build`` writes them as JSON t
 committed and a unit test proves it is what the code builds, so edit the code, never the JSON::
 
     tta-otel dashboards build                  # write grafana-dashboards/*.json
-    tta-otel dashboards lint                   # datasources, units, variables, links, PromQL
+    tta-otel dashboards lint                   # datasources, units, variables, links, PromQL, LogQL, TraceQL
     tta-otel dashboards push --grafana https://grafana.example.org --token-file token
 
 Every dashboard has the variables ``datasource`` (Prometheus; ``logs`` and ``traces`` where it
