@@ -376,6 +376,18 @@ TTA_ERROR_TIME_TO_RESOLVE: Final = Instrument(
     "tta.error.time_to_resolve", "s", Kind.HISTOGRAM, "Time from an error group's first sighting to its resolution"
 )
 
+# Counted by the collector from the log records that leave its privacy processors (the count
+# connector count/logs, collector-config/otelcol.yaml); the log-based alerts read them.
+TTA_LOG_ERROR_RECORDS: Final = Instrument(
+    "tta.log.error_records", "1", Kind.COUNTER, "Log records of severity ERROR or above."
+)
+TTA_LOG_REDACTED_RECORDS: Final = Instrument(
+    "tta.log.redacted_records",
+    "1",
+    Kind.COUNTER,
+    "Log records whose body carries a redaction placeholder after the privacy processors.",
+)
+
 # The configurator: what the redacting exporters dropped (observable).
 TTA_TELEMETRY_DROPPED: Final = Instrument(
     "tta.telemetry.dropped",

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.stack.conftest import REPO
 from tta_otel.ops.cli.main import main
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.integration
 def test_every_shipped_config_and_the_web_configs_of_the_secrets_pass(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "--repo", str(REPO)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in lines] == ["ok"] * 31
+    assert [line.split()[0] for line in lines] == ["ok"] * 32
     assert {line.split("(")[-1].rstrip(")") for line in lines} == {
         "otelcol validate",
         "promtool check config",
@@ -27,7 +28,6 @@ def test_every_shipped_config_and_the_web_configs_of_the_secrets_pass(capsys: py
         "amtool config routes test",
         "Compose Specification schema, exposure",
         "promtool check web-config",
-        "lezer LogQL",
         "dashboard lint",
     }
 
@@ -51,8 +51,8 @@ def _broken_copy(tmp_path: Path, relative: str, old: str, new: str) -> Path:
         ("collector-config/otelcol.yaml", "timeout: 500ms", "timeout: soon", "invalid duration"),
         (
             "collector-config/compose.yaml",
-            "exporters: [otlp_http/loki_tta_dev]",
-            "exporters: [otlp_http/loki_tta_nowhere]",
+            "exporters: [otlp_http/loki_tta_dev, count/logs]",
+            "exporters: [otlp_http/loki_tta_nowhere, count/logs]",
             "otlp_http/loki_tta_nowhere",
         ),
         ("prometheus/prometheus.yml", "scrape_interval: 15s", "scrape_interval: often", "not a valid duration"),
@@ -91,7 +91,7 @@ def _broken_copy(tmp_path: Path, relative: str, old: str, new: str) -> Path:
             "grafana: the admin keeps Grafana's default password",
         ),
         ("grafana-dashboards/overview.json", "(rate(http_server", "(rate((http_server", "promql"),
-        ("loki/rules/tta-logs.yml", '| severity_text = "ERROR"', '| severity_text = = "ERROR"', "LogQL does not parse"),
+        ("prometheus/tests/logs.test.yml", 'values: "0+20x30"', 'values: "0+2x30"', "FAILED"),
     ],
 )
 def test_a_broken_copy_fails_with_the_tools_message(
@@ -118,3 +118,18 @@ def test_a_broken_web_config_fails_with_promtools_message(tmp_path: Path, capsys
     output = capsys.readouterr().out
     assert output.startswith(f"FAIL {broken} (promtool check web-config)")
     assert "cannot unmarshal" in output
+
+
+def test_a_loki_rule_file_that_does_not_parse_fails_with_the_grammars_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = tmp_path / "loki" / "rules" / "burst.yml"
+    rules.parent.mkdir(parents=True)
+    expr = 'sum(count_over_time({service_name=~".+"} | severity_text = = "ERROR" [5m])) > 50'
+    rules.write_text(yaml.safe_dump({"groups": [{"name": "g", "rules": [{"alert": "A", "expr": expr}]}]}))
+
+    assert main(["validate", "--repo", str(REPO), str(rules)]) == 1
+
+    output = capsys.readouterr().out
+    assert output.startswith(f"FAIL {rules} (lezer LogQL)")
+    assert "LogQL does not parse" in output

@@ -34,6 +34,7 @@ MODULE_OF_TYPE = {
     "file": "fileexporter",
     "debug": "debugexporter",
     "bearertokenauth": "bearertokenauthextension",
+    "count": "countconnector",
     "health_check": "healthcheckextension",
     "file_storage": "filestorage",
     "pprof": "pprofextension",

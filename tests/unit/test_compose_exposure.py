@@ -56,7 +56,6 @@ def test_every_service_that_reads_a_secret_waits_for_the_copy_and_joins_its_grou
     assert sorted(readers) == [
         "alertmanager",
         "grafana",
-        "loki",
         "otel-collector",
         "prometheus",
         "tempo",

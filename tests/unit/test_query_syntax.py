@@ -34,7 +34,6 @@ from tta_otel.ops.stack.validation import validate
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = dashboards.read(REPO / "grafana-dashboards")
-LOKI_RULES = sorted((REPO / "loki" / "rules").glob("*.yml"))
 PROMETHEUS = components(REPO)["prometheus"]
 
 
@@ -73,13 +72,19 @@ def test_every_shipped_logql_and_traceql_query_parses() -> None:
     assert check_dashboards(SHIPPED) == []
 
 
-def test_every_loki_rule_parses() -> None:
-    queries = list(rule_queries(LOKI_RULES[0]))
-    assert [query.where for query in queries] == [
-        "group tta-logs rule TTAErrorLogBurst",
-        "group tta-logs rule TTARedactionPlaceholdersInLogs",
+def test_a_loki_rule_files_queries_are_named_by_group_and_rule_and_parse(tmp_path: Path) -> None:
+    """No Loki rule ships (the log-based alerts are Prometheus rules); a deployment's own are checked."""
+    rules = tmp_path / "tta-logs.yml"
+    burst = 'sum by (tta_component) (count_over_time({service_name=~".+"} | severity_text = "ERROR" [5m])) > 50'
+    redacted = 'sum(count_over_time({service_name=~".+"} |= "[REDACTED:" [1h])) > 1000'
+    group = {"name": "tta-logs", "rules": [{"alert": "Burst", "expr": burst}, {"alert": "Redacted", "expr": redacted}]}
+    rules.write_text(json.dumps({"groups": [group]}))
+
+    assert [query.where for query in rule_queries(rules)] == [
+        "group tta-logs rule Burst",
+        "group tta-logs rule Redacted",
     ]
-    assert check_rule_files(LOKI_RULES) == []
+    assert check_rule_files([rules]) == []
 
 
 def test_a_broken_logql_query_fails_the_lint_with_file_panel_and_position() -> None:

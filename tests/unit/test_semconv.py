@@ -344,3 +344,11 @@ def test_a_misspelt_name_would_be_caught() -> None:
         "tta_energy_joules",
         "otelcol_exporter_sent_bytes",
     }
+
+
+def test_the_collectors_log_counters_are_named_in_semconv() -> None:
+    config = yaml.safe_load((REPO / "collector-config" / "otelcol.yaml").read_text())
+    counted = config["connectors"]["count/logs"]["logs"]
+    assert set(counted) == {semconv.TTA_LOG_ERROR_RECORDS.name, semconv.TTA_LOG_REDACTED_RECORDS.name}
+    for instrument in (semconv.TTA_LOG_ERROR_RECORDS, semconv.TTA_LOG_REDACTED_RECORDS):
+        assert counted[instrument.name]["description"] == instrument.description

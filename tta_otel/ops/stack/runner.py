@@ -144,7 +144,7 @@ def _collector_environment(state: Path, secrets: Path) -> dict[str, str]:
         "TTA_COLLECTOR_STORAGE_DIR": str(state / "queues"),
         "TTA_COLLECTOR_FILE_DIR": str(state),
         "TTA_COLLECTOR_TRACES_EXPORTERS": "[otlp_grpc/jaeger, file/traces]",
-        "TTA_COLLECTOR_LOGS_EXPORTERS": "[otlp_http/victorialogs, file/logs]",
+        "TTA_COLLECTOR_LOGS_EXPORTERS": "[otlp_http/victorialogs, file/logs, count/logs]",
     }
 
 
@@ -165,8 +165,9 @@ SERVICES: tuple[Service, ...] = (
             "--web.enable-otlp-receiver",
             "--web.enable-lifecycle",
             # exemplars link error counts to a trace; a zero at each counter's start time lets
-            # increase() count the first error of a new process (docs/stack.md)
-            "--enable-feature=exemplar-storage,created-timestamp-zero-ingestion",
+            # increase() count the first error of a new process; the collector's log-derived
+            # counters (count connector) arrive as deltas (docs/stack.md)
+            "--enable-feature=exemplar-storage,created-timestamp-zero-ingestion,otlp-deltatocumulative",
         ],
         # Tempo's metrics generator remote-writes the service graph; natively there is no Tempo,
         # so no write path beyond OTLP is opened there
