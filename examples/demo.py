@@ -28,9 +28,10 @@ import httpx
 from faker import Faker
 
 from examples.tta_service.traffic import PlantedData, play_instrumented
-from tta_otel.ops.client_credentials import prometheus_auth
+from tta_otel.ops.client_credentials import jaeger_auth, prometheus_auth, victorialogs_auth
 from tta_otel.ops.secrets import Action, SecretsDir
 from tta_otel.ops.stack.runner import URLS, Stack, client_environment
+from tta_otel.ops.stores import JaegerClient, VictoriaLogsClient
 from tta_otel.testing.collector_files import complete_lines
 from tta_otel.testing.neo4j_server import neo4j_server
 from tta_otel.testing.processes import wait_until
@@ -48,6 +49,24 @@ def _prometheus_series(instance: str) -> list[dict[str, str]]:
     return list(response.json()["data"])
 
 
+def _slowest_request(instance: str) -> dict[str, str] | None:
+    """The slowest request of this run in Jaeger, with the pages that show it: its trace (Jaeger's
+    API) and its log lines (VictoriaLogs's web UI)."""
+    jaeger = JaegerClient(URLS["TTA_JAEGER_URL"], jaeger_auth())
+    traces = jaeger.find("tta-player-api", {"service.instance.id": instance}, limit=50)
+    if not traces:
+        return None
+    slowest = max(traces, key=lambda trace: max(span["duration"] for span in trace["spans"]))
+    trace_id = str(slowest["traceID"])
+    logs = VictoriaLogsClient(URLS["TTA_VICTORIALOGS_URL"])
+    return {
+        "trace_id": trace_id,
+        "milliseconds": f"{max(span['duration'] for span in slowest['spans']) / 1000:.1f}",
+        "trace": jaeger.trace_url(trace_id),
+        "log_lines": logs.ui_url(f'trace_id:="{trace_id}"'),
+    }
+
+
 def _count(lines: list[str], key: str) -> int:
     return sum(line.count(f'"{key}"') for line in lines)
 
@@ -57,18 +76,30 @@ def _summary(stack: Stack, instance: str, planted: list[PlantedData]) -> dict[st
     traces = complete_lines(collector / "traces.jsonl", instance)
     logs = complete_lines(collector / "logs.jsonl", instance)
     series = _prometheus_series(instance)
-    stored = "\n".join([*traces, *logs, json.dumps(series)])
+    in_stores = [
+        JaegerClient(URLS["TTA_JAEGER_URL"], jaeger_auth()).find(
+            "tta-player-api", {"service.instance.id": instance}, limit=1000
+        ),
+        VictoriaLogsClient(URLS["TTA_VICTORIALOGS_URL"], victorialogs_auth()).query(
+            f'service.instance.id:="{instance}"', limit=10000
+        ),
+    ]
+    stored = "\n".join([*traces, *logs, json.dumps(series), json.dumps(in_stores)])
     leaked = sorted({name for player in planted for name, value in player.secrets().items() if value in stored})
     return {
+        "jaeger_and_victorialogs": {"traces": len(in_stores[0]), "log_lines": len(in_stores[1])},
         "prometheus": {"series": len(series), "metrics": sorted({s["__name__"] for s in series})[:8]},
         "traces_file": {"spans": _count(traces, "spanId"), "path": str(collector / "traces.jsonl")},
         "logs_file": {"log_records": _count(logs, "observedTimeUnixNano"), "path": str(collector / "logs.jsonl")},
         "redactions": dict(collections.Counter(_PLACEHOLDER.findall(stored)).most_common()),
         "planted_values": sum(len(player.secrets()) for player in planted),
+        "slowest_request": _slowest_request(instance),
         "leaked": leaked,
         "where_to_look": {
             "prometheus": f"{URLS['TTA_PROMETHEUS_URL']}/api/v1/query?query=http_server_request_duration_seconds_count",
             "alertmanager": URLS["TTA_ALERTMANAGER_URL"],
+            "jaeger": URLS["TTA_JAEGER_URL"] + "/api/services",
+            "victorialogs": URLS["TTA_VICTORIALOGS_URL"] + "/select/vmui/",
             "credentials": 'eval "$(tta-otel stack env)" (the endpoints, token, CA and password files)',
             "stop": "tta-otel stack down",
         },
@@ -81,9 +112,16 @@ def _print(summary: dict[str, Any]) -> None:
     print(f"  Prometheus:  {prometheus['series']} series ({', '.join(prometheus['metrics'])}, ...)")
     print(f"  traces file: {summary['traces_file']['spans']} spans in {summary['traces_file']['path']}")
     print(f"  logs file:   {summary['logs_file']['log_records']} log records in {summary['logs_file']['path']}")
+    stores = summary["jaeger_and_victorialogs"]
+    print(f"  Jaeger:      {stores['traces']} traces; VictoriaLogs: {stores['log_lines']} log lines")
     print("  redactions:  " + ", ".join(f"{kind} x{count}" for kind, count in summary["redactions"].items()))
     verdict = ", ".join(summary["leaked"]) or "none"
     print(f"  planted personal values: {summary['planted_values']}, found in any backend: {verdict}")
+    slowest = summary["slowest_request"]
+    if slowest:
+        print(f"\nThe slowest request ({slowest['milliseconds']} ms), trace {slowest['trace_id']}:")
+        print(f"  its trace (Jaeger):        {slowest['trace']}")
+        print(f"  its log lines (VictoriaLogs): {slowest['log_lines']}")
     print("\nWhere to look:")
     for name, where in summary["where_to_look"].items():
         print(f"  {name}: {where}")
@@ -118,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Played {len(planted)} synthetic players; waiting for the backends ...")
     wait_until(lambda: bool(_prometheus_series(instance)), timeout=30)
     wait_until(lambda: bool(complete_lines(stack.state_dir / "otel-collector" / "logs.jsonl", instance)), timeout=15)
+    wait_until(lambda: _slowest_request(instance) is not None, timeout=30)
     summary = _summary(stack, instance, planted)
     if args.json:
         print(json.dumps(summary, indent=2))
