@@ -10,6 +10,7 @@ names the variable). Values are never printed or logged.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -55,28 +56,21 @@ def basic_auth(path: Path | None, what: str) -> tuple[str, str] | None:
     return user, password
 
 
-def prometheus_auth(path: Path | None = None) -> tuple[str, str] | None:
-    """Prometheus's basic auth: ``path``, else ``$TTA_PROMETHEUS_CREDENTIALS_FILE``, else the secrets directory's."""
-    chosen = path or credentials_file(TTA_PROMETHEUS_CREDENTIALS_FILE, PROMETHEUS_CREDENTIALS)
-    return basic_auth(chosen, f"Prometheus's user:password (${TTA_PROMETHEUS_CREDENTIALS_FILE})")
+def _auth_of(server: str, variable: str, secret: str) -> Callable[[Path | None], tuple[str, str] | None]:
+    """``auth(path=None)``: the server's basic auth from ``path``, else the file ``variable`` names,
+    else the secrets directory's ``secret``; None when there is none."""
+
+    def auth(path: Path | None = None) -> tuple[str, str] | None:
+        chosen = path or credentials_file(variable, secret)
+        return basic_auth(chosen, f"{server}'s user:password (${variable})")
+
+    return auth
 
 
-def alertmanager_auth(path: Path | None = None) -> tuple[str, str] | None:
-    """Alertmanager's basic auth, found as ``prometheus_auth`` finds Prometheus's."""
-    chosen = path or credentials_file(TTA_ALERTMANAGER_CREDENTIALS_FILE, ALERTMANAGER_CREDENTIALS)
-    return basic_auth(chosen, f"Alertmanager's user:password (${TTA_ALERTMANAGER_CREDENTIALS_FILE})")
-
-
-def jaeger_auth(path: Path | None = None) -> tuple[str, str] | None:
-    """Jaeger's basic auth, found as ``prometheus_auth`` finds Prometheus's."""
-    chosen = path or credentials_file(TTA_JAEGER_CREDENTIALS_FILE, JAEGER_CREDENTIALS)
-    return basic_auth(chosen, f"Jaeger's user:password (${TTA_JAEGER_CREDENTIALS_FILE})")
-
-
-def victorialogs_auth(path: Path | None = None) -> tuple[str, str] | None:
-    """VictoriaLogs's basic auth, found as ``prometheus_auth`` finds Prometheus's."""
-    chosen = path or credentials_file(TTA_VICTORIALOGS_CREDENTIALS_FILE, VICTORIALOGS_CREDENTIALS)
-    return basic_auth(chosen, f"VictoriaLogs's user:password (${TTA_VICTORIALOGS_CREDENTIALS_FILE})")
+prometheus_auth = _auth_of("Prometheus", TTA_PROMETHEUS_CREDENTIALS_FILE, PROMETHEUS_CREDENTIALS)
+alertmanager_auth = _auth_of("Alertmanager", TTA_ALERTMANAGER_CREDENTIALS_FILE, ALERTMANAGER_CREDENTIALS)
+jaeger_auth = _auth_of("Jaeger", TTA_JAEGER_CREDENTIALS_FILE, JAEGER_CREDENTIALS)
+victorialogs_auth = _auth_of("VictoriaLogs", TTA_VICTORIALOGS_CREDENTIALS_FILE, VICTORIALOGS_CREDENTIALS)
 
 
 def otlp_exporter_arguments() -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""One GET against a store's HTTP API, with basic auth and errors that say what to do."""
+"""The HTTP side of the store clients: a GET with basic auth, and errors that say what to do."""
 
 from __future__ import annotations
 
@@ -11,16 +11,26 @@ class StoreError(RuntimeError):
     """A store that cannot be reached or refused the request; the message says which and why."""
 
 
-def get(
-    url: str, params: Mapping[str, str | int], credentials: tuple[str, str] | None, what: str, timeout_s: float
-) -> httpx.Response:
-    """GET ``url``; ``what`` names the store and its credentials variable for the error messages."""
-    try:
-        response = httpx.get(url, params=params, auth=credentials, timeout=timeout_s)
-    except httpx.HTTPError as error:
-        raise StoreError(f"{what} at {url} cannot be reached: {error}") from error
-    if response.status_code == 401:
-        raise StoreError(f'{what} at {url} asks for credentials: `eval "$(tta-otel stack env)"` gives them')
-    if response.status_code >= 400:
-        raise StoreError(f"{what} at {url} refused the request ({response.status_code}): {response.text[:300]}")
-    return response
+class StoreClient:
+    """A store's HTTP API at ``url``; ``WHAT`` names the store and its variables in errors."""
+
+    WHAT = "a store"
+
+    def __init__(self, url: str, credentials: tuple[str, str] | None = None, timeout_s: float = 10.0) -> None:
+        self.url = url.rstrip("/")
+        self._credentials = credentials
+        self._timeout_s = timeout_s
+
+    def _get(self, path: str, params: Mapping[str, str | int]) -> httpx.Response:
+        url = f"{self.url}{path}"
+        try:
+            response = httpx.get(url, params=params, auth=self._credentials, timeout=self._timeout_s)
+        except httpx.HTTPError as error:
+            raise StoreError(f"{self.WHAT} at {url} cannot be reached: {error}") from error
+        if response.status_code == 401:
+            raise StoreError(f'{self.WHAT} at {url} asks for credentials: `eval "$(tta-otel stack env)"` gives them')
+        if response.status_code >= 400:
+            raise StoreError(
+                f"{self.WHAT} at {url} refused the request ({response.status_code}): {response.text[:300]}"
+            )
+        return response

@@ -6,20 +6,15 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from tta_otel.ops.stores.http import get
-
-_WHAT = "Jaeger (TTA_JAEGER_URL, TTA_JAEGER_CREDENTIALS_FILE)"
+from tta_otel.ops.stores.http import StoreClient
 
 
-class JaegerClient:
-    def __init__(self, url: str, credentials: tuple[str, str] | None = None, timeout_s: float = 10.0) -> None:
-        self.url = url.rstrip("/")
-        self._credentials = credentials
-        self._timeout_s = timeout_s
+class JaegerClient(StoreClient):
+    WHAT = "Jaeger (TTA_JAEGER_URL, TTA_JAEGER_CREDENTIALS_FILE)"
 
     def trace(self, trace_id: str) -> dict[str, Any] | None:
         """The trace (``traceID``, ``spans``, ``processes``), or None while Jaeger does not have it."""
-        response = get(f"{self.url}/api/traces/{trace_id}", {}, self._credentials, _WHAT, self._timeout_s)
+        response = self._get(f"/api/traces/{trace_id}", {})
         data = response.json().get("data") or []
         return dict(data[0]) if data else None
 
@@ -33,7 +28,7 @@ class JaegerClient:
             "lookback": lookback,
             "limit": limit,
         }
-        response = get(f"{self.url}/api/traces", params, self._credentials, _WHAT, self._timeout_s)
+        response = self._get("/api/traces", params)
         return list(response.json().get("data") or [])
 
     def trace_url(self, trace_id: str) -> str:
