@@ -66,6 +66,11 @@ def read_token(path: Path) -> str | None:
     return token
 
 
+def bearer_headers(token: str) -> dict[str, str]:
+    """The OTLP exporters' ``headers`` argument that carries the collector's token."""
+    return {"authorization": f"Bearer {token}"}
+
+
 def pinned_ca_session() -> Any:
     """A ``requests`` session whose CA (``verify``) no environment variable replaces."""
     import requests
@@ -89,7 +94,7 @@ def exporter_arguments(
         return {}
     arguments: dict[str, Any] = {}
     if token is not None and not (environ.get(_HEADERS) or environ.get(_SIGNAL_HEADERS[signal])):
-        arguments["headers"] = {"authorization": f"Bearer {token}"}
+        arguments["headers"] = bearer_headers(token)
     if exporter_class.__module__.startswith(_OTLP_HTTP_EXPORTERS) and (
         environ.get(_CERTIFICATE) or environ.get(_SIGNAL_CERTIFICATE[signal])
     ):
@@ -97,4 +102,4 @@ def exporter_arguments(
     return arguments
 
 
-__all__ = ["exporter_arguments", "pinned_ca_session", "read_token", "token_file"]
+__all__ = ["bearer_headers", "exporter_arguments", "pinned_ca_session", "read_token", "token_file"]

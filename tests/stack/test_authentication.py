@@ -82,7 +82,7 @@ def test_a_client_with_another_ca_fails_the_handshake(stack: Stack, tmp_path: Pa
         client.post(f"{URLS['TTA_OTLP_HTTP_ENDPOINT']}/v1/logs", headers=collector_auth()["headers"], content=b"")
 
 
-def test_plain_http_to_the_otlp_receiver_gets_no_answer(stack: Stack) -> None:
+def test_plain_http_to_the_otlp_receiver_is_refused_with_400(stack: Stack) -> None:
     plain = URLS["TTA_OTLP_HTTP_ENDPOINT"].replace("https://", "http://")
     response = httpx.post(f"{plain}/v1/logs", content=b"", timeout=5)
     assert response.status_code == 400  # Go's TLS server: "client sent an HTTP request to an HTTPS server"

@@ -9,6 +9,7 @@ names the variable). Values are never printed or logged.
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -32,7 +33,7 @@ from tta_otel.ops.secrets import (
     default_dir,
     read_secret_file,
 )
-from tta_otel.otlp_auth import pinned_ca_session
+from tta_otel.otlp_auth import bearer_headers, pinned_ca_session
 
 _CERTIFICATE = "OTEL_EXPORTER_OTLP_CERTIFICATE"
 
@@ -44,6 +45,11 @@ def credentials_file(variable: str, secret: str) -> Path | None:
         return Path(named)
     default = default_dir() / secret
     return default if default.exists() else None
+
+
+def basic_authorization(user: str, password: str) -> str:
+    """The ``Authorization`` header value of HTTP basic auth."""
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
 
 
 def basic_auth(path: Path | None, what: str) -> tuple[str, str] | None:
@@ -81,7 +87,7 @@ def otlp_exporter_arguments() -> dict[str, Any]:
     token_file = credentials_file(TTA_OTLP_TOKEN_FILE, OTLP_TOKEN)
     if token_file is not None:
         token = read_secret_file(token_file, f"the collector's OTLP token (${TTA_OTLP_TOKEN_FILE})")
-        arguments["headers"] = {"authorization": f"Bearer {token}"}
+        arguments["headers"] = bearer_headers(token)
     certificate = credentials_file(_CERTIFICATE, CA_CERT)
     if certificate is not None:
         arguments["certificate_file"] = str(certificate)
@@ -92,6 +98,7 @@ def otlp_exporter_arguments() -> dict[str, Any]:
 __all__ = [
     "alertmanager_auth",
     "basic_auth",
+    "basic_authorization",
     "credentials_file",
     "jaeger_auth",
     "otlp_exporter_arguments",

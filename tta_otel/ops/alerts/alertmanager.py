@@ -13,7 +13,6 @@ escalation with a silence.
 
 from __future__ import annotations
 
-import base64
 import json
 import urllib.error
 import urllib.parse
@@ -22,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
+
+from tta_otel.ops.client_credentials import basic_authorization
 
 DEFAULT_URL = "http://127.0.0.1:9093"
 T = TypeVar("T")
@@ -43,9 +44,8 @@ class AlertmanagerClient:
         """``credentials``: ``user:password`` for Alertmanager's basic auth, or None to ask without."""
         self.url = url.rstrip("/")
         self._timeout_s = timeout_s
-        self._authorization = (
-            None if credentials is None else "Basic " + base64.b64encode(credentials.encode()).decode("ascii")
-        )
+        user, _, password = (credentials or "").partition(":")
+        self._authorization = None if credentials is None else basic_authorization(user, password)
 
     @property
     def authenticated(self) -> bool:

@@ -6,7 +6,6 @@ that without adding a dependency to the CLI.
 
 from __future__ import annotations
 
-import base64
 import json
 import urllib.error
 import urllib.parse
@@ -15,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
+from tta_otel.ops.client_credentials import basic_authorization
 from tta_otel.semconv import DEPLOYMENT_ENVIRONMENT_NAME, prometheus_label
 
 ENVIRONMENT: Final = prometheus_label(DEPLOYMENT_ENVIRONMENT_NAME)
@@ -43,8 +43,7 @@ class PrometheusClient:
         self._timeout_s = timeout_s
         self._headers = {}
         if credentials is not None:
-            token = base64.b64encode(":".join(credentials).encode()).decode("ascii")
-            self._headers["Authorization"] = f"Basic {token}"
+            self._headers["Authorization"] = basic_authorization(*credentials)
 
     def _get(self, endpoint: str, parameters: dict[str, str]) -> Any:
         query = urllib.parse.urlencode(parameters)

@@ -16,7 +16,6 @@ directory instead, after the same privacy processors (see docs/stack.md).
 
 from __future__ import annotations
 
-import base64
 import os
 import shutil
 import signal
@@ -44,6 +43,7 @@ from tta_otel.environment_variables import (
     TTA_VICTORIALOGS_CREDENTIALS_FILE,
     TTA_VICTORIALOGS_URL,
 )
+from tta_otel.ops.client_credentials import basic_authorization
 from tta_otel.ops.secrets import (
     ALERTMANAGER_CREDENTIALS,
     ALERTMANAGER_PASSWORD,
@@ -415,7 +415,7 @@ def _is_ready(url: str, credentials: tuple[str, str] | None = None) -> bool:
     request = urllib.request.Request(url)
     if credentials is not None:
         user, password = credentials
-        request.add_header("Authorization", "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode())
+        request.add_header("Authorization", basic_authorization(user, password))
     try:
         with urllib.request.urlopen(request, timeout=1) as response:
             return 200 <= int(response.status) < 300
