@@ -25,6 +25,7 @@ It is checked against the ``alertmanager.yml`` of the folder above it.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -187,27 +188,37 @@ def default_paths(repository: Path, secrets: SecretsDir | None = None) -> list[P
     ]
 
 
-def _check_collector(path: Path, otelcol: Path) -> Result:
+def _check_collector(path: Path, otelcol: Path, secrets: Callable[[], Path]) -> Result:
     """``otelcol validate`` of ``otelcol.yaml`` with the generated privacy processors (and, for
-    ``compose.yaml``, with that overlay after them), against throw-away secrets of the right
-    shape when no secrets directory is given (the files it reads must exist)."""
+    ``compose.yaml``, with that overlay after them), reading the files of the secrets directory
+    ``secrets()`` gives (the files it reads must exist)."""
     base = path.parent / "otelcol.yaml"
     configs = [base, path.parent / "privacy.yaml", *([path] if path != base else [])]
     command = [str(otelcol), "validate", *(argument for config in configs for argument in ("--config", str(config)))]
-    if os.environ.get(TTA_SECRETS_DIR):
-        return _check(path, "otelcol validate", command)
-    with tempfile.TemporaryDirectory(prefix="tta-otel-validate-") as temporary:
-        throwaway = SecretsDir(Path(temporary) / "secrets")
-        throwaway.init()
-        return _check(path, "otelcol validate", command, {TTA_SECRETS_DIR: str(throwaway.path)})
+    return _check(path, "otelcol validate", command, {TTA_SECRETS_DIR: str(secrets())})
 
 
 def validate(paths: list[Path], tools: dict[str, Component]) -> list[Result]:
+    with tempfile.TemporaryDirectory(prefix="tta-otel-validate-") as temporary:
+
+        @functools.cache
+        def secrets() -> Path:
+            """``$TTA_SECRETS_DIR``, else throw-away secrets of the right shape, made once per run."""
+            if named := os.environ.get(TTA_SECRETS_DIR):
+                return Path(named)
+            throwaway = SecretsDir(Path(temporary) / "secrets")
+            throwaway.init()
+            return throwaway.path
+
+        return _validate(paths, tools, secrets)
+
+
+def _validate(paths: list[Path], tools: dict[str, Component], secrets: Callable[[], Path]) -> list[Result]:
     results = []
     for path in paths:
         kind = kind_of(path)
         if kind == "otelcol":
-            results.append(_check_collector(path, tools["otelcol"].binary()))
+            results.append(_check_collector(path, tools["otelcol"].binary(), secrets))
         elif kind == "promtool-config":
             command = [str(tools["prometheus"].binary("promtool")), "check", "config", str(path)]
             results.append(_check(path, "promtool check config", command))
