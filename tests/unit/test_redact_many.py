@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from faker import Faker
 
 from tta_otel.privacy import Redactor
@@ -34,9 +35,34 @@ def test_a_string_outside_the_batch_is_scanned_on_its_own(redactor: Redactor, fa
     assert redact(f"mail {fake.email()}") == "mail [REDACTED:email]"
 
 
-def test_clean_strings_of_a_batch_are_remembered(redactor: Redactor) -> None:
-    redactor.redact_many(["GET /players/{player_id}/scene"])
-    assert "GET /players/{player_id}/scene" in redactor.scanner._clean
+def test_results_of_a_batch_are_remembered_and_not_scanned_again(
+    redactor: Redactor, fake: Faker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = f"mail {fake.email()}"
+    redactor.redact_many([text, "GET /players/{player_id}/scene"])
+    monkeypatch.setattr(redactor.scanner, "_redact", lambda *_: pytest.fail("scanned again"))
+    assert [redactor.redact(text), redactor.redact("GET /players/{player_id}/scene")] == [
+        "mail [REDACTED:email]",
+        "GET /players/{player_id}/scene",
+    ]
+
+
+def test_only_strings_of_allowed_keys_are_offered_to_the_batch_scan(strict_redactor: Redactor, fake: Faker) -> None:
+    attributes = {
+        "http.route": "/players/{player_id}",
+        "player.id": fake.uuid4(),
+        "url.query": f"email={fake.email()}",
+        "url.path": "/players/7",
+        "tta.answer": fake.sentence(),
+        "http.response.status_code": 200,
+        "server.address": ["a.example", 7],
+    }
+    assert list(strict_redactor.scanned_strings(attributes)) == ["/players/{player_id}", "/players/7", "a.example"]
+
+
+def test_unlisted_strings_are_offered_to_the_batch_scan_in_standard_mode(redactor: Redactor, fake: Faker) -> None:
+    answer = fake.sentence()
+    assert list(redactor.scanned_strings({"tta.answer": answer})) == [answer]
 
 
 def test_strings_are_found_in_any_shape(fake: Faker) -> None:

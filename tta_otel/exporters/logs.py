@@ -52,10 +52,10 @@ class RedactingLogRecordExporter(LogRecordExporter):
         return redact_message_in_body(body, attributes, redacted), redacted
 
     @staticmethod
-    def _strings(prepared: Sequence[tuple[Any, Mapping[str, Any]]]) -> Iterator[str]:
+    def _strings(redactor: Redactor, prepared: Sequence[tuple[Any, Mapping[str, Any]]]) -> Iterator[str]:
         for body, attributes in prepared:
             yield from iter_strings(body)
-            yield from iter_strings(attributes)
+            yield from redactor.scanned_strings(attributes)
 
     def _redact(
         self,
@@ -79,7 +79,7 @@ class RedactingLogRecordExporter(LogRecordExporter):
             try:
                 redactor = self._redactor()
                 prepared = [self._without_messages(redactor, record) for record in batch]
-                redact = redactor.redact_many(self._strings(prepared))
+                redact = redactor.redact_many(self._strings(redactor, prepared))
                 redacted = [
                     self._redact(redactor, record, parts, redact) for record, parts in zip(batch, prepared, strict=True)
                 ]

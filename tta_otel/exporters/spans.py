@@ -24,7 +24,6 @@ from tta_otel.exporters._shared import (
 from tta_otel.log_privacy import exporting
 from tta_otel.privacy import Redactor
 from tta_otel.privacy.exceptions import redact_exception_attributes
-from tta_otel.privacy.redactor import attribute_strings
 
 
 class RedactingSpanExporter(SpanExporter):
@@ -51,16 +50,19 @@ class RedactingSpanExporter(SpanExporter):
 
     @staticmethod
     def _strings(
-        spans: Sequence[ReadableSpan], attributes: list[dict[str, Any]], events: list[tuple[Event, ...]]
+        redactor: Redactor,
+        spans: Sequence[ReadableSpan],
+        attributes: list[dict[str, Any]],
+        events: list[tuple[Event, ...]],
     ) -> Iterator[str]:
         for span, span_attributes, span_events in zip(spans, attributes, events, strict=True):
             yield span.name
-            yield from attribute_strings(span_attributes)
+            yield from redactor.scanned_strings(span_attributes)
             for event in span_events:
                 yield event.name
-                yield from attribute_strings(event.attributes)
+                yield from redactor.scanned_strings(event.attributes)
             for link in span.links:
-                yield from attribute_strings(link.attributes)
+                yield from redactor.scanned_strings(link.attributes)
             if span.status.description:
                 yield span.status.description
 
@@ -100,7 +102,7 @@ class RedactingSpanExporter(SpanExporter):
                 # One copy of each span's attributes: the SDK's bounded mapping is slow to iterate.
                 attributes = [dict(span.attributes) if span.attributes else {} for span in spans]
                 events = [self._events(redactor, span) for span in spans]
-                redact = redactor.redact_many(self._strings(spans, attributes, events))
+                redact = redactor.redact_many(self._strings(redactor, spans, attributes, events))
                 redacted = [
                     self._redact(redactor, span, span_attributes, span_events, redact)
                     for span, span_attributes, span_events in zip(spans, attributes, events, strict=True)

@@ -25,6 +25,7 @@ from tta_otel.environment_variables import (
 )
 
 _logger = logging.getLogger(__name__)
+_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class Pseudonymizer:
             raise ValueError("a pseudonym key must not be empty")
         self._current = current
         self._keys = (current, *previous)
+        # The same players come back request after request: their pseudonyms are remembered.
+        self._known: dict[str, str] = {}
 
     @property
     def key_id(self) -> str:
@@ -55,7 +58,12 @@ class Pseudonymizer:
 
     def pseudonymize(self, identifier: str) -> str:
         """The pseudonym of ``identifier`` under the current key."""
-        return self._digest(self._current, identifier)
+        known = self._known.get(identifier)
+        if known is None:
+            if len(self._known) >= _CACHE_SIZE:
+                self._known.clear()
+            known = self._known[identifier] = self._digest(self._current, identifier)
+        return known
 
     def matches(self, identifier: str, pseudonym: str) -> bool:
         """Whether ``pseudonym`` belongs to ``identifier`` under the current or a previous key."""

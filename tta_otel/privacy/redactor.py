@@ -62,21 +62,15 @@ _URL_KEYS: dict[str, Callable[[str, frozenset[str], Callable[[str], str]], str]]
     "url.path": lambda path, allowed, scan: redact_path(path, scan),
 }
 """Allowed keys that hold URLs or their parts: parameter values replaced, paths decoded and scanned."""
+_PARSED_URL_KEYS = frozenset(_URL_KEYS) - {"url.path"}
+"""URL keys whose value is taken apart before scanning (a path is scanned whole)."""
+
+
+_SCALARS = frozenset({int, float, bool})
 
 
 def _is_scalar(value: Any) -> bool:
     return isinstance(value, (bool, int, float)) or value is None
-
-
-def attribute_strings(attributes: Mapping[str, Any] | None) -> Iterator[str]:
-    """Every string in an attribute map, whose values are scalars or sequences of scalars."""
-    if not attributes:
-        return
-    for value in attributes.values():
-        if type(value) is str:
-            yield value
-        elif isinstance(value, (list, tuple)):
-            yield from (item for item in value if type(item) is str)
 
 
 def iter_strings(value: Any) -> Iterator[str]:
@@ -120,6 +114,23 @@ class Redactor:
     def redact_many(self, texts: Iterable[str]) -> Callable[[str], str]:
         """Scan many strings in one pass; returns ``redact`` for them (``Scanner.redact_many``)."""
         return self.scanner.redact_many(texts)
+
+    def scanned_strings(self, attributes: Mapping[str, Any] | None) -> Iterator[str]:
+        """The strings of an attribute map that the value patterns will scan, for ``redact_many``:
+        those of allowed keys (and of unlisted ones in standard mode). What is dropped,
+        pseudonymised or replaced whole is never worth a scan, and a URL's parts are known only
+        once it is taken apart."""
+        if not attributes:
+            return
+        decided = self._keys
+        scan_unlisted = not self.strict
+        for key, value in attributes.items():
+            decision = decided.get(key) or self.decide(key)
+            if (decision is _KEEP and key not in _PARSED_URL_KEYS) or (decision is _UNLISTED and scan_unlisted):
+                if type(value) is str:
+                    yield value
+                elif isinstance(value, (list, tuple)):
+                    yield from (item for item in value if type(item) is str)
 
     def decide(self, key: str) -> KeyDecision:
         """What the policy does with an attribute because of its key (cached per key)."""
@@ -224,12 +235,15 @@ class Redactor:
         for raw_key, value in attributes.items():
             key = raw_key if not scan_keys else scan(raw_key) if type(raw_key) is str else str(raw_key)
             decision = self._decide_nested(f"{path}.{key}", key) if path else decided.get(key) or self.decide(key)
-            if decision is _KEEP and type(value) is str and key in _URL_KEYS:
-                result[key] = _URL_KEYS[key](value, self._query_parameters, scan)
-            elif decision is _KEEP or (decision is _UNLISTED and not strict):
-                result[key] = (
-                    scan(value) if type(value) is str else self.redact_value(value, redact, f"{path}.{key}".lstrip("."))
-                )
+            if decision is _KEEP or (decision is _UNLISTED and not strict):
+                kind = type(value)
+                if kind is str:
+                    url = _URL_KEYS.get(key) if decision is _KEEP else None
+                    result[key] = scan(value) if url is None else url(value, self._query_parameters, scan)
+                elif kind in _SCALARS:
+                    result[key] = value
+                else:
+                    result[key] = self.redact_value(value, redact, f"{path}.{key}".lstrip("."))
             elif decision is _UNLISTED:
                 result[key] = self._unlisted_value(value, redact, f"{path}.{key}".lstrip("."))
             elif decision.action is KeyAction.PSEUDONYMIZE:

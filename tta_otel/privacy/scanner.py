@@ -2,8 +2,8 @@
 
 All value patterns are compiled into one RE2 alternation, so a string is scanned in a single
 pass (a player controls much of what is scanned, so no pattern may backtrack). Telemetry
-repeats itself - routes, methods, logger names - so strings found clean are remembered and
-skip the scan next time.
+repeats itself - routes, methods, user agents, a client's address - so the result for each
+short string is remembered (a bounded cache) and the same string is not scanned again.
 
 Before the patterns see a string, encodings that hide data are undone
 (``tta_otel.privacy.normalize``: percent-escapes, HTML references, fullwidth and zero-width
@@ -31,8 +31,8 @@ from tta_otel.privacy.policy import ValuePattern
 from tta_otel.privacy.re2_spans import Span, Spans
 from tta_otel.privacy.validators import VALIDATORS, Validator
 
-_CLEAN_CACHE_SIZE = 8192
-_CLEAN_CACHE_MAX_LENGTH = 512
+_CACHE_SIZE = 8192
+_CACHE_MAX_LENGTH = 512
 
 ATTRIBUTE_VALUE_CAP = 4096
 """The default cap, in characters, for a string attribute value."""
@@ -47,12 +47,10 @@ _CUT_LOOKBACK = 256
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{14,}={0,2}")
 # Base64 of text mixes cases; hex ids, UUIDs and paths do not. A run of 14 or more with both
 # cases is what sends a string to the base64 decoder. RE2 cannot count a run's length and
-# check its cases at once, so the set and the batch scan match every run with both cases
-# (whole: the run's length is then one comparison away), and Python checks the length.
+# check its cases at once, so the set matches every run with both cases and Python checks
+# the length; the batch scan finds the long runs with ``re`` and tries to decode each.
 _MIXED_CASE = "[A-Za-z0-9+/_-]*(?:[a-z][A-Za-z0-9+/_-]*[A-Z]|[A-Z][A-Za-z0-9+/_-]*[a-z])[A-Za-z0-9+/_-]*"
-_MIXED_CASE_RUNS = Spans(_MIXED_CASE)
 _RUN = re.compile(r"[A-Za-z0-9+/_-]{14,}")
-_MIN_BASE64_RUN = 14
 _URL_SAFE = str.maketrans("-_", "+/")
 _WHITESPACE = str.maketrans("\n\r\t", "   ")
 _PLACEHOLDER = re.compile(r"\[REDACTED:[a-z0-9_]+\]")
@@ -71,6 +69,21 @@ Finding = tuple[int, int, str]
 def _has_mixed_case_run(text: str) -> bool:
     """Whether ``text`` holds a run of 14 or more base64 characters with both cases."""
     return any(run.lower() != run and run.upper() != run for run in _RUN.findall(text))
+
+
+def _decoded_text(encoded: str) -> str | None:
+    """The text that a base64 run (standard or URL-safe, padded or not) decodes to; None when
+    it is not base64 of printable UTF-8 text (hex ids, UUIDs and paths never mix cases)."""
+    if encoded.islower() or encoded.isupper():
+        return None
+    body = encoded.rstrip("=")
+    if len(body) % 4 == 1:
+        return None
+    try:
+        decoded = binascii.a2b_base64(body.translate(_URL_SAFE) + "=" * (-len(body) % 4)).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return decoded if decoded.translate(_WHITESPACE).isprintable() else None
 
 
 @dataclass(frozen=True)
@@ -113,7 +126,7 @@ class Scanner:
             for p in values
         ]
         self._guess_each = [_python_re(p.regex) for p in values]
-        self._clean: dict[str, None] = {}
+        self._known: dict[str, str] = {}
         self.cap = cap
         # One RE2 set of every pattern and every trigger of the slow path: for most strings one
         # DFA pass answers "nothing to find, nothing encoded" (the binding's cost is per call).
@@ -256,11 +269,16 @@ class Scanner:
                 merged.append((start, end, placeholder))
         return merged
 
-    def _remember_clean(self, text: str) -> None:
-        if len(text) <= _CLEAN_CACHE_MAX_LENGTH:
-            if len(self._clean) >= _CLEAN_CACHE_SIZE:
-                self._clean.clear()
-            self._clean[text] = None
+    def _remember(self, text: str, result: str) -> str:
+        if len(text) <= _CACHE_MAX_LENGTH:
+            if len(self._known) >= _CACHE_SIZE:
+                self._known.clear()
+            self._known[text] = result
+        return result
+
+    def clear_cache(self) -> None:
+        """Forget every remembered result (benchmarks measure the scan itself this way)."""
+        self._known.clear()
 
     def redact(self, text: str, cap: int | None = None) -> str:
         """Replace every finding of the value patterns with its typed placeholder.
@@ -269,12 +287,13 @@ class Scanner:
         default, ``LOG_BODY_CAP`` for log bodies): a longer string is cut at a separator
         close before the cap, its head scanned and the rest replaced by ``[REDACTED:truncated]``.
         """
-        if text in self._clean:
-            return text
+        known = self._known.get(text)
+        if known is not None:
+            return known
         limit = self.cap if cap is None else cap
         if len(text) > limit:
             return self._redact_capped(text, limit)
-        return self._redact(text, 0)
+        return self._remember(text, self._redact(text, 0))
 
     def _redact_capped(self, text: str, limit: int) -> str:
         window_start = max(0, limit - _CUT_LOOKBACK)
@@ -288,7 +307,6 @@ class Scanner:
             data = b" " + text.encode("ascii")  # a separator in front: labels need one before them
             hits = self._match_set(data)
             if not hits:
-                self._remember_clean(text)
                 return text
             hits.sort()
             mixed_case = hits[-1] == self._mixed_case_trigger
@@ -301,7 +319,6 @@ class Scanner:
                     if decoded:
                         findings = self._merged([*findings, *((start + 1, end + 1, k) for start, end, k in decoded)])
                 if not findings:
-                    self._remember_clean(text)
                     return text
                 return self._apply(data, findings)[1:]
         return self._redact_normalized(text, depth)
@@ -315,7 +332,6 @@ class Scanner:
         findings.extend(self._base64_findings(scan, depth))
         spans = [(*normalized.original_span(start, end), kind) for start, end, kind in findings if end > start]
         if not spans:
-            self._remember_clean(text)
             return text
         return self._apply_text(text, self._merged(spans))
 
@@ -325,17 +341,8 @@ class Scanner:
             return []
         found: list[Finding] = []
         for run in _BASE64_RUN.finditer(scan):
-            encoded = run.group()
-            if encoded.islower() or encoded.isupper():
-                continue  # hex ids, UUIDs, paths: base64 of text mixes cases
-            body = encoded.rstrip("=")
-            if len(body) % 4 == 1:
-                continue
-            try:
-                decoded = binascii.a2b_base64(body.translate(_URL_SAFE) + "=" * (-len(body) % 4)).decode("utf-8")
-            except (binascii.Error, UnicodeDecodeError):
-                continue
-            if not decoded.translate(_WHITESPACE).isprintable():
+            decoded = _decoded_text(run.group())
+            if decoded is None:
                 continue
             redacted = self._redact(decoded, depth + 1)
             if redacted != decoded:
@@ -353,8 +360,8 @@ class Scanner:
         cap are capped as ``redact`` caps them.
         """
         unique = dict.fromkeys(texts)
-        clean = self._clean
-        pending = [t for t in unique if t not in clean]
+        known = self._known
+        pending = [t for t in unique if t not in known]
         replaced: dict[str, str] = {}
         ascii_texts = []
         for text in pending:
@@ -366,7 +373,7 @@ class Scanner:
             self._scan_joined(ascii_texts, replaced)
 
         def lookup(text: str) -> str:
-            result = replaced.get(text)
+            result = replaced.get(text) or known.get(text)
             if result is not None:
                 return result
             return text if text in unique else self.redact(text)
@@ -390,9 +397,11 @@ class Scanner:
                 continue
             offset = starts[index]
             found.setdefault(index, []).append((finding[0] - offset, finding[1] - offset, finding[2]))
-        # Strings with something to undo or to decode are scanned on their own.
+        # Strings with something to undo, or a run that decodes to text, are scanned on their own.
         spans = list(self._triggers.finditer(joined))
-        spans.extend((start, end) for start, end in _MIXED_CASE_RUNS.finditer(joined) if end - start >= _MIN_BASE64_RUN)
+        spans.extend(
+            run.span() for run in _RUN.finditer(joined.decode("ascii")) if _decoded_text(run.group()) is not None
+        )
         for first, last in spans:
             rescan.update(range(owner(first), owner(max(last - 1, first)) + 1))
         for index in rescan:
@@ -400,13 +409,9 @@ class Scanner:
         for index, findings in found.items():
             if index not in rescan:
                 replaced[texts[index]] = self._apply(texts[index].encode("ascii"), findings)
-        if len(self._clean) + len(texts) > _CLEAN_CACHE_SIZE:
-            self._clean.clear()
-        self._clean.update(
-            (text, None)
-            for index, text in enumerate(texts)
-            if index not in found and index not in rescan and len(text) <= _CLEAN_CACHE_MAX_LENGTH
-        )
+        if len(self._known) + len(texts) > _CACHE_SIZE:
+            self._known.clear()
+        self._known.update((text, replaced.get(text, text)) for text in texts if len(text) <= _CACHE_MAX_LENGTH)
 
 
 __all__ = ["ATTRIBUTE_VALUE_CAP", "LOG_BODY_CAP", "TRUNCATED", "Finding", "Scanner"]
