@@ -87,7 +87,7 @@ def test_a_group_without_example_is_one_row(fake: Faker) -> None:
     group = _group(fake)
 
     assert to_table([group]).splitlines()[1:] == [
-        f"{group.fingerprint}       3     new  2026-11-30T03:50:00+00:00  narrator        RuntimeError  "
+        f"{group.fingerprint}       3     new  2026-11-30T03:50:00+00:00         narrator        RuntimeError  "
         f"trace {group.example_trace_id}"
     ]
 

@@ -8,7 +8,7 @@ from dataclasses import asdict
 
 from tta_otel.ops.reports.errors import ErrorGroup
 
-_HEADER = f"{'fingerprint':16}  {'count':>6}  {'trend':>6}  {'last seen':25}  {'component':14}  type / trace"
+_HEADER = f"{'fingerprint':16}  {'count':>6}  {'trend':>6}  {'last seen':32}  {'component':14}  type / trace"
 
 
 def _state(group: ErrorGroup) -> str:
@@ -21,7 +21,7 @@ def _state(group: ErrorGroup) -> str:
 def _rows(group: ErrorGroup) -> list[str]:
     trend = "new" if group.trend is None else f"{group.trend:+.0%}"
     rows = [
-        f"{group.fingerprint:16}  {group.count:>6}  {trend:>6}  {group.last_seen or '-':25}  "
+        f"{group.fingerprint:16}  {group.count:>6}  {trend:>6}  {group.last_seen or '-':32}  "
         f"{group.component:14}  {group.error_type}{_state(group)}  trace {group.example_trace_id or '-'}"
     ]
     if group.example is not None:
