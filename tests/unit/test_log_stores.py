@@ -191,3 +191,7 @@ def test_loki_without_entries_gives_no_example(stand_in: StandIn, group: Group) 
 
 def test_an_example_is_one_line_cut_to_its_width() -> None:
     assert one_line("RuntimeError: the engine\n  crashed\tagain", width=30) == "RuntimeError: the engine cras…"
+
+
+def test_an_examples_control_characters_are_replaced() -> None:
+    assert one_line("ValueError: \x1b[2Jgone\x07") == "ValueError: ?[2Jgone?"

@@ -40,6 +40,8 @@ class LogStore(Protocol):
 
 
 def one_line(text: str, width: int = EXAMPLE_WIDTH) -> str:
-    """``text`` with its whitespace runs (newlines of a stack trace too) as single spaces, cut to ``width``."""
-    flat = " ".join(text.split())
+    """``text`` with its whitespace runs (newlines of a stack trace too) as single spaces, cut to
+    ``width``; other control characters become ``?``, so a line cannot drive the terminal it is
+    printed on."""
+    flat = "".join(c if c.isprintable() else "?" for c in " ".join(text.split()))
     return flat if len(flat) <= width else flat[: width - 1] + "…"
