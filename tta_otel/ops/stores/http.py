@@ -1,4 +1,5 @@
-"""The HTTP side of the store clients: a GET with basic auth, and errors that say what to do."""
+"""The HTTP side of the store clients: a GET with basic auth (and a store's own headers, such as
+Loki's tenant), and errors that say what to do."""
 
 from __future__ import annotations
 
@@ -21,10 +22,12 @@ class StoreClient:
         self._credentials = credentials
         self._timeout_s = timeout_s
 
-    def _get(self, path: str, params: Mapping[str, str | int]) -> httpx.Response:
+    def _get(
+        self, path: str, params: Mapping[str, str | int], headers: Mapping[str, str] | None = None
+    ) -> httpx.Response:
         url = f"{self.url}{path}"
         try:
-            response = httpx.get(url, params=params, auth=self._credentials, timeout=self._timeout_s)
+            response = httpx.get(url, params=params, headers=headers, auth=self._credentials, timeout=self._timeout_s)
         except httpx.HTTPError as error:
             raise StoreError(f"{self.WHAT} at {url} cannot be reached: {error}") from error
         if response.status_code == 401:
