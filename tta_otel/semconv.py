@@ -393,7 +393,8 @@ TTA_TELEMETRY_DROPPED: Final = Instrument(
     "tta.telemetry.dropped",
     "{item}",
     Kind.COUNTER,
-    "Telemetry items dropped before export: redaction failed, or the exporter gave up",
+    "Telemetry items dropped before export, by reason: redaction_failed, export_failed, refused, "
+    "queue_full, shed, identifier_attribute",
 )
 
 # Engagement (tta_otel.engagement).
