@@ -577,3 +577,12 @@ OTELCOL_METRICS: Final[frozenset[str]] = frozenset(
     }
 )
 """Every collector metric the rules and dashboards read, as the collector serves it."""
+
+# The native stack's supervisor (tta_otel.ops.stack.supervisor).
+TTA_STACK_COMPONENT: Final = "tta.stack.component"
+TTA_STACK_COMPONENT_RESTARTS: Final = Instrument(
+    "tta.stack.component.restarts",
+    "{restart}",
+    Kind.COUNTER,
+    "Times the supervisor started a native stack component again after it exited",
+)

@@ -483,11 +483,34 @@ class Stack:
         log = self.log_file(name)
         return "\n".join(log.read_text(errors="replace").splitlines()[-count:]) if log.exists() else "(no log)"
 
-    def start(self, name: str) -> None:
-        """Start one service (not waiting for it); an error if its binary or a port is missing."""
+    def native_names(self) -> list[str]:
+        return [service.name for service in _native_services()]
+
+    def is_running(self, name: str) -> bool:
+        return self.pid(self.service(name)) is not None
+
+    def held(self, name: str) -> bool:
+        """Whether an operator (or a test) stopped the service: the supervisor leaves it stopped."""
+        return (self._state(self.service(name)) / "held").exists()
+
+    def restarts(self, name: str) -> int:
+        """How often the supervisor started the service again since the state directory was made."""
+        try:
+            return int((self._state(self.service(name)) / "restarts").read_text())
+        except (OSError, ValueError):
+            return 0
+
+    def count_restart(self, name: str) -> None:
+        staging = self._state(self.service(name)) / "restarts.new"
+        staging.write_text(str(self.restarts(name) + 1))
+        staging.replace(staging.with_name("restarts"))
+
+    def start(self, name: str) -> bool:
+        """Start one service (not waiting for it); an error if its binary or a port is missing.
+        Returns whether it was started (False: it was running already)."""
         service = self.service(name)
         if self.pid(service) is not None:
-            return
+            return False
         assert service.component is not None  # self.service() gives native services only
         component = self.components[service.component]
         if not component.is_built():
@@ -503,6 +526,8 @@ class Stack:
         staging = state / "pid.new"
         staging.write_text(str(process.pid))
         staging.replace(state / "pid")
+        (state / "held").unlink(missing_ok=True)
+        return True
 
     def wait_ready(self, names: list[str], timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -521,16 +546,25 @@ class Stack:
                 time.sleep(0.2)
 
     def up(self, timeout: float = 60.0) -> None:
-        """Start every service and wait until all are ready; nothing starts while a binary or a secret is missing."""
+        """Start every service and wait until all are ready; nothing starts while a binary or a secret
+        is missing. All or nothing: when one cannot start or get ready, every service this call
+        started is stopped again before the error is raised, so no process of it holds a port."""
         for service in _native_services():
             assert service.component is not None  # native services only
             component = self.components[service.component]
             if not component.is_built():
                 raise StackError(f"{component.name} {component.version} is not built: run `tta-otel stack build`")
             _required_secrets(service, self.secrets)
-        for service in _native_services():
-            self.start(service.name)
-        self.wait_ready([service.name for service in _native_services()], timeout)
+        started: list[str] = []
+        try:
+            for service in _native_services():
+                if self.start(service.name):
+                    started.append(service.name)
+            self.wait_ready([service.name for service in _native_services()], timeout)
+        except BaseException:
+            for name in reversed(started):
+                self.stop(name)
+            raise
 
     def stop(self, name: str, sig: signal.Signals = signal.SIGTERM, grace: float = 15.0) -> bool:
         """Stop one service by its pid; SIGKILL after ``grace`` seconds. Returns whether it ran."""
@@ -538,6 +572,7 @@ class Stack:
         pid = self.pid(service)
         if pid is None:
             return False
+        (self._state(service) / "held").touch()  # before the signal: the supervisor must not race it
         try:
             os.kill(pid, sig)
             deadline = time.monotonic() + grace
@@ -572,6 +607,7 @@ class Stack:
                 "pid": self.pid(service),
                 "ready": _is_ready(service.ready_url, self._credentials(service)),
                 "url": service.ready_url,
+                "restarts": self.restarts(service.name),
             }
             for service in _native_services()
         ]
