@@ -17,14 +17,22 @@ from tta_otel.testing.stored import (
 
 PLAYER_API = {"serviceName": "tta-player-api", "tags": [{"key": "service.instance.id", "value": "i-1"}]}
 REDIS = {"serviceName": "redis-proxy", "tags": []}
-TRACE = {
-    "traceID": "ab",
-    "spans": [
-        {"spanID": "1", "operationName": "GET /scene", "processID": "p1"},
-        {"spanID": "2", "operationName": "GET", "processID": "p2"},
-    ],
-    "processes": {"p1": PLAYER_API, "p2": REDIS},
-}
+TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
+
+
+def _trace(trace_id: str) -> dict[str, Any]:
+    """A trace as Jaeger's query API answers it: the player API's request and its Redis call."""
+    return {
+        "traceID": trace_id,
+        "spans": [
+            {"traceID": trace_id, "spanID": "1", "operationName": "GET /scene", "processID": "p1"},
+            {"traceID": trace_id, "spanID": "2", "operationName": "GET", "processID": "p2"},
+        ],
+        "processes": {"p1": PLAYER_API, "p2": REDIS},
+    }
+
+
+TRACE = _trace(TRACE_ID)
 
 
 class FakeJaeger:
@@ -52,10 +60,16 @@ class FakeVictoriaLogs:
 
 
 def test_a_traces_spans_come_with_their_process_inlined() -> None:
-    assert spans_of_trace(FakeJaeger([TRACE]), "ab") == [
-        {"spanID": "1", "operationName": "GET /scene", "processID": "p1", "process": PLAYER_API},
-        {"spanID": "2", "operationName": "GET", "processID": "p2", "process": REDIS},
+    assert spans_of_trace(FakeJaeger([TRACE]), TRACE_ID) == [
+        {"traceID": TRACE_ID, "spanID": "1", "operationName": "GET /scene", "processID": "p1", "process": PLAYER_API},
+        {"traceID": TRACE_ID, "spanID": "2", "operationName": "GET", "processID": "p2", "process": REDIS},
     ]
+
+
+def test_a_span_has_the_32_hex_digit_trace_id_where_jaeger_drops_leading_zeros() -> None:
+    jaeger = FakeJaeger([_trace(TRACE_ID.lstrip("0"))])
+
+    assert {span["traceID"] for span in spans_of_trace(jaeger, TRACE_ID.lstrip("0"))} == {TRACE_ID}
 
 
 def test_a_trace_the_store_does_not_have_has_no_spans() -> None:
@@ -68,12 +82,12 @@ def test_a_services_spans_leave_out_the_other_services_in_its_traces() -> None:
     assert [span["spanID"] for span in spans] == ["1"]
 
 
-def test_a_services_spans_are_searched_by_its_name_and_tags_in_the_last_hour() -> None:
+def test_a_services_spans_are_searched_by_its_name_instance_and_tags_in_the_last_hour() -> None:
     jaeger = FakeJaeger([])
 
-    spans_of_service(jaeger, "tta-player-api", {"service.instance.id": "i-1"}, limit=5)
+    spans_of_service(jaeger, "tta-player-api", "i-1", {"http.route": "/scene"}, limit=5)
 
-    assert jaeger.asked == [("tta-player-api", {"service.instance.id": "i-1"}, "1h", 5)]
+    assert jaeger.asked == [("tta-player-api", {"service.instance.id": "i-1", "http.route": "/scene"}, "1h", 5)]
 
 
 def test_a_services_log_records_are_selected_by_its_exact_name() -> None:
@@ -83,6 +97,14 @@ def test_a_services_log_records_are_selected_by_its_exact_name() -> None:
 
     assert records == [{"_msg": "reached scene", "trace_id": "ab"}]
     assert logs.asked == [('service.name:="auth \\"test\\""', 10000)]
+
+
+def test_an_instances_log_records_are_selected_by_service_and_instance() -> None:
+    logs = FakeVictoriaLogs()
+
+    log_records_of_service(logs, "tta-player-api", "i-1", limit=7)
+
+    assert logs.asked == [('service.name:="tta-player-api" AND service.instance.id:="i-1"', 7)]
 
 
 def test_a_traces_log_records_are_selected_by_its_trace_id() -> None:

@@ -2,7 +2,9 @@
 
 The tests and the demo ask one question of the stores: what did this service's telemetry
 become once stored? Spans come back as Jaeger documents with their ``process`` (the resource:
-service name, instance, component) inlined, so each span reads whole; log records come back as
+service name, instance, component) inlined, so each span reads whole, and their ``traceID``
+written with all 32 hex digits, as OTLP and the log store write it (Jaeger drops leading
+zeros); log records come back as
 VictoriaLogs documents (``_msg``, ``trace_id``, one field per attribute). ``stored_text`` joins
 documents into one text and ``planted_in`` names the planted values found in it.
 
@@ -35,9 +37,13 @@ class LogStore(Protocol):
 
 
 def _spans(trace: Mapping[str, Any], service: str | None = None) -> list[dict[str, Any]]:
-    """The trace's spans (of ``service`` only, when given), each with its process inlined."""
+    """The trace's spans (of ``service`` only, when given), each with its process inlined and its
+    trace id in 32 hex digits."""
     processes = trace.get("processes") or {}
-    spans = [{**span, "process": processes.get(span.get("processID"), {})} for span in trace.get("spans") or []]
+    spans = [
+        {**span, "traceID": str(span["traceID"]).zfill(32), "process": processes.get(span.get("processID"), {})}
+        for span in trace.get("spans") or []
+    ]
     return [span for span in spans if service is None or span["process"].get("serviceName") == service]
 
 
@@ -48,12 +54,17 @@ def spans_of_trace(store: TraceStore, trace_id: str) -> list[dict[str, Any]]:
 
 
 def spans_of_service(
-    store: TraceStore, service: str, tags: Mapping[str, str] | None = None, limit: int = 1000
+    store: TraceStore,
+    service: str,
+    instance: str | None = None,
+    tags: Mapping[str, str] | None = None,
+    limit: int = 1000,
 ) -> list[dict[str, Any]]:
-    """The stored spans of ``service`` in its last hour, from up to ``limit`` traces that have a span
-    with every tag of ``tags`` (span or resource attribute: value); other services' spans in those
-    traces are left out."""
-    traces = store.find(service, dict(tags or {}), lookback="1h", limit=limit)
+    """The stored spans of ``service`` (of its ``instance`` only, when given) in the last hour, from
+    up to ``limit`` traces that have a span with every tag of ``tags`` (span or resource attribute:
+    value); other services' spans in those traces are left out."""
+    wanted = {**({"service.instance.id": instance} if instance is not None else {}), **(tags or {})}
+    traces = store.find(service, wanted, lookback="1h", limit=limit)
     return [span for trace in traces for span in _spans(trace, service)]
 
 
@@ -62,9 +73,15 @@ def _equals(field: str, value: str) -> str:
     return f"{field}:={json.dumps(value)}"
 
 
-def log_records_of_service(store: LogStore, service: str, limit: int = 10000) -> list[dict[str, Any]]:
-    """The stored log records of ``service`` (its ``service.name``), up to ``limit``."""
-    return store.query(_equals("service.name", service), limit=limit)
+def log_records_of_service(
+    store: LogStore, service: str, instance: str | None = None, limit: int = 10000
+) -> list[dict[str, Any]]:
+    """The stored log records of ``service`` (its ``service.name``; of its ``instance`` only, when
+    given), up to ``limit``."""
+    logsql = _equals("service.name", service)
+    if instance is not None:
+        logsql += " AND " + _equals("service.instance.id", instance)
+    return store.query(logsql, limit=limit)
 
 
 def log_records_of_trace(store: LogStore, trace_id: str, limit: int = 10000) -> list[dict[str, Any]]:
