@@ -21,12 +21,15 @@ class StoreClient:
         self._credentials = credentials
         self._timeout_s = timeout_s
 
-    def _get(self, path: str, params: Mapping[str, str | int]) -> httpx.Response:
+    def _fetch(self, path: str, params: Mapping[str, str | int]) -> tuple[str, httpx.Response]:
         url = f"{self.url}{path}"
         try:
             response = httpx.get(url, params=params, auth=self._credentials, timeout=self._timeout_s)
         except httpx.HTTPError as error:
             raise StoreError(f"{self.WHAT} at {url} cannot be reached: {error}") from error
+        return url, response
+
+    def _checked(self, url: str, response: httpx.Response) -> httpx.Response:
         if response.status_code == 401:
             raise StoreError(f'{self.WHAT} at {url} asks for credentials: `eval "$(tta-otel stack env)"` gives them')
         if response.status_code >= 400:
@@ -34,3 +37,11 @@ class StoreClient:
                 f"{self.WHAT} at {url} refused the request ({response.status_code}): {response.text[:300]}"
             )
         return response
+
+    def _get(self, path: str, params: Mapping[str, str | int]) -> httpx.Response:
+        return self._checked(*self._fetch(path, params))
+
+    def _get_if_found(self, path: str, params: Mapping[str, str | int]) -> httpx.Response | None:
+        """As ``_get``, but None where the store answers 404: what was asked for is not there (yet)."""
+        url, response = self._fetch(path, params)
+        return None if response.status_code == 404 else self._checked(url, response)
