@@ -10,8 +10,9 @@ directory, so ``down`` stops exactly what ``up`` started and the data survives u
 
 Loki, Tempo and Grafana are in the table but have no native build: they are licensed under
 the AGPL, and this project neither builds nor links them; docker compose runs their
-official images. The native collector writes logs and traces to files in its state
-directory instead, after the same privacy processors (see docs/stack.md).
+official images. The native collector sends traces to Jaeger v2 and logs to VictoriaLogs
+(Apache-2.0) instead, after the same privacy processors; it also still writes both to files
+in its state directory, which the collector privacy tests read (see docs/stack.md).
 """
 
 from __future__ import annotations
