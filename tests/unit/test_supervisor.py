@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tta_otel.ops.secrets import SecretsDir
+from tta_otel.ops.stack.runner import Stack
 from tta_otel.ops.stack.supervisor import BACKOFF_MAX_S, backoff, rotate
+from tta_otel.ops.stack.supervisor_process import start_supervisor, stop_supervisor, supervisor_pid
+from tta_otel.testing.processes import wait_until
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_the_back_off_doubles_from_one_second_up_to_a_minute() -> None:
@@ -49,3 +55,16 @@ def test_a_writer_in_append_mode_continues_at_the_start_after_rotation(tmp_path:
         rotate(log, limit=10)
         writer.write(b"next")
     assert log.read_bytes() == b"next"
+
+
+def test_the_supervisor_process_runs_in_the_background_until_stopped_by_its_pid(tmp_path: Path) -> None:
+    secrets = SecretsDir(tmp_path / "secrets")
+    secrets.init()
+    stack = Stack(REPO, tmp_path / "state", secrets)
+    pid = start_supervisor(stack)
+    try:
+        assert wait_until(lambda: supervisor_pid(stack) == pid, timeout=10)
+    finally:
+        assert stop_supervisor(stack)
+    assert supervisor_pid(stack) is None
+    assert [path.name for path in (tmp_path / "state").iterdir()] == ["supervisor"]  # it started nothing

@@ -12,12 +12,13 @@ import sys
 import time
 from pathlib import Path
 
+from tta_otel.environment_variables import TTA_JAEGER_URL, TTA_VICTORIALOGS_URL
 from tta_otel.ops.secrets import SecretsDir
 from tta_otel.ops.stack import collector_privacy
 from tta_otel.ops.stack.checkout import find_checkout
 from tta_otel.ops.stack.components import BuildError, build_component
 from tta_otel.ops.stack.compose_schema import fetch_schema
-from tta_otel.ops.stack.runner import Stack, StackError, client_environment
+from tta_otel.ops.stack.runner import URLS, Stack, StackError, client_environment
 from tta_otel.ops.stack.supervisor_process import serve, start_supervisor, stop_supervisor, supervisor_pid
 from tta_otel.ops.stack.validation import VALIDATION_TOOLS, default_paths, validate
 
@@ -55,9 +56,9 @@ def up_command(args: argparse.Namespace) -> int:
     print('  Clients: eval "$(tta-otel stack env)" gives them the endpoints and credential files:')
     for name, value in client_environment(stack.secrets).items():
         print(f"  {name}={value}")
-    print("  Traces in Jaeger, logs in VictoriaLogs (above); also in files (docs/stack.md):")
-    print(f"    {stack.state_dir / 'otel-collector' / 'logs.jsonl'}")
-    print(f"    {stack.state_dir / 'otel-collector' / 'traces.jsonl'}")
+    print("  Traces in Jaeger, logs in VictoriaLogs (both ask for the credentials above):")
+    print(f"    Jaeger's query API:     {URLS[TTA_JAEGER_URL]}/api/services")
+    print(f"    VictoriaLogs's web UI:  {URLS[TTA_VICTORIALOGS_URL]}/select/vmui/")
     return 0
 
 

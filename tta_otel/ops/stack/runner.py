@@ -10,8 +10,9 @@ directory, so ``down`` stops exactly what ``up`` started and the data survives u
 
 Loki, Tempo and Grafana are in the table but have no native build: they are licensed under
 the AGPL, and this project neither builds nor links them; docker compose runs their
-official images. The native collector writes logs and traces to files in its state
-directory instead, after the same privacy processors (see docs/stack.md).
+official images. The native collector sends traces to Jaeger v2 and logs to VictoriaLogs
+(Apache-2.0) instead, after the same privacy processors; it also still writes both to files
+in its state directory, which the collector privacy tests read (see docs/stack.md).
 """
 
 from __future__ import annotations
@@ -489,9 +490,11 @@ class Stack:
     def is_running(self, name: str) -> bool:
         return self.pid(self.service(name)) is not None
 
-    def held(self, name: str) -> bool:
-        """Whether an operator (or a test) stopped the service: the supervisor leaves it stopped."""
-        return (self._state(self.service(name)) / "held").exists()
+    def expected(self, name: str) -> bool:
+        """Whether the service should be running: it was started (its pid file is there) and nobody
+        stopped it on purpose since (``stop`` holds it first). What the supervisor brings back."""
+        state = self._state(self.service(name))
+        return (state / "pid").exists() and not (state / "held").exists()
 
     def restarts(self, name: str) -> int:
         """How often the supervisor started the service again since the state directory was made."""

@@ -1,8 +1,8 @@
 """Keeps the native stack running: a component that exits is started again, and logs stay bounded.
 
 ``tta-otel stack up`` starts one supervisor process beside the components (``stack down`` stops
-it first). Each second it looks at every component: one that is not running, and that nobody
-stopped on purpose (``Stack.stop`` marks it *held*), is started again after a back-off that
+it first). Each second it looks at every component: one that was started, is not running, and
+that nobody stopped on purpose (``Stack.stop`` marks it *held*), is started again after a back-off that
 doubles with each failed try (1 s, 2 s, 4 s, ... up to a minute) and resets once the component
 has stayed up for a minute. Each restart is counted in the component's state directory, shown by
 ``stack status`` and exported as ``tta.stack.component.restarts``. A component's log is rotated
@@ -76,7 +76,7 @@ class Supervisor:
         restarted = []
         for name, watch in self._watches.items():
             rotate(self._stack.log_file(name))
-            if self._stack.held(name):
+            if not self._stack.expected(name):
                 continue
             if self._stack.is_running(name):
                 watch.up_since = now if watch.up_since is None else watch.up_since
