@@ -30,6 +30,7 @@ from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
+from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.sampling import Sampler
@@ -162,6 +163,18 @@ def _observe_drops(meter_provider: MeterProvider, drops: list[DropCounter]) -> N
     instruments.observe(meter_provider.get_meter("tta_otel"), semconv.TTA_TELEMETRY_DROPPED, [observe])
 
 
+def _announce(meter_provider: MeterProvider, resource: Resource) -> None:
+    """``tta.component.info``: this process exists. Its resource (component, repository,
+    environment, instance) becomes the series' labels in Prometheus, so a new component is found
+    without configuration, and one that stops reporting is noticed (``TTAComponentAbsent``)."""
+    attributes = {semconv.SERVICE_VERSION: str(resource.attributes.get(semconv.SERVICE_VERSION, "unknown"))}
+
+    def observe(options: CallbackOptions) -> Iterable[Observation]:
+        yield Observation(1, attributes)
+
+    instruments.observe(meter_provider.get_meter("tta_otel"), semconv.TTA_COMPONENT_INFO, [observe])
+
+
 def _energy(meter_provider: MeterProvider, config: MonitoringConfig) -> EnergyTelemetry | None:
     """GPU and carbon instruments; a failure here leaves the other telemetry running."""
     try:
@@ -221,6 +234,7 @@ def configure_telemetry(loaded: LoadedConfig) -> Telemetry | None:
             SheddingLogRecordProcessor(log_processor, backpressure, log_exporter.drops.shed)
         )
     _observe_drops(meter_provider, drops)
+    _announce(meter_provider, resource)
     energy = _energy(meter_provider, config)
     start_error_tracking(tracker)
     # The logging instrumentation attaches the OTel LoggingHandler after this configurator has run;

@@ -195,6 +195,7 @@ SERVICE_INSTANCE_ID: Final = "service.instance.id"
 DEPLOYMENT_ENVIRONMENT_NAME: Final = "deployment.environment.name"
 TTA_COMPONENT: Final = "tta.component"
 TTA_REPOSITORY: Final = "tta.repository"
+SERVICE_VERSION: Final = "service.version"
 
 ERROR_TYPE: Final = "error.type"
 
@@ -534,6 +535,24 @@ PROCESS_MEMORY_USAGE: Final = Instrument(
 )
 """opentelemetry-instrumentation-system-metrics."""
 
+# The native stack's supervisor (tta_otel.ops.stack.supervisor).
+TTA_STACK_COMPONENT: Final = "tta.stack.component"
+TTA_STACK_COMPONENT_RESTARTS: Final = Instrument(
+    "tta.stack.component.restarts",
+    "{restart}",
+    Kind.COUNTER,
+    "Times the supervisor started a native stack component again after it exited",
+)
+
+# Discovery: every process under the distro announces itself (tta_otel.configurator).
+TTA_COMPONENT_INFO: Final = Instrument(
+    "tta.component.info",
+    "{process}",
+    Kind.GAUGE,
+    "1 for each running process of a TTA component, with its service.version: the heartbeat that "
+    "status, the dashboards' variables and TTAComponentAbsent discover components by",
+)
+
 INSTRUMENTS: Final[tuple[Instrument, ...]] = tuple(
     value for value in list(globals().values()) if isinstance(value, Instrument)
 )
@@ -577,12 +596,3 @@ OTELCOL_METRICS: Final[frozenset[str]] = frozenset(
     }
 )
 """Every collector metric the rules and dashboards read, as the collector serves it."""
-
-# The native stack's supervisor (tta_otel.ops.stack.supervisor).
-TTA_STACK_COMPONENT: Final = "tta.stack.component"
-TTA_STACK_COMPONENT_RESTARTS: Final = Instrument(
-    "tta.stack.component.restarts",
-    "{restart}",
-    Kind.COUNTER,
-    "Times the supervisor started a native stack component again after it exited",
-)

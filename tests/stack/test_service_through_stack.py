@@ -117,3 +117,14 @@ def test_no_planted_value_reaches_the_stores(traffic: Traffic) -> None:
         [traffic.log_records(), traffic.spans(), _promql(f'{{service_instance_id="{traffic.instance}"}}')]
     )
     assert planted_in(stored, traffic.planted.secrets()) == []
+
+
+def test_the_service_announces_itself_without_configuration(traffic: Traffic) -> None:
+    (series,) = _promql(f'tta_component_info{{service_instance_id="{traffic.instance}"}}')
+    labels = series["metric"]  # type: ignore[index]
+    assert (labels["tta_component"], labels["tta_repository"], series["value"][1]) == (  # type: ignore[index]
+        "player-api",
+        "tta.dev",
+        "1",
+    )
+    assert labels["service_version"]  # type: ignore[index]
