@@ -33,7 +33,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.sampling import Sampler
 
-from tta_otel import instruments, semconv
+from tta_otel import health, instruments, semconv
 from tta_otel.carbon import EnergyTelemetry, install_energy_telemetry
 from tta_otel.config import LoadedConfig, MonitoringConfig, apply_otel_defaults
 from tta_otel.config.environment import install_propagators
@@ -71,6 +71,7 @@ class Telemetry:
 
     def shutdown(self) -> None:
         self.reloader.stop()
+        health.stop()
         stop_error_tracking()
         uninstall_log_privacy()
         self.tracer_provider.shutdown()
@@ -188,6 +189,8 @@ def configure_telemetry(loaded: LoadedConfig) -> Telemetry | None:
     set_meter_provider(meter_provider)
     set_logger_provider(logger_provider)
 
+    # Dependency checks (tta_otel.health) off the request path; the instrumentations register Redis and Neo4j.
+    health.start(config.health.interval_s, config.health.timeout_s, meter_provider)
     reloader = ConfigReloader(loaded.path, config, root_sampler)
     reloader.start()
     telemetry = Telemetry(tracer_provider, meter_provider, logger_provider, root_sampler, reloader, energy)
