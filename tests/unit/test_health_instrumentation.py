@@ -20,7 +20,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from tta_otel import health
 from tta_otel.health.registry import Status
 from tta_otel.instrumentation.neo4j import Neo4jInstrumentor
-from tta_otel.instrumentation.neo4j.health import dependency_name
+from tta_otel.instrumentation.neo4j.health import async_verifier, dependency_name, track_driver, verify
 from tta_otel.instrumentation.redis.health import ping
 from tta_otel.instrumentation.redis.pool import RedisPoolInstrumentor
 from tta_otel.testing.processes import free_port
@@ -145,3 +145,26 @@ def test_uninstrument_restores_the_driver_factories() -> None:
 )
 def test_a_neo4j_dependency_is_named_without_credentials(uri: str, name: str) -> None:
     assert dependency_name(uri) == name
+
+
+def test_a_sync_driver_is_checked_with_its_own_verify_connectivity() -> None:
+    calls: list[str] = []
+
+    class Driver:
+        def verify_connectivity(self) -> None:
+            calls.append("verified")
+
+    verify(Driver())
+    assert calls == ["verified"]
+
+
+def test_the_check_of_an_async_driver_fails_when_nothing_listens() -> None:
+    check = async_verifier(f"bolt://127.0.0.1:{free_port()}", {"auth": None, "connection_timeout": 1.0})
+    with pytest.raises(neo4j.exceptions.ServiceUnavailable):
+        asyncio.run(check(object()))  # type: ignore[arg-type]
+
+
+def test_a_driver_that_cannot_be_registered_is_returned_all_the_same() -> None:
+    unreferenceable = 7  # an int cannot be held by weak reference
+    assert track_driver(lambda *args, **kwargs: unreferenceable, None, ("bolt://graph.tta.internal",), {}) == 7
+    assert health.statuses() == []
