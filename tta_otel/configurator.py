@@ -149,6 +149,8 @@ def configure_telemetry(loaded: LoadedConfig) -> Telemetry | None:
     config = loaded.config
     if not config.enabled:
         _logger.info("tta_otel: monitoring is disabled in %s", loaded.path)
+        # Readiness is the service's, not telemetry: /readyz still needs its checks (no metrics exported).
+        health.start(config.health.interval_s, config.health.timeout_s)
         return None
     apply_otel_defaults(config)
     install_propagators(config)

@@ -181,3 +181,17 @@ def test_a_dependency_not_yet_checked_is_not_reported() -> None:
     registry.register(*KEY, lambda: True)
     HealthMetrics(MeterProvider(metric_readers=[reader]).get_meter("test"), registry)
     assert values(reader.get_metrics_data(), "tta.dependency.up") == {}
+
+
+def test_a_check_that_cannot_get_a_thread_is_down_and_due_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    registry = Registry()
+    registry.register(*KEY, lambda: True)
+
+    def refuse(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    HealthChecker(registry, timeout_s=TIMEOUT_S, clock=lambda: NOW).check_now()
+    monkeypatch.undo()
+    assert registry.statuses() == [Status("openai", "llm", False, NOW)]
+    assert [key for key, _ in registry.due()] == [KEY]

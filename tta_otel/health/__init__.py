@@ -94,6 +94,12 @@ def start(
         return True
 
 
+def running() -> bool:
+    """Whether the periodic checks run (``start`` was called, ``stop`` was not)."""
+    with _Running.lock:
+        return _Running.checker is not None and _Running.checker.running
+
+
 def stop() -> None:
     """Stop the periodic checks; the last results stay readable."""
     with _Running.lock:
@@ -102,4 +108,4 @@ def stop() -> None:
         checker.stop()
 
 
-__all__ = ["Registry", "Status", "ready", "register", "registry", "start", "statuses", "stop", "unregister"]
+__all__ = ["Registry", "Status", "ready", "register", "registry", "running", "start", "statuses", "stop", "unregister"]

@@ -125,7 +125,12 @@ class HealthChecker:
                 self.registry.finished(key)
 
         run.thread = threading.Thread(target=target, name=f"tta-otel-health-{key[1]}", daemon=True)
-        run.thread.start()
+        try:
+            run.thread.start()
+        except RuntimeError:  # no thread to spare: down this round, due again the next
+            _logger.warning("tta_otel: a health check could not start a thread", exc_info=True)
+            self.registry.finished(key)
+            run.done.set()
         return run
 
     def _loop(self) -> None:
