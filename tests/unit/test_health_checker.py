@@ -195,3 +195,15 @@ def test_a_check_that_cannot_get_a_thread_is_down_and_due_again(monkeypatch: pyt
     monkeypatch.undo()
     assert registry.statuses() == [Status("openai", "llm", False, NOW)]
     assert [key for key, _ in registry.due()] == [KEY]
+
+
+def test_a_dependency_added_while_running_is_checked_without_waiting_an_interval() -> None:
+    registry = Registry()
+    checked = threading.Event()
+    checker = HealthChecker(registry, interval_s=3600, timeout_s=TIMEOUT_S)
+    checker.start()
+    try:
+        registry.register(*KEY, checked.set)
+        assert checked.wait(10)
+    finally:
+        checker.stop()

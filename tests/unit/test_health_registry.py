@@ -127,3 +127,29 @@ def test_watching_replaces_a_callable_registered_under_the_same_name() -> None:
     registry.register("127.0.0.1:6379/0", "redis", lambda: "callable")
     registry.watch(client, "127.0.0.1:6379/0", "redis", lambda target: "watched")
     assert [check() for _, check in registry.due()] == ["watched"]
+
+
+def test_adding_a_dependency_tells_the_listeners_and_replacing_one_does_not() -> None:
+    registry = Registry()
+    told: list[str] = []
+    registry.on_added(lambda: told.append("added"))
+    client = _Client()
+    registry.register("openai", "llm", lambda: True)
+    registry.register("openai", "llm", lambda: True)
+    registry.watch(client, "127.0.0.1:6379/0", "redis", lambda target: True)
+    registry.watch(client, "127.0.0.1:6379/0", "redis", lambda target: True)
+    assert told == ["added", "added"]
+
+
+def test_a_listener_removed_is_no_longer_told() -> None:
+    registry = Registry()
+    told: list[str] = []
+
+    def listener() -> None:
+        told.append("added")
+
+    registry.on_added(listener)
+    registry.off_added(listener)
+    registry.off_added(listener)
+    registry.register("openai", "llm", lambda: True)
+    assert told == []

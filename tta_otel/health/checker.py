@@ -63,7 +63,8 @@ class _Run:
 
 
 class HealthChecker:
-    """One round of every due check each ``interval_s`` seconds, until ``stop``."""
+    """One round of every due check each ``interval_s`` seconds, and one as soon as a dependency is
+    added, until ``stop``."""
 
     def __init__(
         self,
@@ -81,6 +82,7 @@ class HealthChecker:
         self.timeout_s = timeout_s
         self._clock = clock
         self._stopping = threading.Event()
+        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
     @property
@@ -92,12 +94,15 @@ class HealthChecker:
         if self.running:
             return
         self._stopping.clear()
+        self.registry.on_added(self._wake.set)
         self._thread = threading.Thread(target=self._loop, name="tta-otel-health", daemon=True)
         self._thread.start()
 
     def stop(self, timeout_s: float | None = None) -> None:
         """Stop after the round in progress, waiting for it at most ``timeout_s`` (default: the check timeout)."""
         self._stopping.set()
+        self._wake.set()
+        self.registry.off_added(self._wake.set)
         thread, self._thread = self._thread, None
         if thread is not None and thread is not threading.current_thread():
             thread.join(self.timeout_s if timeout_s is None else timeout_s)
@@ -135,11 +140,12 @@ class HealthChecker:
 
     def _loop(self) -> None:
         while not self._stopping.is_set():
+            self._wake.clear()
             try:
                 self.check_now()
             except Exception:  # the checks must go on, and never stop the service
                 _logger.exception("tta_otel: a round of health checks failed")
-            self._stopping.wait(self.interval_s)
+            self._wake.wait(self.interval_s)  # a new dependency, or stop, ends the wait early
 
 
 __all__ = ["DEFAULT_INTERVAL_S", "DEFAULT_TIMEOUT_S", "HealthChecker", "run_check"]

@@ -86,6 +86,22 @@ class Registry:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._entries: dict[Key, _Entry] = {}
+        self._listeners: list[Callable[[], object]] = []
+
+    def on_added(self, listener: Callable[[], object]) -> None:
+        """Call ``listener()`` whenever a new dependency is added: the checker checks it at once, so
+        that ``/readyz`` need not wait a whole interval for a client made after start-up."""
+        with self._lock:
+            self._listeners.append(listener)
+
+    def off_added(self, listener: Callable[[], object]) -> None:
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+    def _added(self) -> None:
+        for listener in list(self._listeners):
+            listener()
 
     def register(self, name: str, type: str, check: Check) -> bool:
         """Check ``check`` periodically as dependency ``name`` of kind ``type`` (``redis``, ``llm``, ...).
@@ -106,6 +122,8 @@ class Registry:
                 self._entries[(name, type)] = _Entry(check)
             else:
                 entry.check = check
+        if entry is None:
+            self._added()
         return True
 
     def watch(self, target: Any, name: str, type: str, probe: Callable[[Any], object]) -> None:
@@ -121,6 +139,8 @@ class Registry:
             else:
                 watched = entry.check
             watched.add(target)
+        if entry is None:
+            self._added()
 
     def unregister(self, name: str, type: str) -> None:
         with self._lock:
