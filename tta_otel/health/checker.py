@@ -55,7 +55,6 @@ def run_check(check: Check) -> bool:
 @dataclass
 class _Run:
     key: Key
-    thread: threading.Thread
     started: float
     up: bool = False
     duration_s: float = 0.0
@@ -119,7 +118,7 @@ class HealthChecker:
                 self.metrics.record_duration(run.key, duration_s)
 
     def _start(self, key: Key, check: Check) -> _Run:
-        run = _Run(key, threading.Thread(), time.monotonic())
+        run = _Run(key, time.monotonic())
 
         def target() -> None:
             try:
@@ -129,9 +128,8 @@ class HealthChecker:
             finally:
                 self.registry.finished(key)
 
-        run.thread = threading.Thread(target=target, name=f"tta-otel-health-{key[1]}", daemon=True)
         try:
-            run.thread.start()
+            threading.Thread(target=target, name=f"tta-otel-health-{key[1]}", daemon=True).start()
         except RuntimeError:  # no thread to spare: down this round, due again the next
             _logger.warning("tta_otel: a health check could not start a thread", exc_info=True)
             self.registry.finished(key)
