@@ -35,7 +35,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.sampling import Sampler
 
-from tta_otel import instruments, semconv
+from tta_otel import health, instruments, semconv
 from tta_otel.backpressure import Backpressure, SheddingLogRecordProcessor
 from tta_otel.carbon import EnergyTelemetry, install_energy_telemetry
 from tta_otel.config import LoadedConfig, MonitoringConfig, apply_otel_defaults
@@ -89,6 +89,7 @@ class Telemetry:
 
     def shutdown(self) -> None:
         self.reloader.stop()
+        health.stop()
         stop_error_tracking()
         uninstall_log_privacy()
         # A dead or refusing collector must not hold a stopping service: past the deadline every
@@ -189,6 +190,8 @@ def configure_telemetry(loaded: LoadedConfig) -> Telemetry | None:
     config = loaded.config
     if not config.enabled:
         _logger.info("tta_otel: monitoring is disabled in %s", loaded.path)
+        # Readiness is the service's, not telemetry: /readyz still needs its checks (no metrics exported).
+        health.start(config.health.interval_s, config.health.timeout_s)
         return None
     apply_otel_defaults(config)
     install_propagators(config)
@@ -244,6 +247,8 @@ def configure_telemetry(loaded: LoadedConfig) -> Telemetry | None:
     set_meter_provider(meter_provider)
     set_logger_provider(logger_provider)
 
+    # Dependency checks (tta_otel.health) off the request path; the instrumentations register Redis and Neo4j.
+    health.start(config.health.interval_s, config.health.timeout_s, meter_provider)
     reloader = ConfigReloader(loaded.path, config, root_sampler)
     reloader.start()
     telemetry = Telemetry(

@@ -270,6 +270,10 @@ DB_RESPONSE_STATUS_CODE: Final = "db.response.status_code"
 DB_CLIENT_CONNECTION_STATE: Final = "db.client.connection.state"
 DB_CLIENT_CONNECTION_POOL_NAME: Final = "db.client.connection.pool.name"
 
+# Dependency health (tta_otel.health): which dependency a check is about, never its error or credentials.
+TTA_DEPENDENCY_NAME: Final = "tta.dependency.name"
+TTA_DEPENDENCY_TYPE: Final = "tta.dependency.type"
+
 # ---------------------------------------------------------------------------------------------
 # Instruments
 # ---------------------------------------------------------------------------------------------
@@ -519,6 +523,23 @@ DB_CLIENT_CONNECTION_MAX: Final = Instrument(
     "{connection}",
     Kind.UP_DOWN_COUNTER,
     "The maximum number of open connections allowed",
+)
+
+# Dependency health (tta_otel.health): the periodic checks of Redis, Neo4j and registered dependencies.
+TTA_DEPENDENCY_UP: Final = Instrument(
+    "tta.dependency.up",
+    "{status}",
+    Kind.GAUGE,
+    "1 when the dependency's last health check succeeded within its timeout, 0 otherwise",
+)
+"""An annotation unit, not ``1``: a 0/1 state is no ratio, and Prometheus stores it as
+``tta_dependency_up`` (like its own ``up``), not ``tta_dependency_up_ratio``."""
+TTA_DEPENDENCY_CHECK_DURATION: Final = Instrument(
+    "tta.dependency.check.duration",
+    "s",
+    Kind.HISTOGRAM,
+    "Duration of dependency health checks; a check that times out records the timeout",
+    DB_CLIENT_DURATION_BUCKETS,
 )
 
 # Contrib instrumentations the dashboards and rules read (not created by tta_otel).

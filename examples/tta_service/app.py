@@ -5,6 +5,10 @@ tta_otel distro makes it observable. Like a real service written in a hurry, it 
 values it should not and puts player data in exception messages; the privacy policy is
 what keeps that data out of the telemetry.
 
+Its only line about telemetry mounts ``/healthz`` and ``/readyz`` (``tta_otel.health``); the
+Redis client and the Neo4j driver below are registered for health checks by the
+instrumentations, without a line here.
+
     opentelemetry-instrument uvicorn examples.tta_service.app:app --port 8000
 """
 
@@ -21,11 +25,13 @@ from fastapi import FastAPI, Header, HTTPException, Request, WebSocket, WebSocke
 from opentelemetry import trace
 
 from tta_otel import ai, engagement
+from tta_otel.health.routes import router as health_router
 
 logger = logging.getLogger("tta.player_api")
 logger.setLevel(logging.INFO)
 
 app = FastAPI(title="TTA example service")
+app.include_router(health_router)
 store = redis.Redis.from_url(os.environ.get("TTA_REDIS_URL", "redis://127.0.0.1:6379/0"))
 # The story graph lives in Neo4j when TTA_NEO4J_URI names one (the demo and the stack tests start one).
 graph = (

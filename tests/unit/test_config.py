@@ -142,3 +142,51 @@ def test_otel_environment_wins_over_the_file() -> None:
     assert environ["OTEL_EXPORTER_OTLP_PROTOCOL"] == "http/protobuf"
     assert environ["OTEL_BSP_SCHEDULE_DELAY"] == "1000"
     assert environ["OTEL_TRACES_EXPORTER"] == "otlp"
+
+
+def test_health_checks_default_to_every_15_s_with_a_5_s_timeout() -> None:
+    assert (MonitoringConfig().health.interval_s, MonitoringConfig().health.timeout_s) == (15.0, 5.0)
+
+
+def test_health_settings_are_read(tmp_path: Path) -> None:
+    config = parse_config(_write(tmp_path, "monitoring:\n  health:\n    interval_s: 30\n    timeout_s: 2\n"))
+    assert (config.health.interval_s, config.health.timeout_s) == (30.0, 2.0)
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ("interval_s: 0.5", "monitoring.health.interval_s: Input should be greater than or equal to 1 (got 0.5)"),
+        ("timeout_s: 0", "monitoring.health.timeout_s: Input should be greater than 0 (got 0)"),
+        (
+            "{interval_s: 10, timeout_s: 20}",
+            "monitoring.health: Value error, timeout_s (20) must not exceed interval_s (10)",
+        ),
+    ],
+)
+def test_a_bad_health_setting_names_file_key_and_reason(tmp_path: Path, section: str, message: str) -> None:
+    text = (
+        f"monitoring:\n  health: {section}\n" if section.startswith("{") else f"monitoring:\n  health:\n    {section}\n"
+    )
+    path = _write(tmp_path, text)
+    with pytest.raises(ConfigError) as raised:
+        parse_config(path)
+    assert f"{path}: {message}" in str(raised.value)
+
+
+def test_the_health_endpoints_are_excluded_from_fastapi_tracing_by_default() -> None:
+    environ: dict[str, str] = {}
+    apply_otel_defaults(MonitoringConfig(), environ)
+    assert environ["OTEL_PYTHON_FASTAPI_EXCLUDED_URLS"] == "/healthz$,/readyz$"
+
+
+def test_an_operators_fastapi_excluded_urls_win() -> None:
+    environ = {"OTEL_PYTHON_FASTAPI_EXCLUDED_URLS": "/metrics"}
+    apply_otel_defaults(MonitoringConfig(), environ)
+    assert environ["OTEL_PYTHON_FASTAPI_EXCLUDED_URLS"] == "/metrics"
+
+
+def test_an_operators_generic_excluded_urls_are_not_overridden_by_the_fastapi_default() -> None:
+    environ = {"OTEL_PYTHON_EXCLUDED_URLS": "/metrics"}
+    apply_otel_defaults(MonitoringConfig(), environ)
+    assert "OTEL_PYTHON_FASTAPI_EXCLUDED_URLS" not in environ

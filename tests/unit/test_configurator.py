@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.util._once import Once
 
 from tta_otel import configurator as configurator_module
-from tta_otel import privacy
+from tta_otel import health, privacy
 from tta_otel.config import MonitoringConfig, load_config
 from tta_otel.configurator import TTAConfigurator, _metric_readers, configure_telemetry
 from tta_otel.distro import TTADistro
@@ -175,6 +176,27 @@ def test_a_dead_collector_holds_shutdown_no_longer_than_its_deadline(
 
 def test_disabled_monitoring_builds_nothing(sink: OtlpSink, tmp_path: Path) -> None:
     assert configure_telemetry(load_config(_config_file(tmp_path, "monitoring:\n  enabled: false\n"))) is None
+
+
+def test_disabled_monitoring_still_runs_the_health_checks_readiness_needs(sink: OtlpSink, tmp_path: Path) -> None:
+    health.stop()
+    checked = threading.Event()
+    health.register("synthetic-model", "llm", checked.set)
+    try:
+        configure_telemetry(load_config(_config_file(tmp_path, "monitoring:\n  enabled: false\n")))
+        assert checked.wait(10)
+    finally:
+        health.stop()
+        health.unregister("synthetic-model", "llm")
+
+
+def test_shutdown_stops_the_health_checks(sink: OtlpSink, tmp_path: Path) -> None:
+    health.stop()
+    telemetry = configure_telemetry(load_config(_config_file(tmp_path, "monitoring: {}\n")))
+    assert telemetry is not None
+    assert health.running() is True
+    telemetry.shutdown()
+    assert health.running() is False
 
 
 def test_an_otel_sampler_wins_over_the_file(sink: OtlpSink, clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:

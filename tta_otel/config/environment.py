@@ -11,6 +11,11 @@ the distro runs. ``install_propagators`` therefore sets its default and installs
 propagator it names. The default is ``tracecontext`` alone: inbound W3C baggage is client-
 controlled text that would otherwise be handed to the service and forwarded on every
 outgoing call (``monitoring.propagation.baggage: true`` turns it on).
+
+The FastAPI instrumentation excludes the health endpoints (``/healthz``, ``/readyz``) from
+tracing and from ``http.server.request.duration`` by default: a probe every few seconds would
+otherwise outnumber the players' requests. An operator's ``OTEL_PYTHON_FASTAPI_EXCLUDED_URLS``
+or ``OTEL_PYTHON_EXCLUDED_URLS`` (which the FastAPI one would override) replaces that default.
 """
 
 from __future__ import annotations
@@ -29,6 +34,11 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from tta_otel.config.schema import MonitoringConfig
 
 _logger = logging.getLogger(__name__)
+
+FASTAPI_EXCLUDED_URLS = "OTEL_PYTHON_FASTAPI_EXCLUDED_URLS"
+EXCLUDED_URLS = "OTEL_PYTHON_EXCLUDED_URLS"
+HEALTH_EXCLUDED_URLS = "/healthz$,/readyz$"
+"""Regular expressions searched in the request URL (without its query): the two health paths, anchored."""
 
 
 def propagators(config: MonitoringConfig) -> str:
@@ -53,6 +63,7 @@ def otel_defaults(config: MonitoringConfig) -> dict[str, str]:
         # Stable HTTP and database semantic conventions (http.server.request.duration, db.*).
         "OTEL_SEMCONV_STABILITY_OPT_IN": "http,database",
         "OTEL_PROPAGATORS": propagators(config),
+        FASTAPI_EXCLUDED_URLS: HEALTH_EXCLUDED_URLS,
     }
     if config.otlp.endpoint:
         defaults["OTEL_EXPORTER_OTLP_ENDPOINT"] = config.otlp.endpoint
@@ -62,8 +73,11 @@ def otel_defaults(config: MonitoringConfig) -> dict[str, str]:
 
 
 def apply_otel_defaults(config: MonitoringConfig, environ: MutableMapping[str, str] = os.environ) -> None:
-    """Set every implied ``OTEL_*`` variable that the environment does not already set."""
+    """Set every implied ``OTEL_*`` variable that the environment does not already set (nor, for the
+    FastAPI excluded URLs, the generic ``OTEL_PYTHON_EXCLUDED_URLS`` that it would override)."""
     for name, value in otel_defaults(config).items():
+        if name == FASTAPI_EXCLUDED_URLS and EXCLUDED_URLS in environ:
+            continue
         environ.setdefault(name, value)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Repository = Literal["tta.dev", "tta.prototype", "tta.prod"]
 
@@ -154,6 +154,22 @@ class EngagementSettings(_Section):
         return keys
 
 
+class HealthSettings(_Section):
+    """Dependency health checks (``tta_otel.health``): how often each runs, and how long it may take."""
+
+    interval_s: float = Field(default=15.0, ge=1.0, le=3600, description="seconds between two checks of a dependency")
+    timeout_s: float = Field(default=5.0, gt=0, le=60, description="a check not done within it counts as down")
+
+    @model_validator(mode="after")
+    def _timeout_within_interval(self) -> HealthSettings:
+        if self.timeout_s > self.interval_s:
+            raise ValueError(
+                f"timeout_s ({self.timeout_s:g}) must not exceed interval_s ({self.interval_s:g}): "
+                "a check would still run when the next one is due"
+            )
+        return self
+
+
 class MonitoringConfig(_Section):
     """The whole ``monitoring:`` section."""
 
@@ -173,4 +189,5 @@ class MonitoringConfig(_Section):
     carbon: CarbonSettings = CarbonSettings()
     errors: ErrorSettings = ErrorSettings()
     engagement: EngagementSettings = EngagementSettings()
+    health: HealthSettings = HealthSettings()
     reload_interval_s: float = Field(default=2.0, ge=0.1, le=3600, description="how often the file is checked")

@@ -39,12 +39,13 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 20.0, interval: f
 
 
 @contextmanager
-def redis_server() -> Iterator[str]:
-    """A throw-away redis-server; yields its URL."""
+def redis_server(port: int | None = None) -> Iterator[str]:
+    """A throw-away redis-server on ``port`` (a free one by default; a given one lets a test start
+    it again where its clients expect it); yields its URL."""
     executable = shutil.which("redis-server")
     if executable is None:
         raise RuntimeError("redis-server is not installed: apt-get install redis-server (.ci/run does)")
-    port = free_port()
+    port = free_port() if port is None else port
     process = subprocess.Popen(
         [executable, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,

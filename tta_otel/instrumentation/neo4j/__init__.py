@@ -29,6 +29,10 @@ managed) and ``Session.execute_read`` / ``execute_write`` (an INTERNAL span name
 streaming of the lazy result. The driver's connection pool is not measured: the driver
 exposes no public pool state, and reading its private pool from a metrics callback would
 break silently with any driver release.
+
+Every driver made by ``GraphDatabase.driver`` or ``AsyncGraphDatabase.driver`` is also registered
+for dependency health checks (``health``: ``verify_connectivity()`` off the request path, the
+driver held by weak reference).
 """
 
 from __future__ import annotations
@@ -47,17 +51,20 @@ from opentelemetry.trace import get_tracer
 from tta_otel import __version__
 from tta_otel.instrumentation.neo4j.package import _instruments
 
+_DRIVER_FACTORIES = ("GraphDatabase", "AsyncGraphDatabase")
+
 
 class Neo4jInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     """Traces and times the queries made through the ``neo4j`` driver, never their values."""
 
     _wrapped: list[tuple[type, str]]
+    _factories: list[Any]
 
     def instrumentation_dependencies(self) -> Collection[str]:
         return _instruments
 
     def _instrument(self, **kwargs: Any) -> None:
-        from tta_otel.instrumentation.neo4j import wrappers
+        from tta_otel.instrumentation.neo4j import health, wrappers
 
         tracer = get_tracer(__name__, __version__, kwargs.get("tracer_provider"), schema_url=Schemas.V1_33_0.value)
         meter = get_meter(__name__, __version__, kwargs.get("meter_provider"), schema_url=Schemas.V1_33_0.value)
@@ -67,8 +74,17 @@ class Neo4jInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             if method in vars(owner):  # execute_query came with neo4j 5.5
                 wrapt.wrap_function_wrapper(owner, method, wrapper)
                 self._wrapped.append((owner, method))
+        self._factories = []
+        for factory in _DRIVER_FACTORIES:
+            owner = getattr(importlib.import_module("neo4j"), factory)
+            wrapt.wrap_function_wrapper(owner, "driver", health.track_driver)
+            self._factories.append(owner)
 
     def _uninstrument(self, **kwargs: Any) -> None:
         for owner, method in self._wrapped:
             unwrap(owner, method)
         self._wrapped = []
+        for owner in self._factories:
+            # The classmethod itself, not the method bound to ``owner`` that ``unwrap`` would restore.
+            owner.driver = vars(owner)["driver"].__wrapped__
+        self._factories = []

@@ -22,6 +22,9 @@ redis-py keeps its counts in private attributes (``_available_connections``,
 ``BlockingConnectionPool``): they are read defensively, and a pool whose counts cannot be
 read is left out of that collection rather than failing it. A pool created inside
 ``suppress_instrumentation()`` (e.g. by an exporter's own client) is not tracked.
+
+The pools it tracks are also registered for dependency health checks (``health``, a ``PING``
+off the request path, by weak reference too).
 """
 
 from __future__ import annotations
@@ -40,8 +43,9 @@ from opentelemetry.metrics import CallbackOptions, Observation
 from wrapt import wrap_function_wrapper
 
 from tta_otel import __version__, instruments
+from tta_otel.instrumentation.redis.health import watch_pool
 from tta_otel.instrumentation.redis.package import _instruments
-from tta_otel.instrumentation.redis.util import server_attributes
+from tta_otel.instrumentation.redis.util import pool_name
 from tta_otel.semconv import (
     DB_CLIENT_CONNECTION_COUNT,
     DB_CLIENT_CONNECTION_MAX,
@@ -55,17 +59,6 @@ STATE: Final = DB_CLIENT_CONNECTION_STATE
 _POOL_CLASSES = (redis.connection.ConnectionPool, redis.asyncio.connection.ConnectionPool)
 
 _logger = logging.getLogger(__name__)
-
-
-def pool_name(pool: Any) -> str:
-    """``<host>:<port>/<db>``, or ``<socket path>/<db>``: the pool's server, never its credentials."""
-    server = server_attributes(pool.connection_kwargs)
-    address = (
-        server["server.address"]
-        if "server.port" not in server
-        else f"{server['server.address']}:{server['server.port']}"
-    )
-    return f"{address}/{server['db.namespace']}"
 
 
 def pool_usage(pool: Any) -> tuple[int, int]:
@@ -103,6 +96,10 @@ class RedisPoolInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         wrapped(*args, **kwargs)
         if is_instrumentation_enabled():
             self._pools[id(instance)] = instance
+            try:
+                watch_pool(instance)
+            except Exception:  # a pool that cannot be named is simply not checked
+                _logger.debug("tta_otel: a redis pool could not be registered for health checks", exc_info=True)
 
     def _totals(self) -> dict[str, tuple[int, int, int]]:
         """(idle, used, max) per pool name; a pool that cannot be read is skipped."""

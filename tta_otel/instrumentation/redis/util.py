@@ -1,4 +1,4 @@
-"""Semantic-convention attributes from a redis-py client's connection settings."""
+"""Semantic-convention attributes and the pool name from a redis-py client's connection settings."""
 
 from __future__ import annotations
 
@@ -23,3 +23,14 @@ def server_attributes(connection_kwargs: Mapping[str, Any]) -> dict[str, Any]:
         attributes["server.port"] = connection_kwargs.get("port", DEFAULT_PORT)
     attributes["db.namespace"] = str(connection_kwargs.get("db") or 0)
     return attributes
+
+
+def pool_name(pool: Any) -> str:
+    """``<host>:<port>/<db>``, or ``<socket path>/<db>``: the pool's server, never its credentials."""
+    server = server_attributes(pool.connection_kwargs)
+    address = (
+        server["server.address"]
+        if "server.port" not in server
+        else f"{server['server.address']}:{server['server.port']}"
+    )
+    return f"{address}/{server['db.namespace']}"
