@@ -142,7 +142,7 @@ def test_expand_gives_grafanas_variables_sample_values_and_the_dashboards_a_plac
 def test_label_values_variables_are_checked_by_their_selector() -> None:
     seen: list[str] = []
     lint({"overview.json": _overview()}, seen.append)  # type: ignore[arg-type]
-    assert 'process_memory_usage_bytes{deployment_environment_name=~"x"}' in seen
+    assert 'tta_component_info{deployment_environment_name=~"x"}' in seen
     assert not any(expr.startswith("label_values") for expr in seen)
 
 

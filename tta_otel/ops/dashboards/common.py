@@ -31,9 +31,9 @@ REPOSITORY: Final = prometheus_label(semconv.TTA_REPOSITORY)
 TAG: Final = "tta"
 ALL: Final = ".*"
 RUNBOOKS: Final = "https://github.com/tta/tta-otel/blob/main/docs/runbooks"
-# Every TTA service reports its process memory (the system-metrics instrumentation), so its labels
-# list every environment, repository and component that runs.
-_INVENTORY: Final = semconv.PROCESS_MEMORY_USAGE.prometheus
+# Every process under the distro announces itself (tta.component.info), so its labels list every
+# environment, repository and component that runs: a new component appears without configuration.
+_INVENTORY: Final = semconv.TTA_COMPONENT_INFO.prometheus
 
 PROMETHEUS: Final = model.DataSourceRef(type_val="prometheus", uid="${datasource}")
 LOKI: Final = model.DataSourceRef(type_val="loki", uid="${logs}")
@@ -263,6 +263,7 @@ def dashboard(
     *,
     kinds: Sequence[str] = (),
     extra_variables: Sequence[Builder[model.VariableModel]] = (),
+    annotations: Sequence[Builder[model.AnnotationQuery]] = (),
 ) -> model.Dashboard:
     """A TTA dashboard: the last hour, refreshed every 30 s, the shared variables, a menu of the
     other TTA dashboards (keeping the time range and variables), and its panels in rows, numbered
@@ -288,6 +289,8 @@ def dashboard(
             .keep_time(True)
         )
     )
+    for annotation in annotations:
+        board.annotation(annotation)
     for row_title, panels in rows:
         board.with_row(builder.Row(row_title))
         for panel in panels:

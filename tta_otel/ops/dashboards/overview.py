@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from typing import Final
 
+from grafana_foundation_sdk.builders import dashboard as builder
 from grafana_foundation_sdk.models import dashboard as model
 
 from tta_otel import semconv
 from tta_otel.ops.dashboards.common import (
     COMPONENT,
     ENVIRONMENT,
+    PROMETHEUS,
     RUNBOOKS,
     Look,
     Panel,
@@ -260,6 +262,23 @@ def _alerts() -> list[Panel]:
     ]
 
 
+DEPLOYMENTS: Final = "tta:deployment:new_version"
+"""A component's version that did not run an hour before (prometheus/rules/deployments.yml)."""
+
+
+def _deployments() -> builder.AnnotationQuery:
+    """A mark where a new version of a component started: the first minute of its deployment record."""
+    new = f"{DEPLOYMENTS}{selector()}"
+    return (
+        builder.AnnotationQuery()
+        .name("Deployments")
+        .datasource(PROMETHEUS)
+        .enable(True)
+        .icon_color("blue")
+        .expr(f"{new} unless {new} offset 1m")
+    )
+
+
 def build() -> model.Dashboard:
     return dashboard(
         UID,
@@ -271,4 +290,5 @@ def build() -> model.Dashboard:
             ("Dependencies", _dependencies()),
             ("Alerts", _alerts()),
         ],
+        annotations=[_deployments()],
     )
