@@ -128,3 +128,32 @@ def test_queued_data_survives_a_collector_killed_with_sigkill(stack: Stack, rout
     finally:
         _restore(stack, route.store)
     _assert_stored(route, service, [0], timeout=60)
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_a_collector_restarted_under_traffic_loses_nothing_it_accepted(stack: Stack, route: Route) -> None:
+    """A configuration change is applied by a restart (SIGTERM, start again): every probe the
+    collector accepted before or after it arrives; the ones refused while it was down were never
+    its to lose (a service's SDK retries those)."""
+    service = f"restart-{route.store}-{os.getpid()}"
+    accepted: list[int] = []
+
+    def probe(sequence: int) -> None:
+        try:
+            route.send(service, sequence)
+        except httpx.HTTPError:
+            return
+        accepted.append(sequence)
+
+    for sequence in range(10):
+        probe(sequence)
+    try:
+        stack.stop("otel-collector")
+        probe(10)
+    finally:
+        stack.start("otel-collector")
+        stack.wait_ready(["otel-collector"], timeout=60)
+    for sequence in range(11, 21):
+        probe(sequence)
+    assert 10 not in accepted
+    _assert_stored(route, service, accepted, timeout=60)
