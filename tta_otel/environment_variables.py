@@ -94,6 +94,10 @@ TTA_LOKI_TENANT: Final = "TTA_LOKI_TENANT"
 TTA_GRAFANA_URL: Final = "TTA_GRAFANA_URL"
 """Grafana, where ``tta-otel dashboards push`` writes."""
 
+TTA_AUDIT_LOG: Final = "TTA_AUDIT_LOG"
+"""The audit trail of privacy-relevant operations (``tta_otel.audit_log``). The operator's tools
+default to ``$TTA_OTEL_STATE/audit.jsonl``; a service writes to it only when it is set."""
+
 
 def cache_dir() -> Path:
     """``$TTA_OTEL_CACHE``, or ``~/.cache/tta-otel``: outside the repository, so builds survive clean checkouts."""

@@ -3,7 +3,9 @@
 A daemon thread polls the files' modification times (no extra dependency, no inotify
 limits in containers). On a change it re-reads them; a bad edit is logged once with the
 file, key and reason, and the previous settings stay in force. Only the sampling ratio
-and the privacy policy are reloaded: exporters and endpoints need a restart.
+and the privacy policy are reloaded: exporters and endpoints need a restart. When
+``TTA_AUDIT_LOG`` names an audit trail, each policy or pseudonym-key reload that takes effect is
+recorded there (``tta_otel.audit_log``: the file's name and digests, never its content).
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from tta_otel import audit_log
 from tta_otel.config import MonitoringConfig, load_config
-from tta_otel.environment_variables import TTA_PSEUDONYM_KEY_FILE
+from tta_otel.environment_variables import TTA_AUDIT_LOG, TTA_PSEUDONYM_KEY_FILE
 from tta_otel.privacy import (
     PolicyError,
     Redactor,
@@ -27,6 +30,13 @@ from tta_otel.privacy import (
 from tta_otel.sampling import AdjustableRatioSampler
 
 _logger = logging.getLogger(__name__)
+
+
+def _digest(path: Path | None) -> str | None:
+    try:
+        return audit_log.digest_of(path.read_bytes()) if path is not None else None
+    except OSError:
+        return None
 
 
 def _mtime(path: Path | None) -> float | None:
@@ -53,6 +63,7 @@ class ConfigReloader:
         self.sampler = sampler
         self._install_redactor = install_redactor
         self._stamps = self._current_stamps()
+        self._digests = self._current_digests()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -64,6 +75,21 @@ class ConfigReloader:
     def _current_stamps(self) -> tuple[float | None, float | None, float | None]:
         """When the configuration, the policy and the pseudonym key file last changed."""
         return _mtime(self.config_file), _mtime(self.config.privacy.policy_file), _mtime(self._key_file())
+
+    def _current_digests(self) -> tuple[str | None, str | None]:
+        return _digest(self.config.privacy.policy_file), _digest(self._key_file())
+
+    def _audit(self) -> None:
+        """Record the policy and key reloads that just took effect, when a trail is configured."""
+        before, self._digests = self._digests, self._current_digests()
+        if not os.environ.get(TTA_AUDIT_LOG):
+            return
+        for action, subject, old, new in (
+            ("policy.reload", self.config.privacy.policy_file, before[0], self._digests[0]),
+            ("pseudonym_key.reload", self._key_file(), before[1], self._digests[1]),
+        ):
+            if old != new:
+                audit_log.record(action, str(subject or "(packaged)"), before=old, after=new)
 
     def check(self) -> bool:
         """Reload if a file changed since the last check; returns whether anything was applied."""
@@ -89,6 +115,7 @@ class ConfigReloader:
         self._install_redactor(redactor)
         self.config = new
         self._stamps = self._current_stamps()
+        self._audit()
         return True
 
     def _warn_about_restart(self, new: MonitoringConfig) -> None:

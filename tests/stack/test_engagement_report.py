@@ -9,6 +9,7 @@ import io
 import json
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from pypdf import PdfReader
 
 from tests.stack.otlp_requests import key_values, send
 from tta_otel import semconv
+from tta_otel.audit_log import AuditLog, digest_of
 from tta_otel.engagement import EngagementTelemetry
 from tta_otel.ops.cli.main import main
 from tta_otel.ops.client_credentials import otlp_exporter_arguments, prometheus_auth
@@ -233,6 +235,16 @@ def test_a_report_over_cohorts_with_9_and_10_sessions_shows_only_the_second(
     ]
     assert (report["sessions"], report["completed"], report["completion_rate"]) == (10, 4, pytest.approx(0.4))
     assert "nine" not in path.read_text()
+
+
+def test_an_exported_report_is_recorded_in_the_audit_trail_by_its_digest(
+    stack: Stack, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    environment = _plant("engagement-audit", [Cohort("ten", 10, 4, 300.0, 12.0, 0.4, {"intro": 10})])
+    path = tmp_path_factory.mktemp("engagement") / "audited.csv"
+    _report(environment, "csv", path)
+    last = deque(AuditLog().records(), maxlen=1)[0]
+    assert (last.action, last.subject, last.after) == ("report.export", "engagement csv", digest_of(path.read_bytes()))
 
 
 COHORTS = [

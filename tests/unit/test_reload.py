@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tta_otel.audit_log import AuditLog, digest_of
 from tta_otel.config import load_config
 from tta_otel.privacy import DEFAULT_POLICY_PATH, Redactor, active_redactor
 from tta_otel.reload import ConfigReloader
@@ -157,3 +158,35 @@ def test_a_rotated_pseudonym_key_file_is_read_without_a_restart(tmp_path: Path) 
     _touch_later(keys)
     assert reloader.check() is True
     assert installed.redactors[-1].pseudonymizer.key_id == "k2"
+
+
+def test_a_policy_reload_is_recorded_in_the_audit_trail_when_one_is_configured(
+    files: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config, policy = files
+    trail = tmp_path / "audit.jsonl"
+    monkeypatch.setenv("TTA_AUDIT_LOG", str(trail))
+    reloader, _ = _reloader(config, _Installed())
+    before = digest_of(policy.read_bytes())
+    policy.write_text(policy.read_text().replace("  drop:\n", "  drop:\n    - '^tta\\.mood$'\n", 1))
+    _touch_later(policy)
+    assert reloader.check() is True
+    (record,) = AuditLog(trail).records()
+    assert (record.action, record.subject, record.before, record.after) == (
+        "policy.reload",
+        str(policy),
+        before,
+        digest_of(policy.read_bytes()),
+    )
+
+
+def test_without_a_configured_trail_a_service_writes_none(
+    files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config, policy = files
+    monkeypatch.delenv("TTA_AUDIT_LOG", raising=False)
+    reloader, _ = _reloader(config, _Installed())
+    policy.write_text(policy.read_text().replace("  drop:\n", "  drop:\n    - '^tta\\.mood$'\n", 1))
+    _touch_later(policy)
+    assert reloader.check() is True
+    assert [record for record in AuditLog().records() if record.subject == str(policy)] == []

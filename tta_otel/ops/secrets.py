@@ -34,6 +34,7 @@ from typing import Final
 
 import yaml
 
+from tta_otel import audit_log
 from tta_otel.environment_variables import TTA_SECRETS_DIR, state_dir
 
 PSEUDONYM_KEYS: Final = "pseudonym-keys"
@@ -261,9 +262,16 @@ class SecretsDir:
             for name, content in make().items():
                 path = self.path_of(name)
                 existed = path.exists()
+                before = audit_log.digest_of(path.read_bytes()) if existed else None
                 write_private(path, content, replace=existed)
                 made.add(name)
                 outcomes.append(Outcome(name, path, Action.ROTATED if existed else Action.CREATED))
+                audit_log.record(
+                    "secret.rotate" if existed else "secret.create",
+                    name,
+                    before=before,
+                    after=audit_log.digest_of(content),
+                )
 
         step((PSEUDONYM_KEYS,), lambda: {PSEUDONYM_KEYS: self._pseudonym_keys()})
         step((COLLECTOR_PSEUDONYM_KEY,), lambda: {COLLECTOR_PSEUDONYM_KEY: secrets.token_hex(KEY_BYTES).encode()})

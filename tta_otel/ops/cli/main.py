@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from tta_otel import __version__
 from tta_otel.ops.cli import (
     alerts_command,
+    audit_command,
     config_command,
     dashboards_command,
     errors_command,
@@ -29,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     alerts_command.add_parser(subparsers)
     dashboards_command.add_parser(subparsers)
     secrets_command.add_parser(subparsers)
+    audit_command.add_parser(subparsers)
     return parser
 
 

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 
+from tta_otel import audit_log
 from tta_otel.environment_variables import TTA_PROMETHEUS_URL
 from tta_otel.ops.client_credentials import prometheus_auth
 from tta_otel.ops.reports import engagement_render
@@ -101,6 +102,8 @@ def _run(args: argparse.Namespace, build: Callable[[PrometheusClient], R], write
         print(text)
     else:
         print(f"wrote {args.output}", file=sys.stderr)
+    exported = text.encode() if text is not None else args.output.read_bytes()
+    audit_log.record("report.export", f"{args.kind} {args.format}", after=audit_log.digest_of(exported))
     return 0
 
 
