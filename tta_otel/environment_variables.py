@@ -41,6 +41,9 @@ TTA_PSEUDONYM_PREVIOUS_KEYS: Final = "TTA_PSEUDONYM_PREVIOUS_KEYS"
 TTA_PSEUDONYM_KEY_FILE: Final = "TTA_PSEUDONYM_KEY_FILE"
 """A file of ``<id>:<secret>`` lines, current key first; wins over the three variables above."""
 
+TTA_COLLECTOR_PSEUDONYM_KEY_ID: Final = "TTA_COLLECTOR_PSEUDONYM_KEY_ID"
+"""The key id in the collector's pseudonyms (``psn_<key id>_<hex>``; default ``collector``)."""
+
 TTA_OTLP_TOKEN_FILE: Final = "TTA_OTLP_TOKEN_FILE"
 """A file holding the collector's OTLP bearer token; read by the distro (wins over
 ``monitoring.otlp.token_file``) and by the operator's tools that send OTLP."""

@@ -83,7 +83,8 @@ def _checked(key_id: str, secret: bytes, source: str) -> PseudonymKey:
     return PseudonymKey(key_id, secret)
 
 
-def _parse_key_list(text: str, source: str) -> tuple[PseudonymKey, ...]:
+def parse_key_list(text: str, source: str) -> tuple[PseudonymKey, ...]:
+    """The keys of ``<key id>:<secret>`` lines (or comma-separated entries), current first."""
     keys = []
     for raw in text.replace(",", "\n").splitlines():
         entry = raw.strip()
@@ -107,13 +108,13 @@ def pseudonymizer_from_environment(key_file: Path | None = None) -> Pseudonymize
     """
     path = key_file or (Path(os.environ[TTA_PSEUDONYM_KEY_FILE]) if os.environ.get(TTA_PSEUDONYM_KEY_FILE) else None)
     if path is not None:
-        keys = _parse_key_list(path.read_text(encoding="utf-8"), str(path))
+        keys = parse_key_list(path.read_text(encoding="utf-8"), str(path))
         if not keys:
             raise ValueError(f"{path}: the key file holds no key")
         return Pseudonymizer(keys[0], keys[1:])
     secret = os.environ.get(TTA_PSEUDONYM_KEY)
     if secret:
-        previous = _parse_key_list(os.environ.get(TTA_PSEUDONYM_PREVIOUS_KEYS, ""), TTA_PSEUDONYM_PREVIOUS_KEYS)
+        previous = parse_key_list(os.environ.get(TTA_PSEUDONYM_PREVIOUS_KEYS, ""), TTA_PSEUDONYM_PREVIOUS_KEYS)
         key_id = os.environ.get(TTA_PSEUDONYM_KEY_ID, "k1")
         return Pseudonymizer(_checked(key_id, secret.encode("utf-8"), TTA_PSEUDONYM_KEY), previous)
     _logger.warning(

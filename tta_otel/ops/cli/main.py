@@ -13,6 +13,7 @@ from tta_otel.ops.cli import (
     config_command,
     dashboards_command,
     errors_command,
+    privacy_command,
     report_command,
     secrets_command,
     stack_command,
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     dashboards_command.add_parser(subparsers)
     secrets_command.add_parser(subparsers)
     audit_command.add_parser(subparsers)
+    privacy_command.add_parser(subparsers)
     return parser
 
 

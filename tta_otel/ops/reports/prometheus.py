@@ -80,6 +80,11 @@ class PrometheusClient:
         samples = self.query(promql, at)
         return samples[0].value if samples else None
 
+    def label_values(self) -> dict[str, list[str]]:
+        """Every label name with every value it has in the head block and on disk."""
+        names = [str(name) for name in self._get("/api/v1/labels", {})]
+        return {name: [str(value) for value in self._get(f"/api/v1/label/{name}/values", {})] for name in names}
+
     def exemplars(self, selector: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
         """Exemplars of the series ``selector`` selects (Prometheus needs ``--enable-feature=exemplar-storage``)."""
         parameters = {"query": selector, "start": f"{start.timestamp():.3f}", "end": f"{end.timestamp():.3f}"}

@@ -239,6 +239,8 @@ SERVICES: tuple[Service, ...] = (
         lambda at: [
             f"-storageDataPath={at.data}",
             "-retentionPeriod=30d",
+            # Erasure on request (tta-otel privacy erase) deletes a subject's records.
+            "-delete.enable",
             f"-httpListenAddr={at.host}:{at.port}",
             f"-httpAuth.username={BASIC_AUTH_USER}",
             f"-httpAuth.password=file://{at.secrets / VICTORIALOGS_PASSWORD}",

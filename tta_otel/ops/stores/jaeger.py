@@ -34,6 +34,10 @@ class JaegerClient(StoreClient):
         response = self._get("/api/traces", params)
         return list(response.json().get("data") or [])
 
+    def services(self) -> list[str]:
+        """The names of the services Jaeger holds spans of."""
+        return sorted(str(name) for name in self._get("/api/services", {}).json().get("data") or [])
+
     def trace_url(self, trace_id: str) -> str:
         """The API address that returns the trace: a page a person can open (with the credentials)."""
         return f"{self.url}/api/traces/{trace_id}"

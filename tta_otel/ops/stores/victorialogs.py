@@ -57,6 +57,25 @@ class VictoriaLogsClient(StoreClient):
         record = records[0]
         return LogExample(one_line(str(record.get("_msg", ""))), record.get("trace_id") or None, record.get("_time"))
 
+    def field_names(self, logsql: str = "*") -> list[str]:
+        """The names of the fields of the records ``logsql`` selects (over all time)."""
+        response = self._get("/select/logsql/field_names", {"query": logsql, "start": "0"})
+        return sorted(str(entry["value"]) for entry in response.json().get("values", []))
+
+    def count(self, logsql: str) -> int:
+        """How many records ``logsql`` selects, over all time."""
+        records = self.query(f"{logsql} | stats count() as records", limit=1)
+        return int(records[0]["records"]) if records else 0
+
+    def delete(self, logsql: str) -> str:
+        """Start deleting every record ``logsql`` selects (needs ``-delete.enable``); the task's id."""
+        return str(self._get("/delete/run_task", {"filter": logsql}).json()["task_id"])
+
+    def delete_running(self, task_id: str) -> bool:
+        """Whether the deletion task ``task_id`` is still running."""
+        tasks = self._get("/delete/active_tasks", {}).json() or []
+        return any(str(task.get("task_id")) == task_id for task in tasks)
+
     def ui_url(self, logsql: str) -> str:
         """The built-in web UI listing what ``logsql`` selects: a page a person can open."""
         return f"{self.url}/select/vmui/#/?query={quote(logsql)}"
