@@ -77,10 +77,11 @@ class Route:
 
 
 ROUTES = [
-    pytest.param(Route("prometheus", "otlp_http/prometheus", _send_metric, _metrics_in_prometheus), id="metrics"),
-    pytest.param(Route("jaeger", "otlp_grpc/jaeger", _send_span, _spans_in_jaeger), id="traces"),
-    pytest.param(Route("victorialogs", "otlp_http/victorialogs", _send_log, _logs_in_victorialogs), id="logs"),
+    Route("prometheus", "otlp_http/prometheus", _send_metric, _metrics_in_prometheus),
+    Route("jaeger", "otlp_grpc/jaeger", _send_span, _spans_in_jaeger),
+    Route("victorialogs", "otlp_http/victorialogs", _send_log, _logs_in_victorialogs),
 ]
+"""One route per signal; each test runs them together, so one outage or one restart covers all three."""
 
 
 def _queued(exporter: str) -> float:
@@ -89,61 +90,69 @@ def _queued(exporter: str) -> float:
     return sum(float(value) for value in re.findall(pattern, metrics, flags=re.MULTILINE))
 
 
-def _restore(stack: Stack, store: str) -> None:
-    for name in (store, "otel-collector"):
+def _restore(stack: Stack, *names: str) -> None:
+    for name in (*names, "otel-collector"):
         stack.start(name)
-    stack.wait_ready([store, "otel-collector"], timeout=60)
+    stack.wait_ready([*names, "otel-collector"], timeout=60)
 
 
-def _assert_stored(route: Route, service: str, expected: list[int], timeout: float) -> None:
-    """The store ends up holding exactly the probes sent: none lost, none twice."""
-    wait_until(lambda: route.stored(service) == expected, timeout=timeout, interval=1)
-    assert route.stored(service) == expected
+def _assert_stored(service: str, expected: dict[str, list[int]], timeout: float) -> None:
+    """Each store ends up holding exactly the probes sent to it: none lost, none twice."""
+
+    def stored() -> dict[str, list[int]]:
+        return {route.store: route.stored(service) for route in ROUTES}
+
+    wait_until(lambda: stored() == expected, timeout=timeout, interval=1)
+    assert stored() == expected
 
 
-@pytest.mark.parametrize("route", ROUTES)
-def test_everything_sent_during_a_60_s_store_outage_arrives(stack: Stack, route: Route) -> None:
-    service = f"outage-{route.store}-{os.getpid()}"
-    stack.stop(route.store)
+def test_everything_sent_during_a_60_s_outage_of_every_store_arrives(stack: Stack) -> None:
+    service = f"outage-{os.getpid()}"
+    stores = [route.store for route in ROUTES]
+    for store in stores:
+        stack.stop(store)
     try:
         started = time.monotonic()
         sent = 0
         while time.monotonic() - started < 60:
-            route.send(service, sent)
+            for route in ROUTES:
+                route.send(service, sent)
             sent += 1
             time.sleep(2)
     finally:
-        _restore(stack, route.store)
-    _assert_stored(route, service, list(range(sent)), timeout=90)
+        _restore(stack, *stores)
+    _assert_stored(service, {store: list(range(sent)) for store in stores}, timeout=90)
 
 
-@pytest.mark.parametrize("route", ROUTES)
-def test_queued_data_survives_a_collector_killed_with_sigkill(stack: Stack, route: Route) -> None:
-    service = f"sigkill-{route.store}-{os.getpid()}"
-    stack.stop(route.store)
+def test_queued_data_survives_a_collector_killed_with_sigkill(stack: Stack) -> None:
+    service = f"sigkill-{os.getpid()}"
+    stores = [route.store for route in ROUTES]
+    for store in stores:
+        stack.stop(store)
     try:
-        route.send(service, 0)
-        assert wait_until(lambda: _queued(route.exporter) > 0, timeout=30)
+        for route in ROUTES:
+            route.send(service, 0)
+        assert wait_until(lambda: all(_queued(route.exporter) > 0 for route in ROUTES), timeout=30)
         stack.stop("otel-collector", sig=signal.SIGKILL, grace=0)
     finally:
-        _restore(stack, route.store)
-    _assert_stored(route, service, [0], timeout=60)
+        _restore(stack, *stores)
+    _assert_stored(service, {store: [0] for store in stores}, timeout=60)
 
 
-@pytest.mark.parametrize("route", ROUTES)
-def test_a_collector_restarted_under_traffic_loses_nothing_it_accepted(stack: Stack, route: Route) -> None:
+def test_a_collector_restarted_under_traffic_loses_nothing_it_accepted(stack: Stack) -> None:
     """A configuration change is applied by a restart (SIGTERM, start again): every probe the
     collector accepted before or after it arrives; the ones refused while it was down were never
     its to lose (a service's SDK retries those)."""
-    service = f"restart-{route.store}-{os.getpid()}"
-    accepted: list[int] = []
+    service = f"restart-{os.getpid()}"
+    accepted: dict[str, list[int]] = {route.store: [] for route in ROUTES}
 
     def probe(sequence: int) -> None:
-        try:
-            route.send(service, sequence)
-        except httpx.HTTPError:
-            return
-        accepted.append(sequence)
+        for route in ROUTES:
+            try:
+                route.send(service, sequence)
+            except httpx.HTTPError:
+                continue
+            accepted[route.store].append(sequence)
 
     for sequence in range(10):
         probe(sequence)
@@ -151,9 +160,8 @@ def test_a_collector_restarted_under_traffic_loses_nothing_it_accepted(stack: St
         stack.stop("otel-collector")
         probe(10)
     finally:
-        stack.start("otel-collector")
-        stack.wait_ready(["otel-collector"], timeout=60)
+        _restore(stack)
     for sequence in range(11, 21):
         probe(sequence)
-    assert 10 not in accepted
-    _assert_stored(route, service, accepted, timeout=60)
+    assert all(10 not in sequences for sequences in accepted.values())
+    _assert_stored(service, accepted, timeout=60)
