@@ -1,6 +1,7 @@
 package privacyprocessor
 
 import (
+	"bytes"
 	"regexp"
 	"strings"
 	"unicode"
@@ -18,9 +19,11 @@ type valuePattern struct {
 	placeholder string
 	re          *regexp.Regexp
 	anchored    *regexp.Regexp // the pattern over a whole candidate: validators cut candidates shorter
+	afterWord   *regexp.Regexp // the pattern right after a word character (see searchFrom)
 	group       int
 	validator   func(string) bool
 	literalSets []int // indexes into scanner.literals: one literal of each must occur
+	shape       shape // digits and dots every match holds
 }
 
 // scanner finds the policy's value patterns in free text, with tta_otel.privacy.Scanner's
@@ -28,19 +31,22 @@ type valuePattern struct {
 // accepts the candidate) wins, and its group - or the whole match - becomes its placeholder.
 type scanner struct {
 	patterns []valuePattern
-	literals [][]string // distinct sets of required literals, shared between patterns
+	literals [][][]byte // distinct sets of required literals, shared between patterns
+	clean    *cleanCache
 }
 
 func newScanner(configs []ValuePatternConfig) *scanner {
-	s := &scanner{}
+	s := &scanner{clean: newCleanCache()}
 	seen := map[string]int{}
 	for _, config := range configs {
 		pattern := valuePattern{
 			placeholder: "[REDACTED:" + config.Name + "]",
 			re:          regexp.MustCompile(config.Regex),
 			anchored:    regexp.MustCompile(`^(?:` + config.Regex + `)$`),
+			afterWord:   regexp.MustCompile(`^[0-9A-Za-z_](?:` + config.Regex + `)`),
 			group:       config.Group,
 			validator:   validators[config.Validator],
+			shape:       shapeOf(config.Regex),
 		}
 		for _, set := range config.RequiredLiterals {
 			key := strings.Join(set, "\x00")
@@ -48,7 +54,11 @@ func newScanner(configs []ValuePatternConfig) *scanner {
 			if !ok {
 				index = len(s.literals)
 				seen[key] = index
-				s.literals = append(s.literals, set)
+				literals := make([][]byte, len(set))
+				for j, literal := range set {
+					literals[j] = []byte(literal)
+				}
+				s.literals = append(s.literals, literals)
 			}
 			pattern.literalSets = append(pattern.literalSets, index)
 		}
@@ -59,18 +69,22 @@ func newScanner(configs []ValuePatternConfig) *scanner {
 
 // active appends to buf the patterns whose required literals all occur in lower, the text
 // lower-cased: most text wakes no pattern, and Go's regexp is then never run.
-func (s *scanner) active(lower string, buf []int) []int {
+func (s *scanner) active(lower []byte, buf []int) []int {
 	var found [maxLiteralSets]int8 // 0: not looked for, 1: found, 2: absent
+	counted := textShape(lower)
 	for i := range s.patterns {
-		ok := true
+		ok := counted.holds(s.patterns[i].shape)
 		for _, set := range s.patterns[i].literalSets {
+			if !ok {
+				break
+			}
 			if set >= maxLiteralSets {
 				continue
 			}
 			if found[set] == 0 {
 				found[set] = 2
 				for _, literal := range s.literals[set] {
-					if strings.Contains(lower, literal) {
+					if bytes.Contains(lower, literal) {
 						found[set] = 1
 						break
 					}
@@ -95,7 +109,14 @@ func (s *scanner) redact(text string, limit int) string {
 	if len(text) > limit && utf8.RuneCountInString(text) > limit {
 		return s.redactCapped(text, limit)
 	}
-	return s.redactDepth(text, 0)
+	if s.clean.has(text) {
+		return text
+	}
+	redacted := s.redactDepth(text, 0)
+	if redacted == text {
+		s.clean.add(text)
+	}
+	return redacted
 }
 
 func (s *scanner) redactDepth(text string, depth int) string {
@@ -151,10 +172,23 @@ type finding struct {
 	placeholder string
 }
 
+// asciiLower appends text to buf with ASCII letters lower-cased (the scan text is ASCII).
+func asciiLower(text string, buf []byte) []byte {
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf = append(buf, c)
+	}
+	return buf
+}
+
 // findings are the spans of text to replace, sorted and disjoint.
 func (s *scanner) findings(text string) []finding {
 	var buf [64]int
-	active := s.active(strings.ToLower(text), buf[:0])
+	var lowerBuf [1024]byte
+	active := s.active(asciiLower(text, lowerBuf[:0]), buf[:0])
 	if len(active) == 0 {
 		return nil
 	}
@@ -170,7 +204,7 @@ func (s *scanner) findings(text string) []finding {
 				continue
 			}
 			if next[i] == nil || next[i][0] < position {
-				next[i] = searchFrom(s.patterns[index].re, data, position)
+				next[i] = s.patterns[index].searchFrom(data, position)
 				if next[i] == nil {
 					done[i] = true
 					continue
@@ -209,21 +243,40 @@ func (s *scanner) findings(text string) []finding {
 	return merged(result)
 }
 
-// searchFrom is the leftmost match of re in data at or after position, with offsets into data.
-func searchFrom(re *regexp.Regexp, data string, position int) []int {
-	if position > len(data) {
-		return nil
+// searchFrom is the leftmost match of the pattern in data at or after position, with offsets
+// into data, as RE2 finds it when it starts a search inside a text. Go's regexp only searches
+// a slice, which forgets the character before it: at the slice's start \b would hold between
+// two word characters. A match there is checked again with that character in front.
+func (p *valuePattern) searchFrom(data string, position int) []int {
+	for position <= len(data) {
+		match := shifted(p.re.FindStringSubmatchIndex(data[position:]), position)
+		if match == nil {
+			return nil
+		}
+		start := match[0]
+		if start != position || position == 0 || !isWordByte(data[position-1]) || !isWordByte(data[position]) {
+			return match
+		}
+		if again := shifted(p.afterWord.FindStringSubmatchIndex(data[position-1:]), position-1); again != nil {
+			again[0] = start
+			return again
+		}
+		position = start + 1
 	}
-	match := re.FindStringSubmatchIndex(data[position:])
-	if match == nil {
-		return nil
-	}
+	return nil
+}
+
+func shifted(match []int, offset int) []int {
 	for i := range match {
 		if match[i] >= 0 {
-			match[i] += position
+			match[i] += offset
 		}
 	}
 	return match
+}
+
+func isWordByte(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
 }
 
 // validated is the longest match that the validator accepts, cut only at a space or a dash: a
@@ -237,14 +290,9 @@ func (p *valuePattern) validated(data string, match []int) []int {
 		if data[end] != ' ' && data[end] != '-' {
 			continue
 		}
-		candidate := p.anchored.FindStringSubmatchIndex(data[start:end])
+		candidate := shifted(p.anchored.FindStringSubmatchIndex(data[start:end]), start)
 		if candidate == nil {
 			continue
-		}
-		for i := range candidate {
-			if candidate[i] >= 0 {
-				candidate[i] += start
-			}
 		}
 		if p.validator(p.groupText(data, candidate)) {
 			return candidate
