@@ -7,7 +7,10 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
-const unlistedPlaceholder = "[REDACTED:unlisted]"
+const (
+	unlistedPlaceholder = "[REDACTED:unlisted]"
+	bytesPlaceholder    = "[REDACTED:bytes]"
+)
 
 // redactor applies the policy to attribute maps and values in place, with the rules of
 // tta_otel.privacy.Redactor: maps and arrays keep their shape, each nested key is decided by
@@ -123,8 +126,9 @@ func (r *redactor) value(value pcommon.Value, path string, limit int) {
 			value.SetStr(redacted)
 		}
 	case pcommon.ValueTypeBytes:
-		// Bytes may hold text: they leave as scanned text, never as they came.
-		value.SetStr(r.scanner.redact(strings.ToValidUTF8(string(value.Bytes().AsRaw()), "\uFFFD"), limit))
+		// Bytes may hold text in any encoding (or compressed), which no pattern can read: from a
+		// raw client they never leave. (The Python layer decodes its own bytes as UTF-8 and scans.)
+		value.SetStr(bytesPlaceholder)
 	case pcommon.ValueTypeMap:
 		r.attributes(value.Map(), path, true, false)
 	case pcommon.ValueTypeSlice:

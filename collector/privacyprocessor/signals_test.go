@@ -105,7 +105,7 @@ func TestEveryKindOfLogBodyIsRedacted(t *testing.T) {
 		{"event name", text.EventName(), "e [REDACTED:email]"},
 		{"allowed attribute", get(text.Attributes(), "code.function.name"), "charge"},
 		{"unlisted attribute", get(text.Attributes(), "user.email"), unlistedPlaceholder},
-		{"bytes body", raw.Body().Str(), "mail [REDACTED:email]"},
+		{"bytes body", raw.Body().Str(), bytesPlaceholder},
 		{"message in body", failure.Body().Str(), "ValueError: " + exceptionPlaceholder},
 	})
 	assertRaw(t, structured.Body().Map(), map[string]any{
