@@ -1,8 +1,11 @@
 package privacyprocessor
 
 import (
+	"fmt"
+	"math"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
@@ -168,9 +171,19 @@ func (r *redactor) pseudonymize(value pcommon.Value) {
 }
 
 // pythonString is str(value) as the Python layer writes it, so both layers pseudonymise an
-// identifier sent as a number or a boolean alike.
+// identifier sent as a number, a boolean, a list or a map alike.
 func pythonString(value pcommon.Value) string {
+	if value.Type() == pcommon.ValueTypeStr {
+		return value.Str()
+	}
+	return pythonRepr(value)
+}
+
+// pythonRepr is Python's repr of the value that the OTLP value becomes in the Python SDK.
+func pythonRepr(value pcommon.Value) string {
 	switch value.Type() {
+	case pcommon.ValueTypeStr:
+		return pythonQuote(value.Str())
 	case pcommon.ValueTypeBool:
 		if value.Bool() {
 			return "True"
@@ -178,9 +191,83 @@ func pythonString(value pcommon.Value) string {
 		return "False"
 	case pcommon.ValueTypeInt:
 		return strconv.FormatInt(value.Int(), 10)
+	case pcommon.ValueTypeDouble:
+		return pythonFloat(value.Double())
+	case pcommon.ValueTypeSlice:
+		items := value.Slice()
+		parts := make([]string, items.Len())
+		for i := range parts {
+			parts[i] = pythonRepr(items.At(i))
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case pcommon.ValueTypeMap:
+		parts := make([]string, 0, value.Map().Len())
+		for key, item := range value.Map().All() {
+			parts = append(parts, pythonQuote(key)+": "+pythonRepr(item))
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	case pcommon.ValueTypeEmpty:
+		return "None"
 	default:
 		return value.AsString()
 	}
+}
+
+// pythonFloat is repr(float): the shortest digits, positional from 1e-4 up to 1e16.
+func pythonFloat(f float64) string {
+	switch {
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	case math.IsNaN(f):
+		return "nan"
+	}
+	if magnitude := math.Abs(f); magnitude != 0 && (magnitude < 1e-4 || magnitude >= 1e16) {
+		return strconv.FormatFloat(f, 'e', -1, 64) // 1e+16, 1.5e-05: as Python writes them
+	}
+	text := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.ContainsAny(text, ".") {
+		text += ".0"
+	}
+	return text
+}
+
+// pythonQuote is repr(str): single quotes unless the text holds one and no double quote.
+func pythonQuote(text string) string {
+	quote := byte('\'')
+	if strings.ContainsRune(text, '\'') && !strings.ContainsRune(text, '"') {
+		quote = '"'
+	}
+	var out strings.Builder
+	out.WriteByte(quote)
+	for _, r := range text {
+		switch {
+		case r == '\\' || r == rune(quote):
+			out.WriteByte('\\')
+			out.WriteRune(r)
+		case r == '\n':
+			out.WriteString(`\n`)
+		case r == '\r':
+			out.WriteString(`\r`)
+		case r == '\t':
+			out.WriteString(`\t`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&out, `\x%02x`, r)
+		case r > 0x7f && !unicode.IsPrint(r):
+			if r <= 0xff {
+				fmt.Fprintf(&out, `\x%02x`, r)
+			} else if r <= 0xffff {
+				fmt.Fprintf(&out, `\u%04x`, r)
+			} else {
+				fmt.Fprintf(&out, `\U%08x`, r)
+			}
+		default:
+			out.WriteRune(r)
+		}
+	}
+	out.WriteByte(quote)
+	return out.String()
 }
 
 // exceptionMessages replaces, in strict mode, the message of an exception whose type does not
