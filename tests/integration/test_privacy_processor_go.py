@@ -46,12 +46,12 @@ _KEYS = [
 ]
 
 
-def _go_test(*arguments: str, environment: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _go(*arguments: str, environment: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     go = shutil.which("go")
     if go is None:
         pytest.skip("Go is not installed: the collector's privacy processor cannot be tested (install Go 1.26)")
     return subprocess.run(
-        [go, "test", "-count=1", *arguments, "./..."],
+        [go, *arguments],
         cwd=MODULE,
         env={**os.environ, "GOFLAGS": "-mod=mod", **(environment or {})},
         capture_output=True,
@@ -61,9 +61,29 @@ def _go_test(*arguments: str, environment: dict[str, str] | None = None) -> subp
     )
 
 
+def _go_test(*arguments: str, environment: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return _go("test", "-count=1", *arguments, "./...", environment=environment)
+
+
 def test_the_processors_go_tests_pass() -> None:
     result = _go_test()
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+
+
+def test_the_processor_is_gofmt_and_vet_clean() -> None:
+    vet = _go("vet", "./...")
+    assert vet.returncode == 0, vet.stdout + vet.stderr
+    gofmt = shutil.which("gofmt")
+    if gofmt is None:
+        pytest.skip("gofmt is not installed (it comes with Go)")
+    unformatted = subprocess.run(
+        [gofmt, "-l", "."],
+        cwd=MODULE,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert unformatted.stdout == ""
 
 
 def _texts() -> list[str]:
