@@ -60,14 +60,19 @@ type ValuePatternConfig struct {
 
 var kindName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
+const minKeyBytes = 32
+
 // Validate refuses a configuration the processor cannot apply: the collector then does not start.
 func (c *Config) Validate() error {
 	var errs []error
 	if c.Mode != "strict" && c.Mode != "standard" {
 		errs = append(errs, fmt.Errorf("mode must be strict or standard, not %q", c.Mode))
 	}
-	if strings.TrimSpace(string(c.HMACKey)) == "" {
+	switch key := strings.TrimSpace(string(c.HMACKey)); {
+	case key == "":
 		errs = append(errs, errors.New("hmac_key is empty: the collector cannot pseudonymise identifiers"))
+	case len(key) < minKeyBytes: // as the Python layer refuses: a short key can be guessed, and every pseudonym with it
+		errs = append(errs, fmt.Errorf("hmac_key is %d bytes; pseudonym keys need at least %d (tta-otel secrets init makes one)", len(key), minKeyBytes))
 	}
 	if c.PseudonymKeyID == "" {
 		errs = append(errs, errors.New("pseudonym_key_id is empty"))

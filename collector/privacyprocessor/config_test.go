@@ -20,6 +20,7 @@ func TestABadConfigurationIsRefused(t *testing.T) {
 		want   string
 	}{
 		"no key":         {func(c *Config) { c.HMACKey = " \n" }, "hmac_key is empty"},
+		"short key":      {func(c *Config) { c.HMACKey = "0123456789abcdef" }, "at least 32"},
 		"bad key rule":   {func(c *Config) { c.Keys.Drop = "(unclosed" }, "keys.drop"},
 		"no allow list":  {func(c *Config) { c.Keys.Allow = "" }, "keys.allow is empty"},
 		"bad pattern":    {func(c *Config) { c.ValuePatterns[0].Regex = "[z-a]" }, "value_patterns[0]"},
