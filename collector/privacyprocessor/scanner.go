@@ -9,9 +9,11 @@ import (
 )
 
 const (
-	truncated      = "[REDACTED:truncated]"
-	cutLookback    = 256
-	maxLiteralSets = 256
+	cleanCacheSize      = 8192
+	cleanCacheMaxLength = 512
+	truncated           = "[REDACTED:truncated]"
+	cutLookback         = 256
+	maxLiteralSets      = 256
 )
 
 // valuePattern is one value pattern of the policy, compiled once.
@@ -31,12 +33,12 @@ type valuePattern struct {
 // accepts the candidate) wins, and its group - or the whole match - becomes its placeholder.
 type scanner struct {
 	patterns []valuePattern
-	literals [][][]byte // distinct sets of required literals, shared between patterns
-	clean    *cleanCache
+	literals [][][]byte    // distinct sets of required literals, shared between patterns
+	clean    *boundedCache // strings found clean
 }
 
 func newScanner(configs []ValuePatternConfig) *scanner {
-	s := &scanner{clean: newCleanCache()}
+	s := &scanner{clean: newBoundedCache(cleanCacheSize, cleanCacheMaxLength)}
 	seen := map[string]int{}
 	for _, config := range configs {
 		pattern := valuePattern{
@@ -109,12 +111,12 @@ func (s *scanner) redact(text string, limit int) string {
 	if len(text) > limit && utf8.RuneCountInString(text) > limit {
 		return s.redactCapped(text, limit)
 	}
-	if s.clean.has(text) {
+	if _, clean := s.clean.get(text); clean {
 		return text
 	}
 	redacted := s.redactDepth(text, 0)
 	if redacted == text {
-		s.clean.add(text)
+		s.clean.put(text, "")
 	}
 	return redacted
 }

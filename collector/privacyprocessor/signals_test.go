@@ -201,3 +201,32 @@ func TestTheFactoryBuildsAPipelineThatRedacts(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+// A batch as the collector benchmark sends it (benchmarks/collector_throughput.py).
+func benchmarkLogs() plog.Logs {
+	ld := plog.NewLogs()
+	rl := ld.ResourceLogs().AppendEmpty()
+	rl.Resource().Attributes().PutStr("service.name", "telemetrygen")
+	records := rl.ScopeLogs().AppendEmpty().LogRecords()
+	for range 100 {
+		record := records.AppendEmpty()
+		record.Body().SetStr("the message")
+		record.Attributes().PutStr("http.route", "/players/{player_id}/scene")
+		record.Attributes().PutStr("user_agent.original", "Mozilla/5.0 (X11; Linux x86_64)")
+		record.Attributes().PutStr("contact", "write to jane.roe@example.org")
+		record.Attributes().PutStr("player.id", "2c1f6a1e-8d7e-4c55-9a43-0b7e1d7f6a10")
+	}
+	return ld
+}
+
+func BenchmarkLogRecords(b *testing.B) {
+	r := testRedactor(b)
+	batch := benchmarkLogs()
+	for b.Loop() {
+		b.StopTimer()
+		ld := plog.NewLogs()
+		batch.CopyTo(ld)
+		b.StartTimer()
+		r.logs(ld)
+	}
+}
