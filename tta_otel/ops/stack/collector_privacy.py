@@ -51,10 +51,9 @@ HMAC_KEY = "${file:${env:TTA_SECRETS_DIR}/collector-pseudonym-key}"  # read at s
 # who gives a service the collector's key gives it this id too, and both layers agree.
 PSEUDONYM_KEY_ID = "${env:TTA_COLLECTOR_PSEUDONYM_KEY_ID:-collector}"
 KEY_CACHE_SIZE = 4096  # decided keys remembered (as many as the Python redactor)
-# After a rule's own end, anything beneath the key: `user.address` decides `user.address.street`.
+# After a rule's own end, anything beneath the key: `user.address` decides `user.address.street`
+# (a key written flat decides as the map it would be nested in; an allowed key allows itself only).
 _BENEATH = "(?:[._-].*)?"
-# After an allowed key, list indexes only: `a.list` allows `a.list.0`, not `a.list.secret`.
-_INDEXES = "(?:[.][0-9]+)*"
 # A value pattern runs only where its required literals occur in the lower-cased text; they are
 # chosen so that they also occur in the text's JSON (how a client may have carried it).
 _JSON_SAFE = frozenset(chr(c) for c in range(0x20, 0x7F)) - set('"\\<>&')
@@ -192,7 +191,7 @@ def _required_literals(regex: str) -> tuple[frozenset[str], ...]:
 
 @dataclass(frozen=True)
 class KeyRegexes:
-    """The policy's key rules as RE2 over (flattened, dotted) keys as written."""
+    """The policy's key rules as RE2 over keys as written (nested keys by their dotted path)."""
 
     drop: str
     pseudonymize: str
@@ -218,7 +217,7 @@ class KeyRegexes:
             else:
                 redact.append((rule.kind, f"(?:{regex})"))
         bodies = [allowed_key_regex(entry).removeprefix("(?i:^").removesuffix("$)") for entry in keys.allow]
-        allow = f"(?i:^(?:{_alternation(bodies)}){_INDEXES}$)" if bodies else "$^"
+        allow = f"(?i:^(?:{_alternation(bodies)})$)" if bodies else "$^"
         return cls(rules(keys.drop), rules(keys.pseudonymize), tuple(redact), allow)
 
     @property
