@@ -112,10 +112,10 @@ func edits(text string) []edit {
 			if decoded := html.UnescapeString(token); decoded != token {
 				out = append(out, edit{start, end, fold(decoded), false})
 			}
-		default:
-			inner := strings.ToLower(strings.Trim(strings.Trim(token, " \t")[1:len(strings.Trim(token, " \t"))-1], " \t"))
+		default: // [at], (dot), ...: the word between the brackets
+			bracketed := strings.Trim(token, " \t")
 			replacement := "."
-			if inner == "at" {
+			if strings.EqualFold(strings.Trim(bracketed[1:len(bracketed)-1], " \t"), "at") {
 				replacement = "@"
 			}
 			out = append(out, edit{start, end, replacement, false})

@@ -70,38 +70,40 @@ func newScanner(configs []ValuePatternConfig) *scanner {
 }
 
 // active appends to buf the patterns whose required literals all occur in lower, the text
-// lower-cased: most text wakes no pattern, and Go's regexp is then never run.
+// lower-cased, and whose shape the text holds: most text wakes no pattern, and Go's regexp is
+// then never run.
 func (s *scanner) active(lower []byte, buf []int) []int {
-	var found [maxLiteralSets]int8 // 0: not looked for, 1: found, 2: absent
+	var found [maxLiteralSets]int8 // per set of literals: 0 not looked for, 1 found, 2 absent
 	counted := textShape(lower)
 	for i := range s.patterns {
-		ok := counted.holds(s.patterns[i].shape)
-		for _, set := range s.patterns[i].literalSets {
-			if !ok {
-				break
-			}
-			if set >= maxLiteralSets {
-				continue
-			}
-			if found[set] == 0 {
-				found[set] = 2
-				for _, literal := range s.literals[set] {
-					if bytes.Contains(lower, literal) {
-						found[set] = 1
-						break
-					}
-				}
-			}
-			if found[set] == 2 {
-				ok = false
-				break
-			}
-		}
-		if ok {
+		if counted.holds(s.patterns[i].shape) && s.literalsOccur(lower, s.patterns[i].literalSets, &found) {
 			buf = append(buf, i)
 		}
 	}
 	return buf
+}
+
+// literalsOccur looks each set up once per text; a set beyond maxLiteralSets is not looked
+// for, so its pattern runs (a prefilter may only ever skip work, never a match).
+func (s *scanner) literalsOccur(lower []byte, sets []int, found *[maxLiteralSets]int8) bool {
+	for _, set := range sets {
+		if set >= maxLiteralSets {
+			continue
+		}
+		if found[set] == 0 {
+			found[set] = 2
+			for _, literal := range s.literals[set] {
+				if bytes.Contains(lower, literal) {
+					found[set] = 1
+					break
+				}
+			}
+		}
+		if found[set] == 2 {
+			return false
+		}
+	}
+	return true
 }
 
 // redact returns text with every finding replaced; text itself (no copy) when it is clean.
