@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/processor/processorhelper"
+	"go.opentelemetry.io/otel/metric"
 )
 
 const typeName = "tta_privacy"
@@ -40,9 +41,10 @@ func createDefaultConfig() component.Config {
 var capabilities = processorhelper.WithCapabilities(consumer.Capabilities{MutatesData: true})
 
 func newProcessor(set processor.Settings, cfg component.Config) (*privacyProcessor, error) {
+	// The collector's own metrics (:8888) show it as otelcol_processor_tta_privacy_failed_batches_total.
 	failed, err := set.MeterProvider.Meter("github.com/tta-otel/tta-otel/collector/privacyprocessor").Int64Counter(
 		"otelcol_processor_tta_privacy_failed_batches",
-		// The collector's own metrics (:8888) show it as otelcol_processor_tta_privacy_failed_batches_total.
+		metric.WithDescription("Batches tta_privacy could not redact: dropped, never passed on."),
 	)
 	if err != nil {
 		return nil, err
