@@ -15,13 +15,11 @@ import os
 import re
 import time
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import yaml
 from faker import Faker
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
@@ -30,12 +28,10 @@ from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord, ResourceLogs, ScopeL
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span, Status
 
-from tests.stack.conftest import REPO
-from tests.stack.otlp_requests import collector_auth, send, send_counter, send_log, send_span
+from tests.stack.otlp_requests import send, send_counter, send_log, send_span
 from tta_otel.ops.client_credentials import prometheus_auth
-from tta_otel.ops.secrets import SecretsDir
-from tta_otel.ops.stack.runner import Stack, running_component
-from tta_otel.testing.collector_files import complete_lines, documents
+from tta_otel.ops.stack.runner import Stack
+from tta_otel.testing.collector_files import documents
 from tta_otel.testing.processes import wait_until
 
 pytestmark = pytest.mark.integration
@@ -147,7 +143,7 @@ def test_identifiers_are_pseudonymised_not_dropped(stack: Stack, sent: Sent) -> 
         for a in span["attributes"]
     }
     assert attributes["player.id"] != sent.player_id
-    assert len(attributes["player.id"]) == 64
+    assert re.fullmatch(r"psn_[A-Za-z0-9-]+_[0-9a-f]{16}", attributes["player.id"])  # as the SDK writes them
     assert "gen_ai.prompt" not in attributes
 
 
@@ -278,69 +274,3 @@ def test_a_body_that_cannot_be_scanned_never_leaves_as_sent(stack: Stack) -> Non
     stored = stored_lines(stack, service)
     assert "[REDACTED:bytes]" in stored
     assert base64.b64encode(b"jane.roe@example.org").decode() not in stored
-
-
-_PRIVATE = {  # a private collector's addresses, clear of the session stack's
-    "TTA_COLLECTOR_OTLP_GRPC_ENDPOINT": "127.0.0.1:34317",
-    "TTA_COLLECTOR_OTLP_HTTP_ENDPOINT": "127.0.0.1:34318",
-    "TTA_COLLECTOR_HEALTH_ENDPOINT": "127.0.0.1:33133",
-    "TTA_COLLECTOR_METRICS_PORT": "38888",
-    "TTA_COLLECTOR_PPROF_ENDPOINT": "127.0.0.1:31777",
-    "TTA_COLLECTOR_ZPAGES_ENDPOINT": "127.0.0.1:35679",
-    "TTA_PROMETHEUS_OTLP_ENDPOINT": "http://127.0.0.1:9/api/v1/otlp/v1/metrics",
-}
-
-
-def _log_request(service: str, body: str) -> bytes:
-    record = LogRecord(time_unix_nano=time.time_ns(), body=_any(body))
-    resource = Resource(attributes=_kv({"service.name": service}))
-    request = ExportLogsServiceRequest(
-        resource_logs=[ResourceLogs(resource=resource, scope_logs=[ScopeLogs(log_records=[record])])]
-    )
-    return bytes(request.SerializeToString())
-
-
-def test_a_batch_the_chain_cannot_process_is_refused_and_counted(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stack_secrets: SecretsDir
-) -> None:
-    """error_mode: propagate. A statement that fails (here: one added to the generated chain that
-    fails on a marked record, as a statement would on data it cannot handle) refuses the whole
-    batch to the client and the collector counts it; nothing of it reaches the store."""
-    generated = yaml.safe_load((REPO / "collector-config" / "privacy.yaml").read_text())
-    log_group = next(
-        group
-        for group in generated["processors"]["transform/privacy"]["log_statements"]
-        if any(statement.startswith("replace_pattern(log.body, ") for statement in group["statements"])
-    )
-    log_group["statements"].insert(
-        0,
-        'set(log.attributes["tta.probe"], ParseJSON(log.body)) '
-        'where IsString(log.body) and IsMatch(log.body, "^unparseable")',
-    )
-    privacy = tmp_path / "privacy.yaml"
-    privacy.write_text(yaml.safe_dump(generated, sort_keys=False, width=1 << 20))
-    for name, value in _PRIVATE.items():
-        monkeypatch.setenv(name, value)
-    email = Faker().email()
-    configs = [REPO / "collector-config" / "otelcol.yaml", privacy]
-    auth = collector_auth()
-    with (
-        running_component(REPO, "otel-collector", tmp_path, stack_secrets, configs=configs, port=33133),
-        httpx.Client(verify=auth["verify"], timeout=10) as client,
-    ):
-        post = partial(
-            client.post,
-            "https://127.0.0.1:34318/v1/logs",
-            headers={"Content-Type": "application/x-protobuf", **auth["headers"]},
-        )
-        refused = post(content=_log_request("fail-closed", f"unparseable {email}"))
-        accepted = post(content=_log_request("fail-closed", "a benign line"))
-        assert refused.status_code >= 500
-        assert accepted.status_code == 200
-        logs = tmp_path / "logs.jsonl"
-        assert wait_until(lambda: "a benign line" in "".join(complete_lines(logs)), timeout=30)
-        metrics = httpx.get("http://127.0.0.1:38888/metrics", timeout=5).text
-    assert email not in logs.read_text()
-    assert "unparseable" not in logs.read_text()
-    counted = re.findall(r"^otelcol_receiver_(?:refused|failed)_log_records(?:_total)?\{[^}]*\} (\S+)$", metrics, re.M)
-    assert sum(float(value) for value in counted) >= 1

@@ -1,9 +1,10 @@
-"""Specification of the collector's privacy processors: generated from the one policy file."""
+"""Specification of the collector's privacy processor configuration: generated from the one policy file."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import re2
@@ -22,29 +23,42 @@ def test_the_committed_file_is_generated_from_the_policy() -> None:
     assert COMMITTED.read_text() == collector_privacy.render_text(load_policy())
 
 
-def _statements() -> list[str]:
-    transform = yaml.safe_load(COMMITTED.read_text())["processors"]["transform/privacy"]
-    groups = [*transform["trace_statements"], *transform["metric_statements"], *transform["log_statements"]]
-    return [statement for group in groups for statement in group["statements"]]
+def _processor() -> dict[str, Any]:
+    processor: dict[str, Any] = yaml.safe_load(COMMITTED.read_text())["processors"]["tta_privacy"]
+    return processor
 
 
-def test_the_chain_fails_closed_and_pseudonymises_with_the_collectors_key() -> None:
-    processors = yaml.safe_load(COMMITTED.read_text())["processors"]
-    assert processors["transform/privacy"]["error_mode"] == "propagate"
-    pseudonymize = processors["redaction/pseudonymize"]
-    assert pseudonymize["hmac_key"] == collector_privacy.HMAC_KEY
-    assert pseudonymize["blocked_key_patterns"] == [collector_privacy.KeyRegexes.of(load_policy()).pseudonymize]
+def test_the_processor_runs_strict_with_the_collectors_own_key() -> None:
+    processor = _processor()
+    assert processor["mode"] == "strict"
+    assert processor["hmac_key"] == collector_privacy.HMAC_KEY
+    assert processor["pseudonym_pattern"] == collector_privacy.PSEUDONYM_PATTERN
+    assert (processor["attribute_value_cap"], processor["log_body_cap"]) == (4096, 16384)
 
 
-def test_every_value_pattern_reaches_every_field() -> None:
-    statements = "\n".join(_statements())
-    for field in ("span.name", "span.status.message", "spanevent.name", "log.body", "log.event_name"):
-        assert f"replace_pattern({field}, " in statements
-    for target in ("resource", "scope", "span", "spanevent", "log", "datapoint"):
-        assert f"replace_all_patterns({target}.attributes, " in statements
-    assert 'replace_all_patterns(log.body, "key", ' in statements
-    for pattern in load_policy().value_patterns:
-        assert pattern.placeholder in statements
+def test_every_rule_of_the_policy_reaches_the_processor() -> None:
+    policy = load_policy()
+    processor = _processor()
+    keys = collector_privacy.KeyRegexes.of(policy)
+    assert processor["keys"] == {
+        "drop": keys.drop,
+        "pseudonymize": keys.pseudonymize,
+        "redact": [{"kind": kind, "regex": regex} for kind, regex in keys.redact],
+        "allow": keys.allow,
+    }
+    assert processor["allowed_query_parameters"] == list(policy.url.allowed_query_parameters)
+    assert processor["allowed_exception_packages"] == list(policy.exceptions.allowed_packages)
+    assert [(p["name"], p["regex"], p.get("group"), p.get("validator")) for p in processor["value_patterns"]] == [
+        (p.name, p.regex, p.group, p.validator) for p in policy.value_patterns
+    ]
+    for entry, pattern in zip(processor["value_patterns"], policy.value_patterns, strict=True):
+        literals = collector_privacy._required_literals(pattern.regex)
+        assert entry.get("required_literals", []) == [sorted(literal_set) for literal_set in literals]
+
+
+def test_an_expression_the_configuration_would_expand_is_refused() -> None:
+    with pytest.raises(ValueError, match="expand"):
+        collector_privacy._checked("a${env:X}")
 
 
 def test_key_rules_decide_like_the_policy_first_match_wins() -> None:
@@ -66,25 +80,12 @@ def test_key_rules_decide_like_the_policy_first_match_wins() -> None:
     assert decide("user.address.street") == "address"
     assert decide("user.first_name") == "person_name"
     assert decide("http.route") == "allow"
-    assert decide("gen_ai.response.finish_reasons.0") == "allow"  # a list under an allowed key
+    assert decide("gen_ai.response.finish_reasons") == "allow"  # a list under it is walked, keeping its shape
+    assert decide("gen_ai.response.finish_reasons.0") == "unlisted"  # as the process decides it
     assert decide("http.route.secret") == "unlisted"
     assert decide("contact") == "unlisted"
     for entry in load_policy().keys.allow:  # no extension turns an allowed key into another rule
         assert decide(entry.rstrip("*").rstrip(".")) in {"allow", "unlisted"} or entry.endswith("*")
-
-
-def test_a_group_is_replaced_alone_when_it_stands_at_the_top_level() -> None:
-    (pattern,) = [p for p in load_policy().value_patterns if p.name == "url_credentials"]
-    regex, replacement = collector_privacy._replacement(pattern)
-    assert re2.sub(regex, replacement.replace("$$", "\\").replace("{", "g<").replace("}", ">"), "https://u:pw@h/") == (
-        "https://[REDACTED:url_credentials]@h/"
-    )
-    assert collector_privacy._group_span("(a|b)(c)", 2) is not None
-    assert collector_privacy._group_span("a(b)|c", 1) is None
-
-
-def test_ottl_strings_escape_backslashes_and_quotes() -> None:
-    assert collector_privacy._ottl_string('a\\.b"c') == '"a\\\\.b\\"c"'
 
 
 def test_sdk_pseudonyms_pass_the_collector_untouched() -> None:
@@ -146,28 +147,9 @@ def test_required_literals_of_simple_expressions() -> None:
 
 
 def test_a_rare_separator_is_looked_for_before_the_labels() -> None:
-    """`email: x` needs `:` or `=`: most text has neither, and two `Index` calls skip the labels."""
+    """`email: x` needs `:` or `=`: most text has neither, and two substring searches skip the labels."""
     assert collector_privacy._required_literals("(?i:(?:email|phone)\\s*[:=]\\s*)(\\S+)") == (
         frozenset({":", "="}),
         frozenset({"email", "phone"}),
     )
     assert collector_privacy._required_literals("[._-]name") == (frozenset({"name"}),)  # common: not worth it
-
-
-def test_a_label_is_only_looked_for_where_the_separator_was_found() -> None:
-    statements = "\n".join(_statements())
-    assert 'set(log.cache["tta_found_1"], true) where log.cache["tta_found_0"] == true and (Index(' in statements
-    assert "IsMatch(" not in statements  # alternations of literals cost Go's regexp far more than Index
-
-
-def test_a_records_fields_share_one_text_with_its_attributes() -> None:
-    """One lower-cased text and one set of prefilters per record, not one per field."""
-    transform = yaml.safe_load(COMMITTED.read_text())["processors"]["transform/privacy"]
-    for groups, target, fields in (
-        (transform["log_statements"], "log.attributes", ("log.body", "log.event_name")),
-        (transform["trace_statements"], "span.attributes", ("span.name", "span.status.message")),
-    ):
-        (group,) = [g for g in groups if any(f"replace_all_patterns({target}, " in x for x in g["statements"])]
-        for field in fields:
-            assert any(x.startswith(f"replace_pattern({field}, ") for x in group["statements"])
-            assert any(f"ToLowerCase({field})" in x for x in group["statements"])

@@ -1,30 +1,25 @@
-r"""Generates the collector's privacy processors from the privacy policy file.
+r"""Generates the collector's privacy processor configuration from the privacy policy file.
 
 The collector is the second line of defence, for clients that do not redact (raw OTLP). It
-applies the same policy as ``tta_otel.privacy`` - default-deny key rules, then value patterns -
-with the collector's own components:
+applies the same policy as ``tta_otel.privacy`` with ``tta_privacy``, a processor of our own
+(``collector/privacyprocessor``, built into the collector by ``tta-otel stack build``) that
+compiles the policy once when the collector starts. This module compiles the policy into that
+processor's configuration:
 
-- ``transform/privacy`` (OTTL, ``error_mode: propagate``: a batch that a statement cannot
-  process is refused and counted, never passed on): for every attribute map (resource, scope,
-  span, span event, log record, log body, data point, exemplar) nested maps and arrays are
-  flattened into dotted keys, then the first key rule that matches decides: drop -> removed;
-  pseudonymize -> left for ``redaction/pseudonymize`` (removed from data points and exemplars);
-  redact -> ``[REDACTED:<kind>]``; allow -> scanned; unlisted -> string values become
-  ``[REDACTED:unlisted]`` (strict mode). A rule that decides a key decides everything beneath
-  it (``user.address`` covers ``user.address.street``); list indexes keep an allowed key
-  allowed. Every value pattern is applied to the string values and to free text: span names,
-  status messages, span event names, log bodies (and the keys of map bodies, which come from
-  data), log event names. Bytes bodies leave as ``[REDACTED:bytes]``.
-- Span links: the transform processor has no span-link context and no other component of this
-  build reaches link attributes, so the collector cannot redact them: it removes every span's
-  links (``set(span.links, nil)``; the ``ottl.set.allowNil`` gate is on by default from v0.161).
-  Fail closed: a service under tta_otel redacts its links before export, a raw client loses them.
-- ``redaction/pseudonymize``: HMAC-SHA256 of values under identifier keys, with the
-  collector's own key, leaving values that the SDK already pseudonymised.
+- key rules as one RE2 expression per action over keys as written (``KeyRegexes``): the first
+  that matches decides - drop, pseudonymize, redact (by kind, in policy order), allow - and any
+  other key is unlisted. A rule that decides a key decides everything beneath it
+  (``user.address`` covers ``user.address.street``);
+- value patterns with their group, validator and placeholder, and the literals every match
+  contains (``_required_literals``): the processor runs a pattern only on text (lower-cased)
+  where its literals occur, since Go's regexp on a case-insensitive alternation costs
+  microseconds a string;
+- the allowed query parameters, the packages whose exception messages are kept, the caps, and
+  the collector's own pseudonym key, read from its file when the collector starts.
 
-The collector cannot run the policy's validators (Luhn, mod 97, ...), so it redacts every
-candidate: it errs on the side of privacy. The output is committed as
-``collector-config/privacy.yaml``; a unit test proves it matches the policy.
+The processor checks every expression when the collector starts and refuses to start on a bad
+one (``otelcol validate`` too). The output is committed as ``collector-config/privacy.yaml``;
+a unit test proves it matches the policy.
 """
 
 from __future__ import annotations
@@ -40,6 +35,7 @@ import yaml
 
 from tta_otel.privacy import Policy, load_policy
 from tta_otel.privacy.policy import ValuePattern, allowed_key_regex, key_regex
+from tta_otel.privacy.scanner import ATTRIBUTE_VALUE_CAP, LOG_BODY_CAP
 
 # Python's own parser of regular expressions (RE2 syntax is a subset that it reads).
 c: Any = importlib.import_module("re._constants")
@@ -51,28 +47,18 @@ GENERATED_HEADER = (
 )
 PSEUDONYM_PATTERN = "^psn_[A-Za-z0-9-]+_[0-9a-f]{16}$"
 HMAC_KEY = "${file:${env:TTA_SECRETS_DIR}/collector-pseudonym-key}"  # read at start, never in the environment
-UNLISTED = "[REDACTED:unlisted]"
-BYTES = "[REDACTED:bytes]"
-# After a rule's own end, anything beneath the key: `user.address` decides `user.address.street`.
+# The pseudonyms' key id: psn_<key id>_<hex>, as the Python Pseudonymizer writes them; an operator
+# who gives a service the collector's key gives it this id too, and both layers agree.
+PSEUDONYM_KEY_ID = "${env:TTA_COLLECTOR_PSEUDONYM_KEY_ID:-collector}"
+KEY_CACHE_SIZE = 4096  # decided keys remembered (as many as the Python redactor)
+# After a rule's own end, anything beneath the key: `user.address` decides `user.address.street`
+# (a key written flat decides as the map it would be nested in; an allowed key allows itself only).
 _BENEATH = "(?:[._-].*)?"
-# After an allowed key, list indexes only: `a.list` allows `a.list.0`, not `a.list.secret`.
-_INDEXES = "(?:[.][0-9]+)*"
-# A key made of list indexes only: a string directly inside a list body (it has no key).
-_INDEX_ONLY = "(?:^[0-9]+(?:[.][0-9]+)*$)"
-_WHOLE = "^(?s:.*)$"
-_PRE, _POST = "tta_pre", "tta_post"
-# A placeholder in lower-cased text: a literal prefix, which Go's regexp finds with a substring search.
-_PLACEHOLDER = r"\[redacted:[a-z0-9_]*\]"
-# A value pattern runs only where one of its required literals occurs in the lower-cased text
-# (the field itself, or for a map the JSON of the whole map: String(map) is Go's json.Marshal).
+# A value pattern runs only where its required literals occur in the lower-cased text; they are
+# chosen so that they also occur in the text's JSON (how a client may have carried it).
 _JSON_SAFE = frozenset(chr(c) for c in range(0x20, 0x7F)) - set('"\\<>&')
 # Characters too common in ordinary text to make a useful prefilter on their own.
 _COMMON = frozenset(" ./-_,;()[]{}'")
-
-
-def _ottl_string(text: str) -> str:
-    """An OTTL string literal."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _alternation(patterns: tuple[str, ...] | list[str]) -> str:
@@ -117,43 +103,6 @@ def _top_level_bar(regex: str) -> bool:
         if token == "|" and depth == 0:
             return True
     return False
-
-
-def _group_span(regex: str, group: int) -> tuple[int, int] | None:
-    """Where capture group ``group`` is, when it stands at the top level of ``regex`` (no
-    top-level ``|``); None otherwise (then the whole match is replaced, which redacts more)."""
-    depth, count, span_start, found = 0, 0, -1, None
-    stack: list[bool] = []
-    for position, token in _tokens(regex):
-        if token == "(":
-            capturing = not regex.startswith("(?", position) or regex.startswith("(?P<", position)
-            count += capturing
-            stack.append(capturing and count == group)
-            if stack[-1]:
-                if depth != 0:
-                    return None
-                span_start = position
-            depth += 1
-        elif token == ")":
-            depth -= 1
-            if stack.pop():
-                found = (span_start, position + 1)
-        elif token == "|" and depth == 0:
-            return None
-    return found
-
-
-def _replacement(pattern: ValuePattern) -> tuple[str, str]:
-    """The regex and the replacement that put the pattern's placeholder in place of its group
-    (or of the whole match); ``$$`` is how the collector's configuration writes ``$``."""
-    span = _group_span(pattern.regex, pattern.group) if pattern.group else None
-    if span is None:
-        return pattern.regex, pattern.placeholder
-    start, end = span
-    regex = (
-        f"(?P<{_PRE}>{pattern.regex[:start]})(?:{pattern.regex[start + 1 : end - 1]})(?P<{_POST}>{pattern.regex[end:]})"
-    )
-    return regex, f"$${{{_PRE}}}{pattern.placeholder}$${{{_POST}}}"
 
 
 def _required_literals(regex: str) -> tuple[frozenset[str], ...]:
@@ -240,15 +189,9 @@ def _required_literals(regex: str) -> tuple[frozenset[str], ...]:
     return (min(rare, key=len), first) if rare else (first,)
 
 
-def _prefilter(text: str, literals: frozenset[str]) -> str:
-    """An OTTL condition that holds where one of ``literals`` occurs in ``text`` (a string path):
-    ``Index`` is a plain substring search, far cheaper than ``IsMatch`` on an alternation."""
-    return "(" + " or ".join(f"Index({text}, {_ottl_string(lit)}) >= 0" for lit in sorted(literals)) + ")"
-
-
 @dataclass(frozen=True)
 class KeyRegexes:
-    """The policy's key rules as RE2 over (flattened, dotted) keys as written."""
+    """The policy's key rules as RE2 over keys as written (nested keys by their dotted path)."""
 
     drop: str
     pseudonymize: str
@@ -274,7 +217,7 @@ class KeyRegexes:
             else:
                 redact.append((rule.kind, f"(?:{regex})"))
         bodies = [allowed_key_regex(entry).removeprefix("(?i:^").removesuffix("$)") for entry in keys.allow]
-        allow = f"(?i:^(?:{_alternation(bodies)}){_INDEXES}$)" if bodies else "$^"
+        allow = f"(?i:^(?:{_alternation(bodies)})$)" if bodies else "$^"
         return cls(rules(keys.drop), rules(keys.pseudonymize), tuple(redact), allow)
 
     @property
@@ -282,214 +225,50 @@ class KeyRegexes:
         return "|".join(regex for _, regex in self.redact)
 
 
-class _Statements:
-    def __init__(self, policy: Policy) -> None:
-        self.keys = KeyRegexes.of(policy)
-        self.values = [(*_replacement(p), _required_literals(p.regex)) for p in policy.value_patterns]
-
-    @staticmethod
-    def _flags(
-        text: str, cache: str, where: str, conjunction: tuple[frozenset[str], ...], flags: dict[Any, str]
-    ) -> tuple[list[str], str]:
-        """The statements that set the flags of ``conjunction`` (each distinct prefix once, into the
-        cache; a later set is only looked for where the earlier ones were found) and the condition
-        that holds where all of them were found ("" when there is nothing to look for)."""
-        lead = f"{where} and " if where else ""
-        statements: list[str] = []
-        condition = ""
-        for i in range(len(conjunction)):
-            prefix = conjunction[: i + 1]
-            if prefix not in flags:
-                flags[prefix] = f'{cache}["tta_found_{len(flags)}"]'
-                earlier = f"{condition} and " if condition else lead
-                statements.append(f"set({flags[prefix]}, true) where {earlier}{_prefilter(text, conjunction[i])}")
-            condition = f"{flags[prefix]} == true"
-        return statements, condition
-
-    def _scans(self, text: str, cache: str, where: str, statement: Any) -> list[str]:
-        """The value patterns' statements (``statement(regex, replacement)``), each where its
-        literals occur in ``text``."""
-        flags: dict[Any, str] = {}
-        statements: list[str] = []
-        for regex, repl, conjunction in self.values:
-            found, condition = self._flags(text, cache, where, conjunction, flags)
-            statements += found
-            condition = condition or where
-            for line in statement(regex, repl):
-                statements.append(f"{line} where {condition}" if condition else line)
-        return statements
-
-    def map_rules(
-        self, target: str, cache: str, *, metric: bool, body: bool = False, texts: tuple[str, ...] = (), where: str = ""
-    ) -> list[str]:
-        """Key rules and value patterns over one map (``cache`` is the context's scratch map), and
-        value patterns over the record's free-text fields ``texts`` (those that are strings) with
-        the same prefilters: one text, one set of ``Index`` look-ups, for the whole record.
-
-        Go's regexp tries a case-insensitive alternation at every position of every key, which
-        costs microseconds a key; a rule only runs where one of its required literals occurs in
-        the map's keys (their JSON, lower-cased once), so most maps skip most rules."""
-        keys = self.keys
-        guard = f" where {where}" if where else ""
-        lead = f"{where} and " if where else ""
-        rest, redacted = f'{cache}["tta_rest"]', f'{cache}["tta_redacted"]'
-        key_text = f'{cache}["tta_keys"]'
-        flags: dict[Any, str] = {}
-
-        def gated(regex: str) -> tuple[list[str], str]:
-            found, condition = self._flags(key_text, cache, where, _required_literals(regex), flags)
-            return found, f" where {condition}" if condition else guard
-
-        statements = [f"flatten({target}){guard}", f"set({key_text}, ToLowerCase(String(Keys({target})))){guard}"]
-        found, drop = gated(keys.drop)
-        statements += [*found, f"delete_matching_keys({target}, {_ottl_string(keys.drop)}){drop}"]
-        found, pseudonymize = gated(keys.pseudonymize)
-        if metric:  # identifiers never become series, not even as pseudonyms
-            statements += [*found, f"delete_matching_keys({target}, {_ottl_string(keys.pseudonymize)}){pseudonymize}"]
-            found = []
-        allow = keys.allow if not body else f"{keys.allow}|{_INDEX_ONLY}"
-        statements += [
-            # What no allow rule covers, less identifiers: redacted by kind, or unlisted.
-            f"set({rest}, {target}){guard}",
-            *found,
-            f"delete_matching_keys({rest}, {_ottl_string(keys.pseudonymize)}){pseudonymize}",
-        ]
-        if keys.redact:
-            found, redact = gated(keys.redact_any)
-            # Where the gate holds, the redacted map exists: `Len` of a missing map would fail.
-            pending_any = (
-                f"{redact.removeprefix(' where ')} and Len({redacted}) > 0" if redact else f"Len({redacted}) > 0"
-            )
-            statements += [
-                *found,
-                f"set({redacted}, {rest}){redact}",
-                f"keep_matching_keys({redacted}, {_ottl_string(keys.redact_any)}){redact}",
-                # Before the kinds below take their keys out of the redacted map.
-                f"delete_matching_keys({rest}, {_ottl_string(keys.redact_any)}) where {pending_any}",
-            ]
-            for kind, regex in keys.redact:
-                kind_map = f'{cache}["tta_{kind}"]'
-                # `where` terms are evaluated left to right: the map's own guard comes first.
-                kind_found = f" where {lead}{kind_map} != nil and Len({kind_map}) > 0"
-                statements += [
-                    f"set({kind_map}, {redacted}) where {pending_any}",
-                    f"keep_matching_keys({kind_map}, {_ottl_string(regex)}) where {pending_any}",
-                    f"delete_matching_keys({redacted}, {_ottl_string(regex)}){kind_found}",
-                    f"stringify_all({kind_map}){kind_found}",
-                    f'replace_all_patterns({kind_map}, "value", {_ottl_string(_WHOLE)}, '
-                    f"{_ottl_string(f'[REDACTED:{kind}]')}){kind_found}",
-                    f'merge_maps({target}, {kind_map}, "upsert"){kind_found}',
-                ]
-        unlisted = f" where {lead}Len({rest}) > 0"
-        statements += [
-            f"delete_matching_keys({rest}, {_ottl_string(allow)}){unlisted}",
-            f'replace_all_patterns({rest}, "value", {_ottl_string(_WHOLE)}, {_ottl_string(UNLISTED)}){unlisted}',
-            f'merge_maps({target}, {rest}, "upsert"){unlisted}',
-        ]
-        # Allowed values (and those replaced above, harmlessly) are scanned; the keys of a map
-        # body come from data, so they are scanned too. Prefilters read the JSON of the map's
-        # values (of the whole map for a body), lower-cased, once, less the placeholders put
-        # in above: their `:` would otherwise wake every labelled pattern (a placeholder ends in
-        # `]`, so no pattern needs its characters to match).
-        text = f'{cache}["tta_text"]'
-        source = target if body else f"Values({target})"
-        statements += [
-            f"set({text}, ToLowerCase(String({source}))){guard}",
-            f'replace_pattern({text}, {_ottl_string(_PLACEHOLDER)}, ""){guard}',
-            *(
-                f'set({text}, Concat([{text}, ToLowerCase({path})], " ")) where {lead}IsString({path})'
-                for path in texts
-            ),
-        ]
-        modes = ("value", "key") if body else ("value",)
-        statements += self._scans(
-            text,
-            cache,
-            where,
-            lambda regex, repl: [
-                *(
-                    f'replace_all_patterns({target}, "{mode}", {_ottl_string(regex)}, {_ottl_string(repl)})'
-                    for mode in modes
-                ),
-                # A field that is not a string (a map body) is left alone by replace_pattern.
-                *(f"replace_pattern({path}, {_ottl_string(regex)}, {_ottl_string(repl)})" for path in texts),
-            ],
-        )
-        return statements
+def _value_pattern(pattern: ValuePattern) -> dict[str, Any]:
+    entry: dict[str, Any] = {"name": pattern.name, "regex": pattern.regex}
+    if pattern.group:
+        entry["group"] = pattern.group
+    if pattern.validator:
+        entry["validator"] = pattern.validator
+    literals = _required_literals(pattern.regex)
+    if literals:
+        entry["required_literals"] = [sorted(literal_set) for literal_set in literals]
+    return entry
 
 
-def _group(context: str, statements: list[str], condition: str = "") -> dict[str, Any]:
-    """A statement group; with ``condition``, the transform processor skips it for records where
-    the condition does not hold (evaluated once, instead of in every statement)."""
-    if condition:
-        return {"context": context, "conditions": [condition], "statements": statements}
-    return {"context": context, "statements": statements}
-
-
-def _map_group(s: _Statements, context: str, target: str, *, metric: bool) -> dict[str, Any]:
-    return _group(context, s.map_rules(target, f"{context}.cache", metric=metric), f"Len({target}) > 0")
-
-
-_SPAN_TEXTS = ("span.name", "span.status.message")
+def _checked(regex: str) -> str:
+    """``regex`` as the collector's configuration can carry it: ``${`` and ``$$`` would be expanded."""
+    if "${" in regex or "$$" in regex:
+        raise ValueError(f"{regex!r}: the collector's configuration would expand its '$'")
+    return regex
 
 
 def render(policy: Policy) -> dict[str, Any]:
     """The ``processors:`` section that the collector merges into otelcol.yaml."""
-    s = _Statements(policy)
-    resource = _map_group(s, "resource", "resource.attributes", metric=False)
-    scope = _map_group(s, "scope", "scope.attributes", metric=False)
-    body_is_list = "IsList(log.body)"
-    body_is_bytes = (
-        "log.body != nil and not IsString(log.body) and not IsMap(log.body) and not IsList(log.body)"
-        " and not IsInt(log.body) and not IsDouble(log.body) and not IsBool(log.body)"
-    )
-    log_groups = [
-        # The body: a list becomes a map of its indexes, bytes cannot be scanned.
-        _group(
-            "log",
-            [
-                f"set(log.body, {_ottl_string(BYTES)}) where {body_is_bytes}",
-                f'set(log.cache["tta_list"], log.body) where {body_is_list}',
-                f"flatten(log.cache) where {body_is_list}",
-                f"set(log.body, log.cache) where {body_is_list}",
-                'replace_all_patterns(log.body, "key", "^tta_list[.]", "") where IsMap(log.body)',
-            ],
-            "not IsString(log.body) and log.body != nil",
-        ),
-        _group("log", s.map_rules("log.body", "log.cache", metric=False, body=True), "IsMap(log.body)"),
-        # Attributes, a string body and the event name share one text and one set of prefilters.
-        _group("log", s.map_rules("log.attributes", "log.cache", metric=False, texts=("log.body", "log.event_name"))),
-    ]
-    span_groups = [
-        _group("span", s.map_rules("span.attributes", "span.cache", metric=False, texts=_SPAN_TEXTS)),
-        _group("span", ["set(span.links, nil)"]),
-        _group(
-            "spanevent", s.map_rules("spanevent.attributes", "spanevent.cache", metric=False, texts=("spanevent.name",))
-        ),
-    ]
-    metric_groups = [
-        _map_group(s, "resource", "resource.attributes", metric=True),
-        _map_group(s, "scope", "scope.attributes", metric=True),
-        _map_group(s, "datapoint", "datapoint.attributes", metric=True),
-        _map_group(s, "exemplar", "exemplar.filtered_attributes", metric=True),
-    ]
+    keys = KeyRegexes.of(policy)
     return {
         "processors": {
-            "transform/privacy": {
-                "error_mode": "propagate",
-                "trace_statements": [resource, scope, *span_groups],
-                "metric_statements": metric_groups,
-                "log_statements": [resource, scope, *log_groups],
-            },
-            "redaction/pseudonymize": {
-                "allow_all_keys": True,
-                "blocked_key_patterns": [s.keys.pseudonymize],
-                "allowed_values": [PSEUDONYM_PATTERN],
-                "redact_all_types": True,
-                "hash_function": "hmac-sha256",
+            "tta_privacy": {
+                "mode": "strict",
                 "hmac_key": HMAC_KEY,
-                "summary": "silent",
-            },
+                "pseudonym_key_id": PSEUDONYM_KEY_ID,
+                "pseudonym_pattern": PSEUDONYM_PATTERN,
+                "attribute_value_cap": ATTRIBUTE_VALUE_CAP,
+                "log_body_cap": LOG_BODY_CAP,
+                "key_cache_size": KEY_CACHE_SIZE,
+                "keys": {
+                    "drop": _checked(keys.drop),
+                    "pseudonymize": _checked(keys.pseudonymize),
+                    "redact": [{"kind": kind, "regex": _checked(regex)} for kind, regex in keys.redact],
+                    "allow": _checked(keys.allow),
+                },
+                "allowed_query_parameters": list(policy.url.allowed_query_parameters),
+                "allowed_exception_packages": list(policy.exceptions.allowed_packages),
+                "value_patterns": [
+                    {**entry, "regex": _checked(entry["regex"])} for entry in map(_value_pattern, policy.value_patterns)
+                ],
+            }
         }
     }
 

@@ -4,7 +4,9 @@ One entry per component, read top to bottom like a manifest: the binary, its ver
 (from versions.env), the file whose content keys the cache, and the build. Binaries are
 cached outside the repository, in ``$TTA_OTEL_CACHE`` (default ``~/.cache/tta-otel``),
 under ``bin/<name>-v<version>-<12 hex of the build manifest's sha256>/``, so a second
-build with the same manifest reuses them and a changed manifest rebuilds.
+build with the same manifest reuses them and a changed manifest rebuilds. A component built
+from source folders of this repository (the collector's own processor) has their files in its
+key too: a changed processor rebuilds the collector.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class Component:
     manifest: Path | None  # the build manifest (a builder config or a wrapper go.mod); None: the version alone
     build: Callable[[Component, Path, Path], None]  # (component, repository, output directory)
     recipe: str = ""  # how the build is done (its flags): a new recipe is a new cache entry
+    sources: tuple[Path, ...] = ()  # folders of this repository compiled into the binary
 
     def cache_dir(self) -> Path:
         digest = hashlib.sha256(f"{self.version}\n{self.recipe}\n".encode())
@@ -58,6 +61,10 @@ class Component:
             checksums = self.manifest.with_name("go.sum")
             if checksums.exists():
                 digest.update(checksums.read_bytes())
+        for folder in self.sources:
+            for path in _source_files(folder):
+                digest.update(f"{path.relative_to(folder).as_posix()}\n".encode())
+                digest.update(path.read_bytes())
         return cache_root() / "bin" / f"{self.name}-v{self.version}-{digest.hexdigest()[:12]}"
 
     def binary(self, name: str | None = None) -> Path:
@@ -65,6 +72,16 @@ class Component:
 
     def is_built(self) -> bool:
         return all((self.cache_dir() / binary).is_file() for binary in self.binaries)
+
+
+def _source_files(folder: Path) -> list[Path]:
+    """The files of a Go module that go into its binary: sources (not tests), go.mod and go.sum."""
+    return sorted(
+        path
+        for path in folder.rglob("*")
+        if path.is_file()
+        and (path.name in ("go.mod", "go.sum") or (path.suffix == ".go" and not path.name.endswith("_test.go")))
+    )
 
 
 def _run(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> None:
@@ -109,6 +126,10 @@ def _collector_build(builder: Component) -> Callable[[Component, Path, Path], No
         if not builder.is_built():
             build_component(builder, repository)
         manifest = yaml.safe_load(component.manifest.read_text())  # type: ignore[union-attr]
+        for section in manifest.values():  # local modules: their paths are relative to the repository
+            for entry in section if isinstance(section, list) else ():
+                if isinstance(entry, dict) and "path" in entry:
+                    entry["path"] = str((repository / entry["path"]).resolve())
         with tempfile.TemporaryDirectory(prefix="otelcol-build-") as workdir:
             manifest["dist"]["output_path"] = workdir
             config = Path(workdir) / "builder-config.yaml"
@@ -137,6 +158,7 @@ def components(repository: Path) -> dict[str, Component]:
             repository / "collector-config" / "builder-config.yaml",
             _collector_build(builder),
             recipe="ocb --ldflags=-s -w",
+            sources=(repository / "collector" / "privacyprocessor",),
         ),
         "prometheus": Component(
             "prometheus",

@@ -1,0 +1,204 @@
+"""What the collector's own privacy processor (tta_privacy) brought, end to end through the real
+collector build: span links are kept with their attributes redacted, nested maps and arrays keep
+their shape, the allowed query parameters keep their (scanned) values while the others are
+replaced, and a collector whose privacy configuration cannot be applied does not start.
+
+Read from the collector's JSON-lines file exporters, as the other collector privacy tests do.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from faker import Faker
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord, ResourceLogs, ScopeLogs
+from opentelemetry.proto.resource.v1.resource_pb2 import Resource
+from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span
+
+from tests.stack.conftest import REPO
+from tests.stack.otlp_requests import send
+from tests.stack.test_collector_privacy_e2e import _any, _file, _kv
+from tta_otel.ops.secrets import SecretsDir
+from tta_otel.ops.stack.runner import Stack, StackError, running_component
+from tta_otel.testing.collector_files import documents
+from tta_otel.testing.processes import wait_until
+
+pytestmark = pytest.mark.integration
+_PSEUDONYM = re.compile(r"^psn_[A-Za-z0-9-]+_[0-9a-f]{16}$")
+_PRIVATE = {  # a private collector's addresses, clear of the session stack's
+    "TTA_COLLECTOR_OTLP_GRPC_ENDPOINT": "127.0.0.1:34317",
+    "TTA_COLLECTOR_OTLP_HTTP_ENDPOINT": "127.0.0.1:34318",
+    "TTA_COLLECTOR_HEALTH_ENDPOINT": "127.0.0.1:33133",
+    "TTA_COLLECTOR_METRICS_PORT": "38888",
+    "TTA_COLLECTOR_PPROF_ENDPOINT": "127.0.0.1:31777",
+    "TTA_COLLECTOR_ZPAGES_ENDPOINT": "127.0.0.1:35679",
+    "TTA_PROMETHEUS_OTLP_ENDPOINT": "http://127.0.0.1:9/api/v1/otlp/v1/metrics",
+}
+
+
+def _spans(stack: Stack, service: str) -> list[dict[str, Any]]:
+    assert wait_until(lambda: bool(documents(_file(stack, "traces.jsonl"), service)), timeout=30)
+    return [
+        span
+        for batch in documents(_file(stack, "traces.jsonl"), service)
+        for rs in batch["resourceSpans"]
+        for ss in rs["scopeSpans"]
+        for span in ss["spans"]
+    ]
+
+
+def _attributes(values: list[dict[str, Any]]) -> dict[str, Any]:
+    """OTLP JSON attributes as plain values, nested maps and arrays kept as such."""
+    return {item["key"]: _plain(item["value"]) for item in values}
+
+
+def _plain(value: dict[str, Any]) -> Any:
+    if "kvlistValue" in value:
+        return _attributes(value["kvlistValue"].get("values", []))
+    if "arrayValue" in value:
+        return [_plain(item) for item in value["arrayValue"].get("values", [])]
+    if "intValue" in value:
+        return int(value["intValue"])
+    return next(iter(value.values()), None)
+
+
+def _send_span(service: str, attributes: dict[str, Any], links: list[Span.Link] | None = None) -> None:
+    now = time.time_ns()
+    trace_id = os.urandom(16)
+    span = Span(
+        trace_id=trace_id,
+        span_id=trace_id[:8],
+        name="GET /scene",
+        start_time_unix_nano=now - 1000,
+        end_time_unix_nano=now,
+        attributes=_kv(attributes),
+        links=links or [],
+    )
+    resource = Resource(attributes=_kv({"service.name": service}))
+    send(
+        "/v1/traces",
+        ExportTraceServiceRequest(
+            resource_spans=[ResourceSpans(resource=resource, scope_spans=[ScopeSpans(spans=[span])])]
+        ),
+    )
+
+
+def test_links_are_kept_with_their_attributes_redacted(stack: Stack) -> None:
+    fake = Faker()
+    fake.seed_instance(11)
+    email, player_id = fake.email(), fake.uuid4()
+    linked_trace, linked_span = os.urandom(16), os.urandom(8)
+    service = f"links-{os.getpid()}"
+    link = Span.Link(
+        trace_id=linked_trace,
+        span_id=linked_span,
+        attributes=_kv({"http.route": f"/mail/{email}", "player.id": player_id, "note": email, "retries": 2}),
+    )
+    _send_span(service, {"http.route": "/scene"}, [link])
+    (span,) = _spans(stack, service)
+    (stored,) = span["links"]
+    assert stored["traceId"] == linked_trace.hex() and stored["spanId"] == linked_span.hex()
+    attributes = _attributes(stored["attributes"])
+    assert attributes["http.route"] == "/mail/[REDACTED:email]"
+    assert _PSEUDONYM.match(attributes["player.id"]) and attributes["player.id"] != player_id
+    assert attributes["note"] == "[REDACTED:unlisted]"
+    assert attributes["retries"] == 2
+    assert email not in json.dumps(span)
+
+
+def test_nested_maps_and_arrays_keep_their_shape(stack: Stack) -> None:
+    fake = Faker()
+    fake.seed_instance(12)
+    email, street = fake.email(), fake.street_address()
+    service = f"shape-{os.getpid()}"
+    body = {
+        "message": email,
+        "user": {"address": {"street": street}, "id": "player-7", "visits": 3},
+        "http.route": "/scene",
+        "list": [email, 1, True],
+    }
+    record = LogRecord(
+        time_unix_nano=time.time_ns(),
+        body=_any(body),
+        attributes=_kv({"gen_ai.response.finish_reasons": ["stop", f"mail {email}"], "tags": ["a", 2]}),
+    )
+    resource = Resource(attributes=_kv({"service.name": service}))
+    send(
+        "/v1/logs",
+        ExportLogsServiceRequest(
+            resource_logs=[ResourceLogs(resource=resource, scope_logs=[ScopeLogs(log_records=[record])])]
+        ),
+    )
+    assert wait_until(lambda: bool(documents(_file(stack, "logs.jsonl"), service)), timeout=30)
+    (stored,) = [
+        r
+        for batch in documents(_file(stack, "logs.jsonl"), service)
+        for rl in batch["resourceLogs"]
+        for sl in rl["scopeLogs"]
+        for r in sl["logRecords"]
+    ]
+    redacted_body = _plain(stored["body"])
+    assert redacted_body["message"] == "[REDACTED:unlisted]"
+    assert redacted_body["user"]["address"] == "[REDACTED:address]"
+    assert _PSEUDONYM.match(redacted_body["user"]["id"])
+    assert redacted_body["user"]["visits"] == 3
+    assert redacted_body["http.route"] == "/scene"
+    assert redacted_body["list"] == ["[REDACTED:unlisted]", 1, True]
+    attributes = _attributes(stored["attributes"])
+    assert attributes["gen_ai.response.finish_reasons"] == ["stop", "mail [REDACTED:email]"]
+    assert attributes["tags"] == ["[REDACTED:unlisted]", 2]
+
+
+def test_allowed_query_parameters_keep_their_scanned_values(stack: Stack) -> None:
+    fake = Faker()
+    fake.seed_instance(13)
+    email, search = fake.email(), fake.word()
+    service = f"query-{os.getpid()}"
+    _send_span(
+        service,
+        {
+            "url.full": f"https://example.org/scene?page=2&lang=en-GB&q={search}&cursor={email}",
+            "url.query": f"limit=10&token={search}",
+        },
+    )
+    (span,) = _spans(stack, service)
+    attributes = _attributes(span["attributes"])
+    assert attributes["url.full"] == (
+        "https://example.org/scene?page=2&lang=en-GB&q=[REDACTED:query_value]&cursor=[REDACTED:email]"
+    )
+    assert attributes["url.query"] == "limit=10&token=[REDACTED:query_value]"
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (lambda processor: processor.update(hmac_key=""), "hmac_key is empty"),
+        (lambda processor: processor["value_patterns"][0].update(regex="(unclosed"), "value_patterns[0]"),
+    ],
+    ids=["no-pseudonym-key", "bad-value-pattern"],
+)
+def test_a_collector_whose_privacy_configuration_cannot_be_applied_does_not_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stack_secrets: SecretsDir, change: Any, reason: str
+) -> None:
+    """Fail closed: nothing is received by a collector that could not redact it."""
+    generated = yaml.safe_load((REPO / "collector-config" / "privacy.yaml").read_text())
+    change(generated["processors"]["tta_privacy"])
+    privacy = tmp_path / "privacy.yaml"
+    privacy.write_text(yaml.safe_dump(generated, sort_keys=False, width=1 << 20))
+    for name, value in _PRIVATE.items():
+        monkeypatch.setenv(name, value)
+    configs = [REPO / "collector-config" / "otelcol.yaml", privacy]
+    with (
+        pytest.raises(StackError, match=re.escape(reason)),
+        running_component(REPO, "otel-collector", tmp_path, stack_secrets, configs=configs, port=33133),
+    ):
+        pass
