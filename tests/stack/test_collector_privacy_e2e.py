@@ -3,8 +3,8 @@ sends raw OTLP with no SDK redaction (span attributes, log bodies, metric attrib
 of synthetic PII) ends up with none of it in any store, while the benign fields arrive
 unchanged.
 
-Stores: Prometheus for metrics; for logs and traces, the collector's file exporter in
-the native stack, because Loki and Tempo cannot be built here (see docs/stack.md).
+Stores: the native stack's own - Prometheus for metrics, Jaeger for traces, VictoriaLogs for
+logs (Loki and Tempo run under compose only, see docs/stack.md).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import os
 import re
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -31,8 +30,9 @@ from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Sp
 from tests.stack.otlp_requests import send, send_counter, send_log, send_span
 from tta_otel.ops.client_credentials import prometheus_auth
 from tta_otel.ops.stack.runner import Stack
-from tta_otel.testing.collector_files import documents
+from tta_otel.ops.stores import JaegerClient, VictoriaLogsClient
 from tta_otel.testing.processes import wait_until
+from tta_otel.testing.stored import log_records_of_service, spans_of_service, stored_text
 
 pytestmark = pytest.mark.integration
 PROMETHEUS = "http://127.0.0.1:9090"
@@ -46,10 +46,6 @@ class Sent:
     player_id: str
 
 
-def _file(stack: Stack, name: str) -> Path:
-    return stack.state_dir / "otel-collector" / name
-
-
 def _series(service: str) -> list[dict[str, str]]:
     response = httpx.get(
         f"{PROMETHEUS}/api/v1/series", auth=prometheus_auth(), params={"match[]": f'{{service_name="{service}"}}'}
@@ -58,7 +54,7 @@ def _series(service: str) -> list[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def sent(stack: Stack) -> Sent:
+def sent(stack: Stack, trace_store: JaegerClient, log_store: VictoriaLogsClient) -> Sent:
     fake = Faker()
     fake.seed_instance(7)
     service = f"raw-client-{os.getpid()}"
@@ -100,30 +96,32 @@ def sent(stack: Stack) -> Sent:
         3,
         {"http.route": "/scene", "client": secrets["ip"], "owner": secrets["email"], "tta.player.input": "help"},
     )
-    assert wait_until(lambda: service in _file(stack, "traces.jsonl").read_text(), timeout=30)
-    assert wait_until(lambda: service in _file(stack, "logs.jsonl").read_text(), timeout=30)
+    assert wait_until(lambda: bool(spans_of_service(trace_store, service)), timeout=30)
+    assert wait_until(lambda: bool(log_records_of_service(log_store, service)), timeout=30)
     assert wait_until(lambda: bool(_series(service)), timeout=30)
     return Sent(service, trace_id, secrets, player_id)
 
 
-def _stored(stack: Stack, sent: Sent) -> str:
-    lines = [
-        line
-        for name in ("traces.jsonl", "logs.jsonl")
-        for line in _file(stack, name).read_text().splitlines()
-        if sent.service in line
-    ]
-    return "\n".join(lines) + json.dumps(_series(sent.service))
+def _stored(trace_store: JaegerClient, log_store: VictoriaLogsClient, sent: Sent) -> str:
+    return stored_text(
+        [
+            spans_of_service(trace_store, sent.service),
+            log_records_of_service(log_store, sent.service),
+            _series(sent.service),
+        ]
+    )
 
 
-def test_no_planted_value_reaches_any_store(stack: Stack, sent: Sent) -> None:
-    stored = _stored(stack, sent)
+def test_no_planted_value_reaches_any_store(
+    trace_store: JaegerClient, log_store: VictoriaLogsClient, sent: Sent
+) -> None:
+    stored = _stored(trace_store, log_store, sent)
     assert [name for name, value in sent.secrets.items() if value in stored] == []
     assert sent.player_id not in stored
 
 
-def test_benign_fields_arrive_unchanged(stack: Stack, sent: Sent) -> None:
-    stored = _stored(stack, sent)
+def test_benign_fields_arrive_unchanged(trace_store: JaegerClient, log_store: VictoriaLogsClient, sent: Sent) -> None:
+    stored = _stored(trace_store, log_store, sent)
     assert "/players/{player_id}/scene" in stored
     assert '"code.function.name"' in stored
     (series,) = [s for s in _series(sent.service) if s["__name__"].startswith("tta_raw_probe")]
@@ -132,30 +130,16 @@ def test_benign_fields_arrive_unchanged(stack: Stack, sent: Sent) -> None:
     assert "tta_player_input" not in series
 
 
-def test_identifiers_are_pseudonymised_not_dropped(stack: Stack, sent: Sent) -> None:
-    spans = documents(_file(stack, "traces.jsonl"), sent.service)
-    attributes = {
-        a["key"]: a["value"].get("stringValue")
-        for batch in spans
-        for rs in batch["resourceSpans"]
-        for ss in rs["scopeSpans"]
-        for span in ss["spans"]
-        for a in span["attributes"]
-    }
+def test_identifiers_are_pseudonymised_not_dropped(trace_store: JaegerClient, sent: Sent) -> None:
+    (span,) = spans_of_service(trace_store, sent.service)
+    attributes = {tag["key"]: tag["value"] for tag in span["tags"]}
     assert attributes["player.id"] != sent.player_id
     assert re.fullmatch(r"psn_[A-Za-z0-9-]+_[0-9a-f]{16}", attributes["player.id"])  # as the SDK writes them
     assert "gen_ai.prompt" not in attributes
 
 
-def test_the_log_keeps_its_trace_id(stack: Stack, sent: Sent) -> None:
-    logs = documents(_file(stack, "logs.jsonl"), sent.service)
-    trace_ids = {
-        record["traceId"]
-        for batch in logs
-        for rl in batch["resourceLogs"]
-        for sl in rl["scopeLogs"]
-        for record in sl["logRecords"]
-    }
+def test_the_log_keeps_its_trace_id(log_store: VictoriaLogsClient, sent: Sent) -> None:
+    trace_ids = {record["trace_id"] for record in log_records_of_service(log_store, sent.service)}
     assert trace_ids == {sent.trace_id.hex()}
 
 
@@ -224,27 +208,17 @@ def send_everywhere(service: str, secret: str, benign: dict[str, Any], free_text
     send("/v1/logs", logs)
 
 
-def stored_lines(stack: Stack, service: str, records: int = 4) -> str:
-    """The service's traces and logs once its span and all its log records arrived."""
-
-    def count() -> int:
-        return sum(
-            len(sl["logRecords"])
-            for batch in documents(_file(stack, "logs.jsonl"), service)
-            for rl in batch["resourceLogs"]
-            if service in json.dumps(rl["resource"])
-            for sl in rl["scopeLogs"]
-        )
-
-    assert wait_until(lambda: bool(documents(_file(stack, "traces.jsonl"), service)), timeout=30)
-    assert wait_until(lambda: count() >= records, timeout=30)
-    return "\n".join(
-        json.dumps(d) for name in ("traces.jsonl", "logs.jsonl") for d in documents(_file(stack, name), service)
-    )
+def stored_lines(trace_store: JaegerClient, log_store: VictoriaLogsClient, service: str, records: int = 4) -> str:
+    """What Jaeger and VictoriaLogs hold of the service, once its span and all its log records arrived."""
+    assert wait_until(lambda: bool(spans_of_service(trace_store, service)), timeout=30)
+    assert wait_until(lambda: len(log_records_of_service(log_store, service)) >= records, timeout=30)
+    return stored_text([spans_of_service(trace_store, service), log_records_of_service(log_store, service)])
 
 
 @pytest.mark.parametrize("kind", ["email", "phone", "name", "address", "api_key", "player_id"])
-def test_no_planted_value_in_any_field(stack: Stack, kind: str) -> None:
+def test_no_planted_value_in_any_field(
+    stack: Stack, trace_store: JaegerClient, log_store: VictoriaLogsClient, kind: str
+) -> None:
     fake = Faker()
     fake.seed_instance(kind)
     secret = {
@@ -262,15 +236,17 @@ def test_no_planted_value_in_any_field(stack: Stack, kind: str) -> None:
         {"http.route": "/scene", "http.response.status_code": 200},
         kind in {"email", "phone", "api_key"},
     )
-    stored = stored_lines(stack, service)
+    stored = stored_lines(trace_store, log_store, service)
     assert secret not in stored
     assert json.dumps(secret)[1:-1] not in stored
     assert '"/scene"' in stored and '"200"' in stored
 
 
-def test_a_body_that_cannot_be_scanned_never_leaves_as_sent(stack: Stack) -> None:
+def test_a_body_that_cannot_be_scanned_never_leaves_as_sent(
+    stack: Stack, trace_store: JaegerClient, log_store: VictoriaLogsClient
+) -> None:
     service = f"bytes-{os.getpid()}"
     send_everywhere(service, "jane.roe@example.org", {"http.route": "/b"})
-    stored = stored_lines(stack, service)
+    stored = stored_lines(trace_store, log_store, service)
     assert "[REDACTED:bytes]" in stored
     assert base64.b64encode(b"jane.roe@example.org").decode() not in stored

@@ -3,7 +3,9 @@ collector build: span links are kept with their attributes redacted, nested maps
 their shape, the allowed query parameters keep their (scanned) values while the others are
 replaced, and a collector whose privacy configuration cannot be applied does not start.
 
-Read from the collector's JSON-lines file exporters, as the other collector privacy tests do.
+The stores do not keep these shapes (Jaeger keeps no link attributes, VictoriaLogs flattens
+bodies), so these tests read a private collector's exact output: the same configuration with a
+test-only overlay that writes it as JSON lines (``tests/stack/collector-files.yaml``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import os
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +29,9 @@ from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Sp
 
 from tests.stack.conftest import REPO
 from tests.stack.otlp_requests import send
-from tests.stack.test_collector_privacy_e2e import _any, _file, _kv
+from tests.stack.test_collector_privacy_e2e import _any, _kv
 from tta_otel.ops.secrets import SecretsDir
-from tta_otel.ops.stack.runner import Stack, StackError, running_component
+from tta_otel.ops.stack.runner import StackError, running_component
 from tta_otel.testing.collector_files import documents
 from tta_otel.testing.processes import wait_until
 
@@ -45,11 +48,53 @@ _PRIVATE = {  # a private collector's addresses, clear of the session stack's
 }
 
 
-def _spans(stack: Stack, service: str) -> list[dict[str, Any]]:
-    assert wait_until(lambda: bool(documents(_file(stack, "traces.jsonl"), service)), timeout=30)
+# The collector that writes its output to files: other ports again, so that the collector a test
+# expects not to start is never mistaken for it.
+_OUTPUT = {
+    **_PRIVATE,
+    "TTA_COLLECTOR_OTLP_GRPC_ENDPOINT": "127.0.0.1:44317",
+    "TTA_COLLECTOR_OTLP_HTTP_ENDPOINT": "127.0.0.1:44318",
+    "TTA_COLLECTOR_HEALTH_ENDPOINT": "127.0.0.1:43133",
+    "TTA_COLLECTOR_METRICS_PORT": "48888",
+    "TTA_COLLECTOR_PPROF_ENDPOINT": "127.0.0.1:41777",
+    "TTA_COLLECTOR_ZPAGES_ENDPOINT": "127.0.0.1:45679",
+}
+_COLLECTOR = f"https://{_OUTPUT['TTA_COLLECTOR_OTLP_HTTP_ENDPOINT']}"
+_COLLECTOR_CONFIGS = [
+    REPO / "collector-config" / "otelcol.yaml",
+    REPO / "collector-config" / "privacy.yaml",
+    REPO / "tests" / "stack" / "collector-files.yaml",
+]
+
+
+@pytest.fixture(scope="module")
+def output(tmp_path_factory: pytest.TempPathFactory, stack_secrets: SecretsDir) -> Iterator[Path]:
+    """A private collector (its own ports, beside the session stack's) that writes what leaves
+    its privacy processor to JSON-lines files in the folder this yields."""
+    state = tmp_path_factory.mktemp("collector-output")
+    environment = {
+        **_OUTPUT,
+        "TTA_COLLECTOR_FILE_DIR": str(state),
+        "TTA_COLLECTOR_TRACES_EXPORTERS": "[file/traces]",
+        "TTA_COLLECTOR_LOGS_EXPORTERS": "[file/logs, count/logs]",
+    }
+    with running_component(
+        REPO,
+        "otel-collector",
+        state,
+        stack_secrets,
+        configs=_COLLECTOR_CONFIGS,
+        port=43133,
+        extra_environment=environment,
+    ):
+        yield state
+
+
+def _spans(output: Path, service: str) -> list[dict[str, Any]]:
+    assert wait_until(lambda: bool(documents(output / "traces.jsonl", service)), timeout=30)
     return [
         span
-        for batch in documents(_file(stack, "traces.jsonl"), service)
+        for batch in documents(output / "traces.jsonl", service)
         for rs in batch["resourceSpans"]
         for ss in rs["scopeSpans"]
         for span in ss["spans"]
@@ -89,10 +134,11 @@ def _send_span(service: str, attributes: dict[str, Any], links: list[Span.Link] 
         ExportTraceServiceRequest(
             resource_spans=[ResourceSpans(resource=resource, scope_spans=[ScopeSpans(spans=[span])])]
         ),
+        collector=_COLLECTOR,
     )
 
 
-def test_links_are_kept_with_their_attributes_redacted(stack: Stack) -> None:
+def test_links_are_kept_with_their_attributes_redacted(output: Path) -> None:
     fake = Faker()
     fake.seed_instance(11)
     email, player_id = fake.email(), fake.uuid4()
@@ -104,7 +150,7 @@ def test_links_are_kept_with_their_attributes_redacted(stack: Stack) -> None:
         attributes=_kv({"http.route": f"/mail/{email}", "player.id": player_id, "note": email, "retries": 2}),
     )
     _send_span(service, {"http.route": "/scene"}, [link])
-    (span,) = _spans(stack, service)
+    (span,) = _spans(output, service)
     (stored,) = span["links"]
     assert stored["traceId"] == linked_trace.hex() and stored["spanId"] == linked_span.hex()
     attributes = _attributes(stored["attributes"])
@@ -115,7 +161,7 @@ def test_links_are_kept_with_their_attributes_redacted(stack: Stack) -> None:
     assert email not in json.dumps(span)
 
 
-def test_nested_maps_and_arrays_keep_their_shape(stack: Stack) -> None:
+def test_nested_maps_and_arrays_keep_their_shape(output: Path) -> None:
     fake = Faker()
     fake.seed_instance(12)
     email, street = fake.email(), fake.street_address()
@@ -137,11 +183,12 @@ def test_nested_maps_and_arrays_keep_their_shape(stack: Stack) -> None:
         ExportLogsServiceRequest(
             resource_logs=[ResourceLogs(resource=resource, scope_logs=[ScopeLogs(log_records=[record])])]
         ),
+        collector=_COLLECTOR,
     )
-    assert wait_until(lambda: bool(documents(_file(stack, "logs.jsonl"), service)), timeout=30)
+    assert wait_until(lambda: bool(documents(output / "logs.jsonl", service)), timeout=30)
     (stored,) = [
         r
-        for batch in documents(_file(stack, "logs.jsonl"), service)
+        for batch in documents(output / "logs.jsonl", service)
         for rl in batch["resourceLogs"]
         for sl in rl["scopeLogs"]
         for r in sl["logRecords"]
@@ -158,7 +205,7 @@ def test_nested_maps_and_arrays_keep_their_shape(stack: Stack) -> None:
     assert attributes["tags"] == ["[REDACTED:unlisted]", 2]
 
 
-def test_allowed_query_parameters_keep_their_scanned_values(stack: Stack) -> None:
+def test_allowed_query_parameters_keep_their_scanned_values(output: Path) -> None:
     fake = Faker()
     fake.seed_instance(13)
     email, search = fake.email(), fake.word()
@@ -170,7 +217,7 @@ def test_allowed_query_parameters_keep_their_scanned_values(stack: Stack) -> Non
             "url.query": f"limit=10&token={search}",
         },
     )
-    (span,) = _spans(stack, service)
+    (span,) = _spans(output, service)
     attributes = _attributes(span["attributes"])
     assert attributes["url.full"] == (
         "https://example.org/scene?page=2&lang=en-GB&q=[REDACTED:query_value]&cursor=[REDACTED:email]"

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from tests.stack.test_collector_privacy_e2e import send_everywhere, stored_lines
 from tta_otel.ops.stack.runner import Stack
+from tta_otel.ops.stores import JaegerClient, VictoriaLogsClient
 
 pytestmark = pytest.mark.integration
 _fake = Faker()
@@ -34,7 +35,15 @@ _KEYS = st.sampled_from(
     key=_KEYS,
     prefix=st.text("ab:=/ ", max_size=5).map(lambda s: s + " "),
 )
-def test_generated_values_never_leave_as_sent(stack: Stack, kind: str, seed: int, key: str, prefix: str) -> None:
+def test_generated_values_never_leave_as_sent(
+    stack: Stack,
+    trace_store: JaegerClient,
+    log_store: VictoriaLogsClient,
+    kind: str,
+    seed: int,
+    key: str,
+    prefix: str,
+) -> None:
     """Values start at a word boundary: the policy's patterns (both layers) anchor on ``\\b``, so
     ``ask-...`` glued to a word is not an API key to them (found by this test; see the report)."""
     _fake.seed_instance(seed)
@@ -42,7 +51,7 @@ def test_generated_values_never_leave_as_sent(stack: Stack, kind: str, seed: int
     # Letters only: a long run of digits in the service name would itself be redacted (payment_card).
     service = "prop-" + _names.lexify("?" * 16)
     send_everywhere(service, secret, {"http.response.status_code": 200, key: f"{prefix}{secret}"})
-    stored = stored_lines(stack, service)
+    stored = stored_lines(trace_store, log_store, service)
     assert secret not in stored
     assert json.dumps(secret)[1:-1] not in stored
     assert '"200"' in stored

@@ -3,7 +3,8 @@
 Least surface: a component that no configuration uses is attack surface and build time; one
 that a configuration uses but the build lacks fails at start. The shipped configurations are
 the collector's own (``otelcol.yaml`` with the generated ``privacy.yaml``, and ``compose.yaml``
-under docker compose) and the benchmark overlay, which swaps the backends for a quiet debug exporter.
+under docker compose), the benchmark overlay, which swaps the backends for a quiet debug exporter,
+and the stack tests' overlay that writes a private collector's exact output to files.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ CONFIGS = (
     REPO / "collector-config" / "privacy.yaml",
     REPO / "collector-config" / "compose.yaml",
     REPO / "benchmarks" / "collector-overlay.yaml",
+    REPO / "tests" / "stack" / "collector-files.yaml",
 )
 SECTIONS = ("receivers", "processors", "exporters", "extensions", "connectors")
 # The builder's module path (last segment) for each component type name a configuration uses.

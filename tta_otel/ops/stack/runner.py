@@ -11,8 +11,7 @@ directory, so ``down`` stops exactly what ``up`` started and the data survives u
 Loki, Tempo and Grafana are in the table but have no native build: they are licensed under
 the AGPL, and this project neither builds nor links them; docker compose runs their
 official images. The native collector sends traces to Jaeger v2 and logs to VictoriaLogs
-(Apache-2.0) instead, after the same privacy processors; it also still writes both to files
-in its state directory, which the collector privacy tests read (see docs/stack.md).
+(Apache-2.0) instead, after the same privacy processors (see docs/stack.md).
 """
 
 from __future__ import annotations
@@ -143,9 +142,8 @@ def _collector_environment(state: Path, secrets: Path) -> dict[str, str]:
     return {
         "TTA_SECRETS_DIR": str(secrets),
         "TTA_COLLECTOR_STORAGE_DIR": str(state / "queues"),
-        "TTA_COLLECTOR_FILE_DIR": str(state),
-        "TTA_COLLECTOR_TRACES_EXPORTERS": "[otlp_grpc/jaeger, file/traces]",
-        "TTA_COLLECTOR_LOGS_EXPORTERS": "[otlp_http/victorialogs, file/logs, count/logs]",
+        "TTA_COLLECTOR_TRACES_EXPORTERS": "[otlp_grpc/jaeger]",
+        "TTA_COLLECTOR_LOGS_EXPORTERS": "[otlp_http/victorialogs, count/logs]",
     }
 
 
