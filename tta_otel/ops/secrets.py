@@ -56,6 +56,7 @@ VICTORIALOGS_PASSWORD: Final = "victorialogs-password"
 VICTORIALOGS_BASIC_AUTH: Final = "victorialogs-basic-auth"
 GRAFANA_ADMIN_PASSWORD: Final = "grafana-admin-password"
 ALERTS_WEBHOOK_TOKEN: Final = "alerts-webhook-token"
+ARCHIVE_KEY: Final = "archive-key"
 CA_KEY: Final = "ca.key"
 CA_CERT: Final = "ca.crt"
 OTLP_SERVER_KEY: Final = "otlp-server.key"
@@ -97,6 +98,7 @@ WHAT: Final[dict[str, str]] = {
     VICTORIALOGS_BASIC_AUTH: "the same, base64 as `Authorization: Basic` takes it (the collector's exporter)",
     GRAFANA_ADMIN_PASSWORD: "Grafana's admin password (GF_SECURITY_ADMIN_PASSWORD__FILE)",
     ALERTS_WEBHOOK_TOKEN: "the bearer token of `tta-otel alerts serve` (--token-file)",
+    ARCHIVE_KEY: "the AES-256 key that encrypts archives before they leave the machine (hex)",
     CA_KEY: "the local CA's private key",
     CA_CERT: "the local CA's certificate (clients trust it)",
     OTLP_SERVER_KEY: "the OTLP receivers' TLS private key",
@@ -286,6 +288,7 @@ class SecretsDir:
             step(derived, functools.partial(self._derived, credentials, derived), depends_on=credentials)
         step((GRAFANA_ADMIN_PASSWORD,), lambda: {GRAFANA_ADMIN_PASSWORD: token().encode()})
         step((ALERTS_WEBHOOK_TOKEN,), lambda: {ALERTS_WEBHOOK_TOKEN: token().encode()})
+        step((ARCHIVE_KEY,), lambda: {ARCHIVE_KEY: secrets.token_hex(KEY_BYTES).encode()})
         step((CA_KEY, CA_CERT), _certificate_authority)
         step((OTLP_SERVER_KEY, OTLP_SERVER_CERT), self._server_certificate, depends_on=CA_KEY)
         return outcomes

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from tta_otel import __version__
 from tta_otel.ops.cli import (
     alerts_command,
+    archive_command,
     audit_command,
     config_command,
     dashboards_command,
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     secrets_command.add_parser(subparsers)
     audit_command.add_parser(subparsers)
     privacy_command.add_parser(subparsers)
+    archive_command.add_parser(subparsers)
     return parser
 
 

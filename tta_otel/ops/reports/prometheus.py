@@ -80,6 +80,18 @@ class PrometheusClient:
         samples = self.query(promql, at)
         return samples[0].value if samples else None
 
+    def snapshot(self) -> str:
+        """Ask for a snapshot of the TSDB (``--web.enable-admin-api``); its directory name under
+        ``<data>/snapshots``."""
+        request = urllib.request.Request(
+            f"{self.url}/api/v1/admin/tsdb/snapshot", method="POST", headers=self._headers, data=b""
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self._timeout_s) as response:
+                return str(json.load(response)["data"]["name"])
+        except (urllib.error.URLError, OSError) as exc:
+            raise PrometheusError(f"Prometheus at {self.url} made no snapshot: {exc}") from exc
+
     def label_values(self) -> dict[str, list[str]]:
         """Every label name with every value it has in the head block and on disk."""
         names = [str(name) for name in self._get("/api/v1/labels", {})]

@@ -163,6 +163,7 @@ SERVICES: tuple[Service, ...] = (
             f"--web.config.file={at.secrets / PROMETHEUS_WEB_CONFIG}",  # basic auth on every endpoint
             "--web.enable-otlp-receiver",
             "--web.enable-lifecycle",
+            "--web.enable-admin-api",  # snapshots for `tta-otel archive` (behind basic auth like the rest)
             # exemplars link error counts to a trace; a zero at each counter's start time lets
             # increase() count the first error of a new process; the collector's log-derived
             # counters (count connector) arrive as deltas (docs/stack.md)
