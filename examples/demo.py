@@ -2,11 +2,12 @@
 and what reached each backend.
 
 It makes the stack's secrets if they are missing (``tta-otel secrets init``: nothing is
-overwritten), starts the native stack (collector, Prometheus, Alertmanager; see docs/stack.md), a
-throw-away redis-server and the example service with the tta_otel distro exporting to
-the collector; plays a few synthetic players whose requests carry planted personal data
-(Faker); then prints what each backend received and checks that no planted value got
-there. The stack keeps running afterwards so that you can look; stop it with
+overwritten), starts the native stack (collector, Prometheus, Alertmanager, Jaeger,
+VictoriaLogs; see docs/stack.md), a throw-away redis-server and the example service with the
+tta_otel distro exporting to the collector; plays a few synthetic players whose requests
+carry planted personal data (Faker); then prints what each store received (metrics in
+Prometheus, spans in Jaeger, log records in VictoriaLogs) and checks that no planted value
+got there. The stack keeps running afterwards so that you can look; stop it with
 ``tta-otel stack down``.
 
     python -m examples.demo            # or: make demo
@@ -32,11 +33,12 @@ from tta_otel.ops.client_credentials import jaeger_auth, prometheus_auth, victor
 from tta_otel.ops.secrets import Action, SecretsDir
 from tta_otel.ops.stack.runner import URLS, Stack, client_environment
 from tta_otel.ops.stores import JaegerClient, VictoriaLogsClient
-from tta_otel.testing.collector_files import complete_lines
 from tta_otel.testing.neo4j_server import neo4j_server
 from tta_otel.testing.processes import wait_until
+from tta_otel.testing.stored import log_records_of_service, planted_in, spans_of_service, stored_text
 
 REPO = Path(__file__).resolve().parents[1]
+SERVICE = "tta-player-api"
 _PLACEHOLDER = re.compile(r"\[REDACTED:([a-z0-9_]+)\]")
 
 
@@ -49,16 +51,14 @@ def _prometheus_series(instance: str) -> list[dict[str, str]]:
     return list(response.json()["data"])
 
 
-def _slowest_request(instance: str) -> dict[str, str] | None:
+def _slowest_request(instance: str, jaeger: JaegerClient, logs: VictoriaLogsClient) -> dict[str, str] | None:
     """The slowest request of this run in Jaeger, with the pages that show it: its trace (Jaeger's
     API) and its log lines (VictoriaLogs's web UI)."""
-    jaeger = JaegerClient(URLS["TTA_JAEGER_URL"], jaeger_auth())
-    traces = jaeger.find("tta-player-api", {"service.instance.id": instance}, limit=50)
+    traces = jaeger.find(SERVICE, {"service.instance.id": instance}, limit=50)
     if not traces:
         return None
     slowest = max(traces, key=lambda trace: max(span["duration"] for span in trace["spans"]))
-    trace_id = str(slowest["traceID"])
-    logs = VictoriaLogsClient(URLS["TTA_VICTORIALOGS_URL"])
+    trace_id = str(slowest["traceID"]).zfill(32)
     return {
         "trace_id": trace_id,
         "milliseconds": f"{max(span['duration'] for span in slowest['spans']) / 1000:.1f}",
@@ -67,33 +67,21 @@ def _slowest_request(instance: str) -> dict[str, str] | None:
     }
 
 
-def _count(lines: list[str], key: str) -> int:
-    return sum(line.count(f'"{key}"') for line in lines)
-
-
-def _summary(stack: Stack, instance: str, planted: list[PlantedData]) -> dict[str, Any]:
-    collector = stack.state_dir / "otel-collector"
-    traces = complete_lines(collector / "traces.jsonl", instance)
-    logs = complete_lines(collector / "logs.jsonl", instance)
+def _summary(
+    instance: str, planted: list[PlantedData], jaeger: JaegerClient, logs: VictoriaLogsClient
+) -> dict[str, Any]:
+    spans = spans_of_service(jaeger, SERVICE, instance)
+    records = log_records_of_service(logs, SERVICE, instance)
     series = _prometheus_series(instance)
-    in_stores = [
-        JaegerClient(URLS["TTA_JAEGER_URL"], jaeger_auth()).find(
-            "tta-player-api", {"service.instance.id": instance}, limit=1000
-        ),
-        VictoriaLogsClient(URLS["TTA_VICTORIALOGS_URL"], victorialogs_auth()).query(
-            f'service.instance.id:="{instance}"', limit=10000
-        ),
-    ]
-    stored = "\n".join([*traces, *logs, json.dumps(series), json.dumps(in_stores)])
-    leaked = sorted({name for player in planted for name, value in player.secrets().items() if value in stored})
+    stored = stored_text([spans, records, series])
+    leaked = sorted({name for player in planted for name in planted_in(stored, player.secrets())})
     return {
-        "jaeger_and_victorialogs": {"traces": len(in_stores[0]), "log_lines": len(in_stores[1])},
         "prometheus": {"series": len(series), "metrics": sorted({s["__name__"] for s in series})[:8]},
-        "traces_file": {"spans": _count(traces, "spanId"), "path": str(collector / "traces.jsonl")},
-        "logs_file": {"log_records": _count(logs, "observedTimeUnixNano"), "path": str(collector / "logs.jsonl")},
+        "jaeger": {"spans": len(spans), "traces": len({span["traceID"] for span in spans})},
+        "victorialogs": {"log_records": len(records)},
         "redactions": dict(collections.Counter(_PLACEHOLDER.findall(stored)).most_common()),
         "planted_values": sum(len(player.secrets()) for player in planted),
-        "slowest_request": _slowest_request(instance),
+        "slowest_request": _slowest_request(instance, jaeger, logs),
         "leaked": leaked,
         "where_to_look": {
             "prometheus": f"{URLS['TTA_PROMETHEUS_URL']}/api/v1/query?query=http_server_request_duration_seconds_count",
@@ -109,18 +97,16 @@ def _summary(stack: Stack, instance: str, planted: list[PlantedData]) -> dict[st
 def _print(summary: dict[str, Any]) -> None:
     print("\nWhat reached the backends (after tta_otel's redaction and the collector's):")
     prometheus = summary["prometheus"]
-    print(f"  Prometheus:  {prometheus['series']} series ({', '.join(prometheus['metrics'])}, ...)")
-    print(f"  traces file: {summary['traces_file']['spans']} spans in {summary['traces_file']['path']}")
-    print(f"  logs file:   {summary['logs_file']['log_records']} log records in {summary['logs_file']['path']}")
-    stores = summary["jaeger_and_victorialogs"]
-    print(f"  Jaeger:      {stores['traces']} traces; VictoriaLogs: {stores['log_lines']} log lines")
-    print("  redactions:  " + ", ".join(f"{kind} x{count}" for kind, count in summary["redactions"].items()))
+    print(f"  Prometheus:   {prometheus['series']} series ({', '.join(prometheus['metrics'])}, ...)")
+    print(f"  Jaeger:       {summary['jaeger']['spans']} spans in {summary['jaeger']['traces']} traces")
+    print(f"  VictoriaLogs: {summary['victorialogs']['log_records']} log records")
+    print("  redactions:   " + ", ".join(f"{kind} x{count}" for kind, count in summary["redactions"].items()))
     verdict = ", ".join(summary["leaked"]) or "none"
     print(f"  planted personal values: {summary['planted_values']}, found in any backend: {verdict}")
     slowest = summary["slowest_request"]
     if slowest:
         print(f"\nThe slowest request ({slowest['milliseconds']} ms), trace {slowest['trace_id']}:")
-        print(f"  its trace (Jaeger):        {slowest['trace']}")
+        print(f"  its trace (Jaeger):           {slowest['trace']}")
         print(f"  its log lines (VictoriaLogs): {slowest['log_lines']}")
     print("\nWhere to look:")
     for name, where in summary["where_to_look"].items():
@@ -154,10 +140,12 @@ def main(argv: list[str] | None = None) -> int:
             OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_REQUEST=".*",
         )
     print(f"Played {len(planted)} synthetic players; waiting for the backends ...")
+    jaeger = JaegerClient(URLS["TTA_JAEGER_URL"], jaeger_auth())
+    logs = VictoriaLogsClient(URLS["TTA_VICTORIALOGS_URL"], victorialogs_auth())
     wait_until(lambda: bool(_prometheus_series(instance)), timeout=30)
-    wait_until(lambda: bool(complete_lines(stack.state_dir / "otel-collector" / "logs.jsonl", instance)), timeout=15)
-    wait_until(lambda: _slowest_request(instance) is not None, timeout=30)
-    summary = _summary(stack, instance, planted)
+    wait_until(lambda: bool(log_records_of_service(logs, SERVICE, instance)), timeout=30)
+    wait_until(lambda: bool(spans_of_service(jaeger, SERVICE, instance)), timeout=30)
+    summary = _summary(instance, planted, jaeger, logs)
     if args.json:
         print(json.dumps(summary, indent=2))
     else:

@@ -11,9 +11,10 @@ never stops the service.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from opentelemetry import trace
 from opentelemetry._logs import set_logger_provider
@@ -29,17 +30,20 @@ from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
+from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.sampling import Sampler
 
 from tta_otel import health, instruments, semconv
+from tta_otel.backpressure import Backpressure, SheddingLogRecordProcessor
 from tta_otel.carbon import EnergyTelemetry, install_energy_telemetry
 from tta_otel.config import LoadedConfig, MonitoringConfig, apply_otel_defaults
 from tta_otel.config.environment import install_propagators
 from tta_otel.errors import ErrorLogProcessor, ErrorTracker, start_error_tracking, stop_error_tracking
 from tta_otel.exporters import RedactingLogRecordExporter, RedactingMetricExporter, RedactingSpanExporter
 from tta_otel.exporters._shared import DropCounter
+from tta_otel.exporters.sdk_hooks import watch_queue_drops
 from tta_otel.log_privacy import install_log_privacy, uninstall_log_privacy
 from tta_otel.otlp_auth import exporter_arguments, read_token, token_file
 from tta_otel.privacy import PolicyError, Redactor, build_redactor, set_active_redactor
@@ -52,6 +56,10 @@ from tta_otel.termination import flush_on_sigterm
 _logger = logging.getLogger(__name__)
 
 
+class _Abandonable(Protocol):
+    def abandon(self) -> None: ...
+
+
 @dataclass
 class Telemetry:
     """What ``configure_telemetry`` built, for tests and for an orderly shutdown."""
@@ -62,6 +70,16 @@ class Telemetry:
     root_sampler: AdjustableRatioSampler | None
     reloader: ConfigReloader
     energy: EnergyTelemetry | None = None
+    exporters: list[_Abandonable] = field(default_factory=list)
+    shutdown_timeout_s: float = 5.0
+
+    def _abandon_exports(self) -> None:
+        _logger.warning(
+            "tta_otel: telemetry could not be exported within %g s of shutdown; what is left is dropped",
+            self.shutdown_timeout_s,
+        )
+        for exporter in self.exporters:
+            exporter.abandon()
 
     def flush(self, timeout_millis: int = 5_000) -> None:
         """Export what is buffered, each provider within ``timeout_millis``."""
@@ -74,9 +92,17 @@ class Telemetry:
         health.stop()
         stop_error_tracking()
         uninstall_log_privacy()
-        self.tracer_provider.shutdown()
-        self.meter_provider.shutdown()
-        self.logger_provider.shutdown()
+        # A dead or refusing collector must not hold a stopping service: past the deadline every
+        # exporter drops what is left (counted) and stops retrying.
+        watchdog = threading.Timer(self.shutdown_timeout_s, self._abandon_exports)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            self.tracer_provider.shutdown()
+            self.meter_provider.shutdown()
+            self.logger_provider.shutdown()
+        finally:
+            watchdog.cancel()
         if self.energy is not None:
             self.energy.close()
 
@@ -106,7 +132,9 @@ def _sampler(config: MonitoringConfig) -> tuple[Sampler | None, AdjustableRatioS
     return parent_based(root, trust_remote_parent=config.sampling.trust_remote_parent), root
 
 
-def _metric_readers(exporters: dict[str, type[Any]], drops: list[DropCounter], token: str | None) -> list[MetricReader]:
+def _metric_readers(
+    exporters: dict[str, type[Any]], redacting: list[_Abandonable], drops: list[DropCounter], token: str | None
+) -> list[MetricReader]:
     readers: list[MetricReader] = []
     for name, exporter_class in exporters.items():
         if issubclass(exporter_class, MetricReader):
@@ -117,6 +145,7 @@ def _metric_readers(exporters: dict[str, type[Any]], drops: list[DropCounter], t
             )
             continue
         exporter = RedactingMetricExporter(exporter_class(**exporter_arguments(exporter_class, "metrics", token)))
+        redacting.append(exporter)
         drops.append(exporter.drops)
         readers.append(PeriodicExportingMetricReader(exporter))
     return readers
@@ -133,6 +162,18 @@ def _observe_drops(meter_provider: MeterProvider, drops: list[DropCounter]) -> N
                 )
 
     instruments.observe(meter_provider.get_meter("tta_otel"), semconv.TTA_TELEMETRY_DROPPED, [observe])
+
+
+def _announce(meter_provider: MeterProvider, resource: Resource) -> None:
+    """``tta.component.info``: this process exists. Its resource (component, repository,
+    environment, instance) becomes the series' labels in Prometheus, so a new component is found
+    without configuration, and one that stops reporting is noticed (``TTAComponentAbsent``)."""
+    attributes = {semconv.SERVICE_VERSION: str(resource.attributes.get(semconv.SERVICE_VERSION, "unknown"))}
+
+    def observe(options: CallbackOptions) -> Iterable[Observation]:
+        yield Observation(1, attributes)
+
+    instruments.observe(meter_provider.get_meter("tta_otel"), semconv.TTA_COMPONENT_INFO, [observe])
 
 
 def _energy(meter_provider: MeterProvider, config: MonitoringConfig) -> EnergyTelemetry | None:
@@ -164,12 +205,20 @@ def configure_telemetry(loaded: LoadedConfig) -> Telemetry | None:
     token_path = token_file(config)
     token = read_token(token_path) if token_path is not None else None
     drops: list[DropCounter] = []
+    redacting: list[_Abandonable] = []
+    backpressure = Backpressure(root_sampler)
     tracer_provider = TracerProvider(resource=resource, sampler=sampler)
     for exporter_class in span_exporters.values():
         span_exporter = RedactingSpanExporter(exporter_class(**exporter_arguments(exporter_class, "traces", token)))
+        redacting.append(span_exporter)
         drops.append(span_exporter.drops)
-        tracer_provider.add_span_processor(BatchSpanProcessor(span_exporter))
-    meter_provider = MeterProvider(resource=resource, metric_readers=_metric_readers(metric_exporters, drops, token))
+        span_exporter.drops.on_export = backpressure.exported
+        span_processor = BatchSpanProcessor(span_exporter)
+        watch_queue_drops(span_processor, span_exporter.drops.queue_full)
+        tracer_provider.add_span_processor(span_processor)
+    meter_provider = MeterProvider(
+        resource=resource, metric_readers=_metric_readers(metric_exporters, redacting, drops, token)
+    )
     logger_provider = LoggerProvider(resource=resource)
     tracker = ErrorTracker(
         config.errors, meter_provider.get_meter("tta_otel.errors"), logger_provider.get_logger("tta_otel.errors")
@@ -179,9 +228,16 @@ def configure_telemetry(loaded: LoadedConfig) -> Telemetry | None:
         log_exporter = RedactingLogRecordExporter(
             log_exporter_class(**exporter_arguments(log_exporter_class, "logs", token))
         )
+        redacting.append(log_exporter)
         drops.append(log_exporter.drops)
-        logger_provider.add_log_record_processor(BatchLogRecordProcessor(log_exporter))
+        log_exporter.drops.on_export = backpressure.exported
+        log_processor = BatchLogRecordProcessor(log_exporter)
+        watch_queue_drops(log_processor, log_exporter.drops.queue_full)
+        logger_provider.add_log_record_processor(
+            SheddingLogRecordProcessor(log_processor, backpressure, log_exporter.drops.shed)
+        )
     _observe_drops(meter_provider, drops)
+    _announce(meter_provider, resource)
     energy = _energy(meter_provider, config)
     start_error_tracking(tracker)
     # The logging instrumentation attaches the OTel LoggingHandler after this configurator has run;
@@ -195,7 +251,16 @@ def configure_telemetry(loaded: LoadedConfig) -> Telemetry | None:
     health.start(config.health.interval_s, config.health.timeout_s, meter_provider)
     reloader = ConfigReloader(loaded.path, config, root_sampler)
     reloader.start()
-    telemetry = Telemetry(tracer_provider, meter_provider, logger_provider, root_sampler, reloader, energy)
+    telemetry = Telemetry(
+        tracer_provider,
+        meter_provider,
+        logger_provider,
+        root_sampler,
+        reloader,
+        energy,
+        redacting,
+        config.export.shutdown_timeout_s,
+    )
     flush_on_sigterm(telemetry.flush)
     return telemetry
 

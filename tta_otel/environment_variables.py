@@ -85,6 +85,12 @@ TTA_VICTORIALOGS_URL: Final = "TTA_VICTORIALOGS_URL"
 TTA_VICTORIALOGS_CREDENTIALS_FILE: Final = "TTA_VICTORIALOGS_CREDENTIALS_FILE"
 """A file holding ``user:password`` for VictoriaLogs's basic auth."""
 
+TTA_LOKI_URL: Final = "TTA_LOKI_URL"
+"""Loki's HTTP API (the docker compose stack's log store), read by ``tta-otel errors``."""
+
+TTA_LOKI_TENANT: Final = "TTA_LOKI_TENANT"
+"""The Loki tenant (``X-Scope-OrgID``, one per TTA repository) that ``tta-otel errors`` reads."""
+
 TTA_GRAFANA_URL: Final = "TTA_GRAFANA_URL"
 """Grafana, where ``tta-otel dashboards push`` writes."""
 

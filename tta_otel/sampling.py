@@ -37,17 +37,30 @@ class AdjustableRatioSampler(Sampler):
 
     def __init__(self, ratio: float) -> None:
         self._bound = 0
+        self._factor = 1.0
         self.set_ratio(ratio)
 
     def set_ratio(self, ratio: float) -> None:
+        """The configured ratio (from the file, reloaded with it)."""
         if not 0.0 <= ratio <= 1.0:
             raise ValueError(f"sampling ratio must be between 0 and 1, got {ratio}")
         self._ratio = ratio
-        self._bound = round(ratio * (_TRACE_ID_LIMIT + 1))
+        self._bound = round(ratio * self._factor * (_TRACE_ID_LIMIT + 1))
+
+    def set_factor(self, factor: float) -> None:
+        """Scale the configured ratio by ``factor`` (backpressure: ``tta_otel.backpressure``)."""
+        if not 0.0 < factor <= 1.0:
+            raise ValueError(f"sampling factor must be in (0, 1], got {factor}")
+        self._factor = factor
+        self._bound = round(self._ratio * factor * (_TRACE_ID_LIMIT + 1))
 
     @property
     def ratio(self) -> float:
         return self._ratio
+
+    @property
+    def factor(self) -> float:
+        return self._factor
 
     def admits(self, draw: int) -> bool:
         """Whether a uniform 64-bit ``draw`` falls within the current ratio."""

@@ -195,6 +195,7 @@ SERVICE_INSTANCE_ID: Final = "service.instance.id"
 DEPLOYMENT_ENVIRONMENT_NAME: Final = "deployment.environment.name"
 TTA_COMPONENT: Final = "tta.component"
 TTA_REPOSITORY: Final = "tta.repository"
+SERVICE_VERSION: Final = "service.version"
 
 ERROR_TYPE: Final = "error.type"
 
@@ -397,7 +398,8 @@ TTA_TELEMETRY_DROPPED: Final = Instrument(
     "tta.telemetry.dropped",
     "{item}",
     Kind.COUNTER,
-    "Telemetry items dropped before export: redaction failed, or the exporter gave up",
+    "Telemetry items dropped before export, by reason: redaction_failed, export_failed, refused, "
+    "queue_full, shed, identifier_attribute",
 )
 
 # Engagement (tta_otel.engagement).
@@ -553,6 +555,24 @@ PROCESS_MEMORY_USAGE: Final = Instrument(
     "process.memory.usage", "By", Kind.UP_DOWN_COUNTER, "The amount of physical memory in use."
 )
 """opentelemetry-instrumentation-system-metrics."""
+
+# The native stack's supervisor (tta_otel.ops.stack.supervisor).
+TTA_STACK_COMPONENT: Final = "tta.stack.component"
+TTA_STACK_COMPONENT_RESTARTS: Final = Instrument(
+    "tta.stack.component.restarts",
+    "{restart}",
+    Kind.COUNTER,
+    "Times the supervisor started a native stack component again after it exited",
+)
+
+# Discovery: every process under the distro announces itself (tta_otel.configurator).
+TTA_COMPONENT_INFO: Final = Instrument(
+    "tta.component.info",
+    "{process}",
+    Kind.GAUGE,
+    "1 for each running process of a TTA component, with its service.version: the heartbeat that "
+    "status, the dashboards' variables and TTAComponentAbsent discover components by",
+)
 
 INSTRUMENTS: Final[tuple[Instrument, ...]] = tuple(
     value for value in list(globals().values()) if isinstance(value, Instrument)

@@ -1,6 +1,6 @@
 """The native stack, started once for the stack tests: the real collector (our build),
-Prometheus and Alertmanager on loopback, each behind its credentials from a secrets directory
-made for the tests. `make test` builds or reuses the binaries first.
+Prometheus, Alertmanager, Jaeger and VictoriaLogs on loopback, each behind its credentials from
+a secrets directory made for the tests. `make test` builds or reuses the binaries first.
 
 While the stack tests run, this process's environment is what `eval "$(tta-otel stack env)"`
 gives a client (endpoints, credential files, the CA), plus ``OTEL_EXPORTER_OTLP_HEADERS`` for
@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from tta_otel.ops import secrets
-from tta_otel.ops.stack.runner import Stack, client_environment
+from tta_otel.ops.client_credentials import jaeger_auth, victorialogs_auth
+from tta_otel.ops.stack.runner import URLS, Stack, client_environment
+from tta_otel.ops.stores import JaegerClient, VictoriaLogsClient
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -50,3 +52,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory, stack_secrets: secrets.Secre
     running.up(timeout=90)
     yield running
     running.down(purge=True)
+
+
+@pytest.fixture(scope="package")
+def trace_store(stack_client_environment: dict[str, str]) -> JaegerClient:
+    """The stack's Jaeger, asked with the credentials `tta-otel stack env` names."""
+    return JaegerClient(URLS["TTA_JAEGER_URL"], jaeger_auth())
+
+
+@pytest.fixture(scope="package")
+def log_store(stack_client_environment: dict[str, str]) -> VictoriaLogsClient:
+    """The stack's VictoriaLogs, asked with the credentials `tta-otel stack env` names."""
+    return VictoriaLogsClient(URLS["TTA_VICTORIALOGS_URL"], victorialogs_auth())

@@ -21,9 +21,12 @@ from tests.stack.otlp_requests import collector_auth, resource
 from tta_otel.ops import secrets
 from tta_otel.ops.client_credentials import alertmanager_auth, prometheus_auth
 from tta_otel.ops.stack.runner import URLS, Stack
+from tta_otel.ops.stores import VictoriaLogsClient
 from tta_otel.testing.processes import wait_until
+from tta_otel.testing.stored import log_records_of_service, stored_text
 
 GRPC_TARGET = URLS["TTA_OTLP_GRPC_ENDPOINT"].removeprefix("https://")
+SERVICE = "auth-test"
 
 
 def _logs(service: str, body: str) -> ExportLogsServiceRequest:
@@ -37,31 +40,32 @@ def _post_logs(body: str, headers: dict[str, str]) -> httpx.Response:
     with httpx.Client(verify=collector_auth()["verify"], timeout=10) as client:
         return client.post(
             f"{URLS['TTA_OTLP_HTTP_ENDPOINT']}/v1/logs",
-            content=_logs("auth-test", body).SerializeToString(),
+            content=_logs(SERVICE, body).SerializeToString(),
             headers={"Content-Type": "application/x-protobuf", **headers},
         )
 
 
-def _stored_logs(stack: Stack) -> str:
-    path = stack.state_dir / "otel-collector" / "logs.jsonl"
-    return path.read_text() if path.exists() else ""
+def _stored_logs(logs: VictoriaLogsClient) -> str:
+    return stored_text(log_records_of_service(logs, SERVICE))
 
 
 def _grpc_export(metadata: tuple[tuple[str, str], ...]) -> None:
     credentials = grpc.ssl_channel_credentials(Path(os.environ["OTEL_EXPORTER_OTLP_CERTIFICATE"]).read_bytes())
     with grpc.secure_channel(GRPC_TARGET, credentials) as channel:
-        LogsServiceStub(channel).Export(_logs("auth-test", "grpc"), metadata=metadata, timeout=10)
+        LogsServiceStub(channel).Export(_logs(SERVICE, "grpc"), metadata=metadata, timeout=10)
 
 
-def test_otlp_http_without_the_token_is_refused_and_nothing_of_it_is_stored(stack: Stack) -> None:
+def test_otlp_http_without_the_token_is_refused_and_nothing_of_it_is_stored(
+    stack: Stack, log_store: VictoriaLogsClient
+) -> None:
     refused, accepted = f"refused-{uuid.uuid4()}", f"accepted-{uuid.uuid4()}"
 
     assert _post_logs(refused, {}).status_code == 401
     assert _post_logs(refused, {"Authorization": "Bearer not-the-token"}).status_code == 401
     assert _post_logs(accepted, collector_auth()["headers"]).status_code == 200
 
-    assert wait_until(lambda: accepted in _stored_logs(stack), timeout=30)
-    assert refused not in _stored_logs(stack)
+    assert wait_until(lambda: accepted in _stored_logs(log_store), timeout=30)
+    assert refused not in _stored_logs(log_store)
 
 
 def test_otlp_grpc_without_the_token_is_unauthenticated(stack: Stack) -> None:

@@ -1,7 +1,7 @@
 """End to end: the example service under opentelemetry-instrument (with its Redis and its
 Neo4j story graph) exports to the real collector; its traffic is queryable in Prometheus
-with PromQL, and a log line and a span carry the same trace id. Logs and traces land in the
-collector's files: Loki and Tempo cannot run here (see docs/stack.md)."""
+with PromQL, its spans in Jaeger and its log lines in VictoriaLogs, and a log line and a span
+carry the same trace id."""
 
 from __future__ import annotations
 
@@ -17,18 +17,29 @@ from faker import Faker
 from examples.tta_service.traffic import PlantedData, play_instrumented
 from tta_otel.ops.client_credentials import prometheus_auth
 from tta_otel.ops.stack.runner import URLS, Stack
-from tta_otel.testing.collector_files import documents
+from tta_otel.ops.stores import JaegerClient, VictoriaLogsClient
 from tta_otel.testing.neo4j_server import Neo4jServer
 from tta_otel.testing.processes import wait_until
+from tta_otel.testing.stored import log_records_of_service, planted_in, spans_of_service, stored_text
 
 pytestmark = pytest.mark.integration
 pytest_plugins = ["tests.neo4j_fixture"]
+
+SERVICE = "tta-player-api"
 
 
 @dataclass
 class Traffic:
     instance: str
     planted: PlantedData
+    jaeger: JaegerClient
+    logs: VictoriaLogsClient
+
+    def spans(self) -> list[dict[str, object]]:
+        return spans_of_service(self.jaeger, SERVICE, self.instance)
+
+    def log_records(self) -> list[dict[str, object]]:
+        return log_records_of_service(self.logs, SERVICE, self.instance)
 
 
 def _promql(query: str) -> list[dict[str, object]]:
@@ -38,22 +49,21 @@ def _promql(query: str) -> list[dict[str, object]]:
     return list(response.json()["data"]["result"])
 
 
-def _records(stack: Stack, name: str, instance: str) -> list[dict[str, object]]:
-    path = stack.state_dir / "otel-collector" / name
-    return documents(path, instance)
-
-
 @pytest.fixture(scope="module")
-def traffic(stack: Stack, neo4j_server: Neo4jServer) -> Iterator[Traffic]:
+def traffic(
+    stack: Stack, neo4j_server: Neo4jServer, trace_store: JaegerClient, log_store: VictoriaLogsClient
+) -> Iterator[Traffic]:
     fake = Faker()
     fake.seed_instance(11)
     planted = PlantedData.generate(fake)
     instance = str(uuid.uuid4())
     play_instrumented([planted], URLS["TTA_OTLP_GRPC_ENDPOINT"], instance, "test", neo4j_uri=neo4j_server.uri)
+    running = Traffic(instance, planted, trace_store, log_store)
     query = f'http_server_request_duration_seconds_count{{service_instance_id="{instance}"}}'
     assert wait_until(lambda: len(_promql(query)) >= 4, timeout=30)
-    assert wait_until(lambda: bool(_records(stack, "logs.jsonl", instance)), timeout=30)
-    yield Traffic(instance, planted)
+    assert wait_until(lambda: bool(running.log_records()), timeout=30)
+    assert wait_until(lambda: bool(running.spans()), timeout=30)
+    yield running
 
 
 def test_request_counts_by_route_are_queryable_with_promql(traffic: Traffic) -> None:
@@ -68,28 +78,15 @@ def test_request_counts_by_route_are_queryable_with_promql(traffic: Traffic) -> 
     assert scene["tta_repository"] == "tta.dev"  # type: ignore[index]
 
 
-def _scene_log_trace_ids(stack: Stack, instance: str) -> set[str]:
-    return {
-        record["traceId"]
-        for batch in _records(stack, "logs.jsonl", instance)
-        for rl in batch["resourceLogs"]  # type: ignore[attr-defined]
-        for sl in rl["scopeLogs"]
-        for record in sl["logRecords"]
-        if "reached scene" in record["body"].get("stringValue", "")
-    }
+def _scene_log_trace_ids(traffic: Traffic) -> set[str]:
+    return {str(record["trace_id"]) for record in traffic.log_records() if "reached scene" in str(record["_msg"])}
 
 
-def _span_trace_ids(stack: Stack, instance: str) -> set[str]:
-    return {
-        span["traceId"]
-        for batch in _records(stack, "traces.jsonl", instance)
-        for rs in batch["resourceSpans"]  # type: ignore[attr-defined]
-        for ss in rs["scopeSpans"]
-        for span in ss["spans"]
-    }
+def _span_trace_ids(traffic: Traffic) -> set[str]:
+    return {str(span["traceID"]) for span in traffic.spans()}
 
 
-def test_the_story_graph_queries_reach_prometheus_without_their_literals(stack: Stack, traffic: Traffic) -> None:
+def test_the_story_graph_queries_reach_prometheus_without_their_literals(traffic: Traffic) -> None:
     query = (
         f'db_client_operation_duration_seconds_count{{service_instance_id="{traffic.instance}",db_system_name="neo4j"}}'
     )
@@ -97,10 +94,10 @@ def test_the_story_graph_queries_reach_prometheus_without_their_literals(stack: 
     assert series["metric"]["db_query_summary"] == "MERGE Player Scene VISITED"  # type: ignore[index]
 
     def neo4j_spans() -> list[dict[str, object]]:
-        return [span for span in _records(stack, "traces.jsonl", traffic.instance) if "MERGE" in json.dumps(span)]
+        return [span for span in traffic.spans() if "MERGE" in json.dumps(span)]
 
-    assert wait_until(lambda: bool(neo4j_spans()), timeout=30)  # the file exporter writes in batches
-    assert traffic.planted.email not in json.dumps(neo4j_spans())
+    assert wait_until(lambda: bool(neo4j_spans()), timeout=30)
+    assert traffic.planted.email not in stored_text(neo4j_spans())
 
 
 def test_the_websocket_session_reaches_the_engagement_metrics(traffic: Traffic) -> None:
@@ -109,18 +106,25 @@ def test_the_websocket_session_reaches_the_engagement_metrics(traffic: Traffic) 
     assert series["metric"]["tta_cohort"] == "pilot"  # type: ignore[index]
 
 
-def test_a_log_line_and_a_span_share_a_trace_id(stack: Stack, traffic: Traffic) -> None:
-    assert wait_until(lambda: len(_scene_log_trace_ids(stack, traffic.instance)) == 1, timeout=15)
-    log_trace_ids = _scene_log_trace_ids(stack, traffic.instance)
-    assert wait_until(lambda: log_trace_ids <= _span_trace_ids(stack, traffic.instance), timeout=15)
+def test_a_log_line_and_a_span_share_a_trace_id(traffic: Traffic) -> None:
+    assert wait_until(lambda: len(_scene_log_trace_ids(traffic)) == 1, timeout=15)
+    log_trace_ids = _scene_log_trace_ids(traffic)
+    assert wait_until(lambda: log_trace_ids <= _span_trace_ids(traffic), timeout=15)
 
 
-def test_no_planted_value_reaches_the_stores(stack: Stack, traffic: Traffic) -> None:
-    stored = json.dumps(
-        [
-            _records(stack, "logs.jsonl", traffic.instance),
-            _records(stack, "traces.jsonl", traffic.instance),
-            _promql(f'{{service_instance_id="{traffic.instance}"}}'),
-        ]
+def test_no_planted_value_reaches_the_stores(traffic: Traffic) -> None:
+    stored = stored_text(
+        [traffic.log_records(), traffic.spans(), _promql(f'{{service_instance_id="{traffic.instance}"}}')]
     )
-    assert [name for name, value in traffic.planted.secrets().items() if value in stored] == []
+    assert planted_in(stored, traffic.planted.secrets()) == []
+
+
+def test_the_service_announces_itself_without_configuration(traffic: Traffic) -> None:
+    (series,) = _promql(f'tta_component_info{{service_instance_id="{traffic.instance}"}}')
+    labels = series["metric"]  # type: ignore[index]
+    assert (labels["tta_component"], labels["tta_repository"], series["value"][1]) == (  # type: ignore[index]
+        "player-api",
+        "tta.dev",
+        "1",
+    )
+    assert labels["service_version"]  # type: ignore[index]

@@ -6,6 +6,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -13,6 +14,7 @@ from typing import Any, ClassVar
 import pytest
 from faker import Faker
 from opentelemetry import _logs, metrics, trace
+from opentelemetry._logs import SeverityNumber
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.util._once import Once
 
@@ -23,6 +25,7 @@ from tta_otel.configurator import TTAConfigurator, _metric_readers, configure_te
 from tta_otel.distro import TTADistro
 from tta_otel.startup import startup_config
 from tta_otel.testing.otlp_sink import OtlpSink, attributes
+from tta_otel.testing.processes import free_port
 
 
 def _reset_global_providers() -> None:
@@ -108,6 +111,69 @@ def test_the_otlp_exporters_send_the_token_of_the_token_file(
     assert "OTEL_EXPORTER_OTLP_HEADERS" not in os.environ
 
 
+def _dropped_reasons(sink: OtlpSink) -> set[str]:
+    """The reasons of ``tta.telemetry.dropped`` points with a count above zero."""
+    reasons = set()
+    for request in sink.received.metrics:
+        for resource_metrics in request.resource_metrics:
+            for scope_metrics in resource_metrics.scope_metrics:
+                for metric in scope_metrics.metrics:
+                    if metric.name == "tta.telemetry.dropped":
+                        reasons.update(
+                            str(attributes(point.attributes)["tta.telemetry.reason"])
+                            for point in metric.sum.data_points
+                            if point.as_int > 0
+                        )
+    return reasons
+
+
+def test_a_refusing_collector_lowers_sampling_and_sheds_logs_below_warning_until_it_recovers(
+    sink: OtlpSink, clean_env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    clean_env.setenv("OTEL_EXPORTER_OTLP_TIMEOUT", "1")
+    telemetry = configure_telemetry(load_config(_config_file(tmp_path, "monitoring: {}\n")))
+    assert telemetry is not None and telemetry.root_sampler is not None
+    logger = telemetry.logger_provider.get_logger("test.backpressure")
+    try:
+        sink.refusing_with = 503
+        telemetry.tracer_provider.get_tracer("test").start_span("refused").end()
+        telemetry.tracer_provider.force_flush()
+        lowered = telemetry.root_sampler.factor
+        logger.emit(body="routine detail", severity_number=SeverityNumber.INFO)
+        logger.emit(body="a session failed", severity_number=SeverityNumber.WARN)
+        sink.refusing_with = None
+        telemetry.logger_provider.force_flush()
+        for _ in range(6):  # each successful export doubles the factor back
+            logger.emit(body="still here", severity_number=SeverityNumber.WARN)
+            telemetry.logger_provider.force_flush()
+        telemetry.meter_provider.force_flush()
+    finally:
+        telemetry.shutdown()
+    bodies = [record.body.string_value for _, record in sink.received.log_records()]
+    assert (lowered, telemetry.root_sampler.factor) == (0.5, 1.0)
+    assert ("a session failed" in bodies, "routine detail" in bodies) == (True, False)
+    assert _dropped_reasons(sink) == {"refused", "shed"}
+
+
+def test_a_dead_collector_holds_shutdown_no_longer_than_its_deadline(
+    sink: OtlpSink, clean_env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The exporters' own timeout (10 s, several batches in a row) would hold shutdown far longer."""
+    clean_env.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{free_port()}")
+    clean_env.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
+    clean_env.setenv("OTEL_EXPORTER_OTLP_INSECURE", "true")
+    config = "monitoring:\n  export: {shutdown_timeout_s: 1, span_batch_delay_ms: 60000}\n"
+    telemetry = configure_telemetry(load_config(_config_file(tmp_path, config)))
+    assert telemetry is not None
+    tracer = telemetry.tracer_provider.get_tracer("test")
+    for index in range(1500):
+        tracer.start_span(f"queued {index}").end()
+    started = time.monotonic()
+    telemetry.shutdown()
+    assert time.monotonic() - started < 8
+    assert not sink.received.traces
+
+
 def test_disabled_monitoring_builds_nothing(sink: OtlpSink, tmp_path: Path) -> None:
     assert configure_telemetry(load_config(_config_file(tmp_path, "monitoring:\n  enabled: false\n"))) is None
 
@@ -167,7 +233,7 @@ def test_a_bad_policy_falls_back_to_the_packaged_one(
 
 
 def test_pull_metric_readers_are_refused_because_they_bypass_redaction(caplog: pytest.LogCaptureFixture) -> None:
-    assert _metric_readers({"in_memory": InMemoryMetricReader}, [], None) == []
+    assert _metric_readers({"in_memory": InMemoryMetricReader}, [], [], None) == []
     assert "serves metrics without redaction" in caplog.text
 
 

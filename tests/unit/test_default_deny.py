@@ -129,3 +129,12 @@ def test_a_full_url_keeps_its_shape_and_loses_its_query_values(strict_redactor: 
     assert strict_redactor.redact_attributes({"url.full": url}) == {
         "url.full": "https://play.example/players/7/scene?email=[REDACTED:query_value]"
     }
+
+
+def test_every_tta_attribute_that_tta_otel_emits_is_allowed(strict_redactor: Redactor) -> None:
+    """Default-deny would otherwise turn tta_otel's own labels into ``[REDACTED:unlisted]``."""
+    from tta_otel import semconv
+
+    keys = {value for name, value in vars(semconv).items() if name.isupper() and str(value).startswith("tta.")}
+    assert len(keys) > 15
+    assert {key for key in keys if strict_redactor.decide(key).action is not KeyAction.KEEP} == set()

@@ -84,3 +84,24 @@ def test_metric_exporter_keeps_its_preferences_in_private_attributes() -> None:
 def test_sdk_span_record_exception_takes_the_arguments_the_error_tracker_passes_on() -> None:
     parameters = list(inspect.signature(Span.record_exception).parameters)
     assert parameters == ["self", "exception", "attributes", "timestamp", "escaped"]
+
+
+def test_otlp_exporters_report_each_export_to_a_metrics_object_with_export_operation() -> None:
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as HttpSpanExporter
+
+    for exporter in (OTLPSpanExporter(insecure=True), HttpSpanExporter()):
+        assert callable(exporter._metrics.export_operation)
+        exporter.shutdown()
+
+
+def test_batch_processors_report_a_full_queue_to_their_metrics_drop_items() -> None:
+    from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, InMemoryLogRecordExporter
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    for processor in (BatchSpanProcessor(InMemorySpanExporter()), BatchLogRecordProcessor(InMemoryLogRecordExporter())):
+        assert list(inspect.signature(processor._batch_processor._metrics.drop_items).parameters) == [
+            "count",
+            "error_type",
+        ]
+        processor.shutdown()

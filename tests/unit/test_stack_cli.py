@@ -119,6 +119,19 @@ def test_up_without_secrets_names_the_command_that_makes_them(
     assert f"no secrets directory {secrets}: run `tta-otel secrets init --dir {secrets}`" in capsys.readouterr().err
 
 
+def test_up_names_the_pages_of_the_trace_and_log_stores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(stack_command.Stack, "up", lambda self, timeout: None)
+    arguments = ["--repo", str(REPO), "--state-dir", str(tmp_path / "state"), "--secrets-dir", str(tmp_path)]
+    assert main(["stack", "up", "--no-supervise", *arguments]) == 0
+    assert capsys.readouterr().out.splitlines()[-3:] == [
+        "  Traces in Jaeger, logs in VictoriaLogs (both ask for the credentials above):",
+        "    Jaeger's query API:     http://127.0.0.1:16686/api/services",
+        "    VictoriaLogs's web UI:  http://127.0.0.1:9428/select/vmui/",
+    ]
+
+
 def test_logs_of_a_component(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     state = tmp_path / "state"
     (state / "prometheus").mkdir(parents=True)

@@ -67,6 +67,13 @@ class ExportSettings(_Section):
     span_batch_delay_ms: int = Field(default=1_000, ge=10, le=60_000)
     log_batch_delay_ms: int = Field(default=1_000, ge=10, le=60_000)
     max_queue_size: int = Field(default=2_048, ge=64, le=1_000_000)
+    shutdown_timeout_s: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        description="at shutdown, what is still queued gets this long to leave; then it is dropped and "
+        "counted, so a dead collector never holds a stopping service longer",
+    )
 
 
 class PrivacySettings(_Section):

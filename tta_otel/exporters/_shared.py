@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from opentelemetry.sdk.resources import Resource
 
+from tta_otel.exporters.sdk_hooks import is_refusal
 from tta_otel.privacy import Redactor, active_redactor
 
 _logger = logging.getLogger("tta_otel.exporters")
@@ -44,10 +45,14 @@ class DropCounter:
     """Counts the items of one signal that never reached the exporter's destination.
 
     Reasons: ``redaction_failed`` (the batch was dropped rather than exported unredacted;
-    logged once) and ``export_failed`` (the exporter gave up, e.g. the collector was down
+    logged once), ``export_failed`` (the exporter gave up, e.g. the collector was down
     past its timeout, or raised; an exception is also logged, at most once per
-    ``RAISED_LOG_INTERVAL_S``). Counting happens once per batch, off the request path; the
-    configurator reports the counts as the ``tta.telemetry.dropped`` metric.
+    ``RAISED_LOG_INTERVAL_S``), ``refused`` (the collector answered that it will not take the
+    data now: ``tta_otel.exporters.sdk_hooks``), ``queue_full`` (the SDK's batch queue was
+    full) and ``shed`` (a record below WARNING dropped under backpressure). Counting happens
+    once per batch, off the request path; the configurator reports the counts as the
+    ``tta.telemetry.dropped`` metric. ``on_export``, when set, hears each export's outcome
+    (``tta_otel.backpressure``).
     """
 
     def __init__(self, signal: str, clock: Callable[[], float] = time.monotonic) -> None:
@@ -57,6 +62,9 @@ class DropCounter:
         self._reported = False
         self._clock = clock
         self._raised_logged_at: float | None = None
+        self._refused = False
+        self.on_export: Callable[[bool], None] | None = None
+        self.abandoned = False
 
     @property
     def dropped(self) -> int:
@@ -72,15 +80,36 @@ class DropCounter:
                 "Redaction of %s failed; the batch was dropped rather than exported unredacted", self.signal
             )
 
-    def export_failed(self, count: int) -> None:
+    def _add(self, reason: str, count: int) -> None:
         with self._lock:
-            self.counts["export_failed"] += count
+            self.counts[reason] = self.counts.get(reason, 0) + count
+
+    def export_outcome(self, error_attributes: Mapping[str, Any] | None) -> None:
+        """The status of the export that just ended (from the SDK exporter's own report)."""
+        self._refused = is_refusal(error_attributes)
+
+    def export_failed(self, count: int) -> None:
+        self._add("refused" if self._refused else "export_failed", count)
+
+    def queue_full(self, count: int) -> None:
+        self._add("queue_full", count)
+
+    def shed(self, count: int) -> None:
+        self._add("shed", count)
+
+    def exported(self, succeeded: bool) -> None:
+        """Tell ``on_export`` how an export ended; it never raises into the export path."""
+        if self.on_export is None:
+            return
+        try:
+            self.on_export(succeeded)
+        except Exception:
+            _logger.debug("tta_otel: a backpressure listener failed", exc_info=True)
 
     def identifiers_removed(self, count: int) -> None:
         """Identifier attributes removed from metric points (``identifier_attribute``): the points
         are exported, the identifiers never are."""
-        with self._lock:
-            self.counts["identifier_attribute"] = self.counts.get("identifier_attribute", 0) + count
+        self._add("identifier_attribute", count)
 
     def export_raised(self, count: int) -> None:
         """Count the batch as ``export_failed`` and log the exception being handled, rate-limited."""
@@ -100,16 +129,32 @@ class DropCounter:
             )
 
 
+def abandon(drops: DropCounter, exporter: Any) -> None:
+    """Shutdown's deadline has passed: every further batch is dropped and counted, and the wrapped
+    exporter is shut down, which ends the retries of an export in flight."""
+    drops.abandoned = True
+    try:
+        exporter.shutdown()
+    except Exception:
+        _logger.debug("tta_otel: shutting an abandoned exporter down failed", exc_info=True)
+
+
 def send_counted(drops: DropCounter, count: int, send: Callable[[], Result], failure: Result) -> Result:
-    """Call the wrapped exporter; a failure is counted, an exception counted and logged, never raised."""
+    """Call the wrapped exporter; a failure is counted, an exception counted and logged, never raised.
+    After ``abandon`` nothing is sent."""
+    if drops.abandoned:
+        drops.export_failed(count)
+        return failure
     try:
         result = send()
     except Exception:
         drops.export_raised(count)
+        drops.exported(False)
         return failure
     if result is failure:
         drops.export_failed(count)
+    drops.exported(result is not failure)
     return result
 
 
-__all__ = ["DropCounter", "RedactorSource", "ResourceRedactor", "active_redactor", "send_counted"]
+__all__ = ["DropCounter", "RedactorSource", "ResourceRedactor", "abandon", "active_redactor", "send_counted"]

@@ -20,9 +20,11 @@ from tta_otel.exporters._shared import (
     DropCounter,
     RedactorSource,
     ResourceRedactor,
+    abandon,
     active_redactor,
     send_counted,
 )
+from tta_otel.exporters.sdk_hooks import watch_export_outcomes
 from tta_otel.log_privacy import exporting
 from tta_otel.privacy import Redactor
 from tta_otel.privacy.exceptions import redact_exception_attributes, redact_message_in_body
@@ -41,6 +43,7 @@ class RedactingLogRecordExporter(LogRecordExporter):
         self._redactor = redactor
         self._resources = ResourceRedactor()
         self.drops = DropCounter("logs")
+        watch_export_outcomes(exporter, self.drops.export_outcome)
 
     @staticmethod
     def _without_messages(redactor: Redactor, record: ReadableLogRecord) -> tuple[Any, Mapping[str, Any]]:
@@ -90,8 +93,13 @@ class RedactingLogRecordExporter(LogRecordExporter):
                 self.drops, len(batch), lambda: self.exporter.export(redacted), LogRecordExportResult.FAILURE
             )
 
+    def abandon(self) -> None:
+        """Shutdown's deadline has passed: drop what is left, counted, and stop retrying."""
+        abandon(self.drops, self.exporter)
+
     def shutdown(self) -> None:
-        self.exporter.shutdown()  # type: ignore[no-untyped-call]
+        if not self.drops.abandoned:  # abandoning shut the exporter down already
+            self.exporter.shutdown()  # type: ignore[no-untyped-call]
 
     def force_flush(self, timeout_millis: int = 30_000) -> bool:
         return self.exporter.force_flush(timeout_millis)

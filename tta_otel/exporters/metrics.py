@@ -30,9 +30,11 @@ from tta_otel.exporters._shared import (
     DropCounter,
     RedactorSource,
     ResourceRedactor,
+    abandon,
     active_redactor,
     send_counted,
 )
+from tta_otel.exporters.sdk_hooks import watch_export_outcomes
 from tta_otel.privacy import Redactor
 
 
@@ -84,6 +86,7 @@ class RedactingMetricExporter(MetricExporter):
         self._redactor = redactor
         self._resources = ResourceRedactor()
         self.drops = DropCounter("metrics")
+        watch_export_outcomes(exporter, self.drops.export_outcome)
 
     def _attributes(self, redactor: Redactor, attributes: Any) -> dict[str, Any]:
         """Identifiers never become metric attributes: removed, not pseudonymised, and counted."""
@@ -153,5 +156,10 @@ class RedactingMetricExporter(MetricExporter):
     def force_flush(self, timeout_millis: float = 10_000) -> bool:
         return self.exporter.force_flush(timeout_millis)
 
+    def abandon(self) -> None:
+        """Shutdown's deadline has passed: drop what is left, counted, and stop retrying."""
+        abandon(self.drops, self.exporter)
+
     def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> None:
-        self.exporter.shutdown(timeout_millis=timeout_millis, **kwargs)
+        if not self.drops.abandoned:  # abandoning shut the exporter down already
+            self.exporter.shutdown(timeout_millis=timeout_millis, **kwargs)

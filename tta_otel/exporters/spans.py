@@ -18,9 +18,11 @@ from tta_otel.exporters._shared import (
     DropCounter,
     RedactorSource,
     ResourceRedactor,
+    abandon,
     active_redactor,
     send_counted,
 )
+from tta_otel.exporters.sdk_hooks import watch_export_outcomes
 from tta_otel.log_privacy import exporting
 from tta_otel.privacy import Redactor
 from tta_otel.privacy.exceptions import redact_exception_attributes
@@ -34,6 +36,7 @@ class RedactingSpanExporter(SpanExporter):
         self._redactor = redactor
         self._resources = ResourceRedactor()
         self.drops = DropCounter("spans")
+        watch_export_outcomes(exporter, self.drops.export_outcome)
 
     @staticmethod
     def _events(redactor: Redactor, span: ReadableSpan) -> tuple[Event, ...]:
@@ -114,8 +117,13 @@ class RedactingSpanExporter(SpanExporter):
                 self.drops, len(spans), lambda: self.exporter.export(redacted), SpanExportResult.FAILURE
             )
 
+    def abandon(self) -> None:
+        """Shutdown's deadline has passed: drop what is left, counted, and stop retrying."""
+        abandon(self.drops, self.exporter)
+
     def shutdown(self) -> None:
-        self.exporter.shutdown()
+        if not self.drops.abandoned:  # abandoning shut the exporter down already
+            self.exporter.shutdown()
 
     def force_flush(self, timeout_millis: int = 30_000) -> bool:
         return self.exporter.force_flush(timeout_millis)

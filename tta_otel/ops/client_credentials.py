@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from tta_otel.environment_variables import (
     TTA_ALERTMANAGER_CREDENTIALS_FILE,
@@ -62,9 +61,16 @@ def basic_auth(path: Path | None, what: str) -> tuple[str, str] | None:
     return user, password
 
 
-def _auth_of(server: str, variable: str, secret: str) -> Callable[[Path | None], tuple[str, str] | None]:
-    """``auth(path=None)``: the server's basic auth from ``path``, else the file ``variable`` names,
-    else the secrets directory's ``secret``; None when there is none."""
+class BasicAuthLookup(Protocol):
+    """``auth(path=None)``: a server's ``(user, password)`` or None; a Protocol because the path is
+    optional, which a ``Callable`` type cannot say (callers without a path would not type-check)."""
+
+    def __call__(self, path: Path | None = None) -> tuple[str, str] | None: ...
+
+
+def _auth_of(server: str, variable: str, secret: str) -> BasicAuthLookup:
+    """The server's lookup: from ``path``, else the file ``variable`` names, else the secrets
+    directory's ``secret``; None when there is none."""
 
     def auth(path: Path | None = None) -> tuple[str, str] | None:
         chosen = path or credentials_file(variable, secret)

@@ -94,6 +94,8 @@ class OtlpSink:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.received = Received()
+        # Set to 429 or 503 to answer as a collector whose memory limiter refuses data (nothing is kept).
+        self.refusing_with: int | None = None
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((host, port), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, name="otlp-sink", daemon=True)
@@ -113,6 +115,9 @@ class OtlpSink:
                     self.send_error(404)
                     return
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if sink.refusing_with is not None:
+                    self.send_error(sink.refusing_with, "data refused due to high memory usage")
+                    return
                 try:
                     if self.headers.get("Content-Encoding") == "gzip":
                         body = gzip.decompress(body)

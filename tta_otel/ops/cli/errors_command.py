@@ -1,4 +1,5 @@
-"""``tta-otel errors``: error groups by fingerprint, from Prometheus; ``--resolve`` marks one resolved."""
+"""``tta-otel errors``: error groups by fingerprint, from Prometheus, each with an example log line
+and its trace id from the log store; ``--resolve`` marks one resolved."""
 
 from __future__ import annotations
 
@@ -6,16 +7,18 @@ import argparse
 import json
 import os
 import sys
-from dataclasses import asdict
 from datetime import UTC, datetime
 
 from tta_otel import instruments, semconv
 from tta_otel.environment_variables import TTA_OTLP_HTTP_ENDPOINT
+from tta_otel.ops.cli.log_store_arguments import add_log_store_arguments, log_store
 from tta_otel.ops.cli.report_command import add_source_arguments
 from tta_otel.ops.client_credentials import otlp_exporter_arguments, prometheus_auth
-from tta_otel.ops.reports.errors import ErrorGroup, list_error_groups, load_resolved, state_file
+from tta_otel.ops.reports.errors import ErrorGroup, list_error_groups, load_resolved, state_file, with_log_examples
+from tta_otel.ops.reports.errors_render import to_json, to_table
 from tta_otel.ops.reports.prometheus import PrometheusClient, PrometheusError
 from tta_otel.ops.secrets import SecretFileError
+from tta_otel.ops.stores import StoreError
 
 DEFAULT_OTLP_HTTP_ENDPOINT = "http://127.0.0.1:4318"
 
@@ -25,20 +28,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     add_source_arguments(errors, "24h")
     errors.add_argument("--json", action="store_true", help="print the groups as JSON")
     errors.add_argument("--resolve", metavar="FINGERPRINT", help="mark a group resolved and record its time to resolve")
+    add_log_store_arguments(errors)
     errors.set_defaults(handler=errors_command)
-
-
-def _table(groups: list[ErrorGroup]) -> str:
-    lines = [f"{'fingerprint':16}  {'count':>6}  {'trend':>6}  {'last seen':25}  {'component':14}  type / trace"]
-    for group in groups:
-        trend = "new" if group.trend is None else f"{group.trend:+.0%}"
-        state = " CRITICAL" if group.critical else ""
-        state += " resolved" if group.resolved_at and not group.regressed else " REGRESSED" if group.regressed else ""
-        lines.append(
-            f"{group.fingerprint:16}  {group.count:>6}  {trend:>6}  {group.last_seen or '-':25}  "
-            f"{group.component:14}  {group.error_type}{state}  trace {group.example_trace_id or '-'}"
-        )
-    return "\n".join(lines)
 
 
 def _record_time_to_resolve(group: ErrorGroup, seconds: float) -> None:
@@ -78,11 +69,26 @@ def _resolve(groups: list[ErrorGroup], fingerprint: str) -> int:
     return 0
 
 
+def _with_examples(groups: list[ErrorGroup], args: argparse.Namespace, end: datetime) -> list[ErrorGroup]:
+    """The groups with their example lines; without them, and a note saying why, when the log
+    store cannot answer: the counts from Prometheus are worth printing on their own."""
+    try:
+        store = log_store(args)
+        if store is None or not groups:
+            return groups
+        return with_log_examples(groups, store, args.since, end, args.environment)
+    except (StoreError, SecretFileError) as exc:
+        print(f"note: no example log lines: {exc}", file=sys.stderr)
+        return groups
+
+
 def errors_command(args: argparse.Namespace) -> int:
+    end = datetime.now(UTC)
     try:
         groups = list_error_groups(
             PrometheusClient(args.prometheus, credentials=prometheus_auth(args.prometheus_credentials_file)),
             args.since,
+            end,
             environment=args.environment,
             resolved=load_resolved(state_file()),
         )
@@ -91,8 +97,6 @@ def errors_command(args: argparse.Namespace) -> int:
         return 1
     if args.resolve:
         return _resolve(groups, args.resolve)
-    if args.json:
-        print(json.dumps([{**asdict(g), "trend": g.trend} for g in groups], indent=2))
-    else:
-        print(_table(groups) if groups else "no errors in the period")
+    groups = _with_examples(groups, args, end)
+    print(to_json(groups) if args.json else to_table(groups))
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import shutil
 import subprocess
@@ -11,12 +12,14 @@ import sys
 import time
 from pathlib import Path
 
+from tta_otel.environment_variables import TTA_JAEGER_URL, TTA_VICTORIALOGS_URL
 from tta_otel.ops.secrets import SecretsDir
 from tta_otel.ops.stack import collector_privacy
 from tta_otel.ops.stack.checkout import find_checkout
 from tta_otel.ops.stack.components import BuildError, build_component
 from tta_otel.ops.stack.compose_schema import fetch_schema
-from tta_otel.ops.stack.runner import Stack, StackError, client_environment
+from tta_otel.ops.stack.runner import URLS, Stack, StackError, client_environment
+from tta_otel.ops.stack.supervisor_process import serve, start_supervisor, stop_supervisor, supervisor_pid
 from tta_otel.ops.stack.validation import VALIDATION_TOOLS, default_paths, validate
 
 
@@ -47,12 +50,15 @@ def up_command(args: argparse.Namespace) -> int:
     started = time.monotonic()
     stack.up(timeout=args.timeout)
     print(f"The stack is ready ({time.monotonic() - started:.1f} s); state in {stack.state_dir}")
+    if not args.no_supervise:
+        pid = start_supervisor(stack)
+        print(f"  Supervised (pid {pid}): a component that exits is started again; `stack status` counts restarts")
     print('  Clients: eval "$(tta-otel stack env)" gives them the endpoints and credential files:')
     for name, value in client_environment(stack.secrets).items():
         print(f"  {name}={value}")
-    print("  Traces in Jaeger, logs in VictoriaLogs (above); also in files (docs/stack.md):")
-    print(f"    {stack.state_dir / 'otel-collector' / 'logs.jsonl'}")
-    print(f"    {stack.state_dir / 'otel-collector' / 'traces.jsonl'}")
+    print("  Traces in Jaeger, logs in VictoriaLogs (both ask for the credentials above):")
+    print(f"    Jaeger's query API:     {URLS[TTA_JAEGER_URL]}/api/services")
+    print(f"    VictoriaLogs's web UI:  {URLS[TTA_VICTORIALOGS_URL]}/select/vmui/")
     return 0
 
 
@@ -66,7 +72,9 @@ def _compose(args: argparse.Namespace, arguments: list[str]) -> int:
 def down_command(args: argparse.Namespace) -> int:
     if args.compose:
         return _compose(args, ["down", *(["--volumes"] if args.purge else [])])
-    _stack(args).down(purge=args.purge)
+    stack = _stack(args)
+    stop_supervisor(stack)  # first: it would start again what down stops
+    stack.down(purge=args.purge)
     print("The stack is stopped" + (" and its data removed." if args.purge else "; its data is kept."))
     return 0
 
@@ -78,8 +86,19 @@ def status_command(args: argparse.Namespace) -> int:
     else:
         for entry in status:
             state = "ready" if entry["ready"] else ("running" if entry["pid"] else "stopped")
-            print(f"{entry['service']:<16} {state:<8} pid={entry['pid'] or '-':<8} {entry['url']}")
+            print(
+                f"{entry['service']:<16} {state:<8} pid={entry['pid'] or '-':<8} "
+                f"restarts={entry['restarts']:<3} {entry['url']}"
+            )
     return 0 if all(entry["ready"] for entry in status) else 1
+
+
+def supervise_command(args: argparse.Namespace) -> int:
+    stack = _stack(args)
+    if supervisor_pid(stack) not in (None, os.getpid()):
+        raise StackError(f"a supervisor already runs for {stack.state_dir}")
+    serve(stack)
+    return 0
 
 
 def logs_command(args: argparse.Namespace) -> int:
@@ -134,6 +153,7 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
         ("down", down_command, "stop what `up` started"),
         ("status", status_command, "show each component's state"),
         ("env", env_command, "print export lines for the endpoints"),
+        ("supervise", supervise_command, "restart components that exit (`up` starts this in the background)"),
     ]:
         action = actions.add_parser(name, help=text)
         _common(action)
@@ -142,6 +162,7 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
             action.add_argument("--compose", action="store_true", help="use Docker Compose instead")
         if name == "up":
             action.add_argument("--timeout", type=float, default=90.0)
+            action.add_argument("--no-supervise", action="store_true", help="no supervisor: nothing restarts")
         if name == "down":
             action.add_argument("--purge", action="store_true", help="also remove the data")
         if name == "status":

@@ -2,23 +2,25 @@
 
 Each group is one fingerprint: how often it happened in the period and the period before,
 when it was first and last seen, whether it is critical, and one trace id to start from (an
-exemplar of the counter). Marking a group resolved is kept in a small state file and records
-the time from first seen to resolution as the ``tta.error.time_to_resolve`` histogram, so the
-dashboards can show how long errors stay open; an error seen again after its resolution is a
-regression.
+exemplar of the counter). ``with_log_examples`` adds each group's newest log line and its
+trace id from the log store (``tta_otel.ops.stores.LogStore``). Marking a group resolved is
+kept in a small state file and records the time from first seen to resolution as the
+``tta.error.time_to_resolve`` histogram, so the dashboards can show how long errors stay open;
+an error seen again after its resolution is a regression.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tta_otel import semconv
 from tta_otel.environment_variables import state_dir
 from tta_otel.ops.reports.prometheus import PrometheusClient, environment_matcher
+from tta_otel.ops.stores.log_store import LogExample, LogStore
 from tta_otel.semconv import prometheus_label
 
 _ERRORS = semconv.TTA_ERRORS.prometheus
@@ -45,6 +47,7 @@ class ErrorGroup:
     example_trace_id: str | None
     resolved_at: str | None
     regressed: bool
+    example: LogExample | None = None
 
     @property
     def trend(self) -> float | None:
@@ -157,3 +160,21 @@ def list_error_groups(
             )
         )
     return sorted((g for g in groups if g.count > 0), key=lambda g: (-g.count, g.fingerprint))
+
+
+def with_log_examples(
+    groups: list[ErrorGroup],
+    store: LogStore,
+    period: timedelta,
+    end: datetime,
+    environment: str | None = None,
+) -> list[ErrorGroup]:
+    """``groups`` with each one's newest log line in the period, from ``store``.
+
+    The first ``StoreError`` ends it: a store that cannot answer one group would otherwise be
+    asked again for every group, each time until its timeout.
+    """
+    return [
+        replace(group, example=store.example(group.fingerprint, group.component, end - period, end, environment))
+        for group in groups
+    ]

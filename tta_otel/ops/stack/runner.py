@@ -10,8 +10,9 @@ directory, so ``down`` stops exactly what ``up`` started and the data survives u
 
 Loki, Tempo and Grafana are in the table but have no native build: they are licensed under
 the AGPL, and this project neither builds nor links them; docker compose runs their
-official images. The native collector writes logs and traces to files in its state
-directory instead, after the same privacy processors (see docs/stack.md).
+official images. The native collector sends traces to Jaeger v2 and logs to VictoriaLogs
+(Apache-2.0) instead, after the same privacy processors; it also still writes both to files
+in its state directory, which the collector privacy tests read (see docs/stack.md).
 """
 
 from __future__ import annotations
@@ -483,11 +484,36 @@ class Stack:
         log = self.log_file(name)
         return "\n".join(log.read_text(errors="replace").splitlines()[-count:]) if log.exists() else "(no log)"
 
-    def start(self, name: str) -> None:
-        """Start one service (not waiting for it); an error if its binary or a port is missing."""
+    def native_names(self) -> list[str]:
+        return [service.name for service in _native_services()]
+
+    def is_running(self, name: str) -> bool:
+        return self.pid(self.service(name)) is not None
+
+    def expected(self, name: str) -> bool:
+        """Whether the service should be running: it was started (its pid file is there) and nobody
+        stopped it on purpose since (``stop`` holds it first). What the supervisor brings back."""
+        state = self._state(self.service(name))
+        return (state / "pid").exists() and not (state / "held").exists()
+
+    def restarts(self, name: str) -> int:
+        """How often the supervisor started the service again since the state directory was made."""
+        try:
+            return int((self._state(self.service(name)) / "restarts").read_text())
+        except (OSError, ValueError):
+            return 0
+
+    def count_restart(self, name: str) -> None:
+        staging = self._state(self.service(name)) / "restarts.new"
+        staging.write_text(str(self.restarts(name) + 1))
+        staging.replace(staging.with_name("restarts"))
+
+    def start(self, name: str) -> bool:
+        """Start one service (not waiting for it); an error if its binary or a port is missing.
+        Returns whether it was started (False: it was running already)."""
         service = self.service(name)
         if self.pid(service) is not None:
-            return
+            return False
         assert service.component is not None  # self.service() gives native services only
         component = self.components[service.component]
         if not component.is_built():
@@ -503,6 +529,8 @@ class Stack:
         staging = state / "pid.new"
         staging.write_text(str(process.pid))
         staging.replace(state / "pid")
+        (state / "held").unlink(missing_ok=True)
+        return True
 
     def wait_ready(self, names: list[str], timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -521,16 +549,25 @@ class Stack:
                 time.sleep(0.2)
 
     def up(self, timeout: float = 60.0) -> None:
-        """Start every service and wait until all are ready; nothing starts while a binary or a secret is missing."""
+        """Start every service and wait until all are ready; nothing starts while a binary or a secret
+        is missing. All or nothing: when one cannot start or get ready, every service this call
+        started is stopped again before the error is raised, so no process of it holds a port."""
         for service in _native_services():
             assert service.component is not None  # native services only
             component = self.components[service.component]
             if not component.is_built():
                 raise StackError(f"{component.name} {component.version} is not built: run `tta-otel stack build`")
             _required_secrets(service, self.secrets)
-        for service in _native_services():
-            self.start(service.name)
-        self.wait_ready([service.name for service in _native_services()], timeout)
+        started: list[str] = []
+        try:
+            for service in _native_services():
+                if self.start(service.name):
+                    started.append(service.name)
+            self.wait_ready([service.name for service in _native_services()], timeout)
+        except BaseException:
+            for name in reversed(started):
+                self.stop(name)
+            raise
 
     def stop(self, name: str, sig: signal.Signals = signal.SIGTERM, grace: float = 15.0) -> bool:
         """Stop one service by its pid; SIGKILL after ``grace`` seconds. Returns whether it ran."""
@@ -538,6 +575,7 @@ class Stack:
         pid = self.pid(service)
         if pid is None:
             return False
+        (self._state(service) / "held").touch()  # before the signal: the supervisor must not race it
         try:
             os.kill(pid, sig)
             deadline = time.monotonic() + grace
@@ -572,6 +610,7 @@ class Stack:
                 "pid": self.pid(service),
                 "ready": _is_ready(service.ready_url, self._credentials(service)),
                 "url": service.ready_url,
+                "restarts": self.restarts(service.name),
             }
             for service in _native_services()
         ]

@@ -1,4 +1,5 @@
-"""The HTTP side of the store clients: a GET with basic auth, and errors that say what to do."""
+"""The HTTP side of the store clients: a GET with basic auth (and a store's own headers, such as
+Loki's tenant), and errors that say what to do."""
 
 from __future__ import annotations
 
@@ -21,12 +22,17 @@ class StoreClient:
         self._credentials = credentials
         self._timeout_s = timeout_s
 
-    def _get(self, path: str, params: Mapping[str, str | int]) -> httpx.Response:
+    def _fetch(
+        self, path: str, params: Mapping[str, str | int], headers: Mapping[str, str] | None = None
+    ) -> tuple[str, httpx.Response]:
         url = f"{self.url}{path}"
         try:
-            response = httpx.get(url, params=params, auth=self._credentials, timeout=self._timeout_s)
+            response = httpx.get(url, params=params, headers=headers, auth=self._credentials, timeout=self._timeout_s)
         except httpx.HTTPError as error:
             raise StoreError(f"{self.WHAT} at {url} cannot be reached: {error}") from error
+        return url, response
+
+    def _checked(self, url: str, response: httpx.Response) -> httpx.Response:
         if response.status_code == 401:
             raise StoreError(f'{self.WHAT} at {url} asks for credentials: `eval "$(tta-otel stack env)"` gives them')
         if response.status_code >= 400:
@@ -34,3 +40,13 @@ class StoreClient:
                 f"{self.WHAT} at {url} refused the request ({response.status_code}): {response.text[:300]}"
             )
         return response
+
+    def _get(
+        self, path: str, params: Mapping[str, str | int], headers: Mapping[str, str] | None = None
+    ) -> httpx.Response:
+        return self._checked(*self._fetch(path, params, headers))
+
+    def _get_if_found(self, path: str, params: Mapping[str, str | int]) -> httpx.Response | None:
+        """As ``_get``, but None where the store answers 404: what was asked for is not there (yet)."""
+        url, response = self._fetch(path, params)
+        return None if response.status_code == 404 else self._checked(url, response)

@@ -13,8 +13,11 @@ class JaegerClient(StoreClient):
     WHAT = "Jaeger (TTA_JAEGER_URL, TTA_JAEGER_CREDENTIALS_FILE)"
 
     def trace(self, trace_id: str) -> dict[str, Any] | None:
-        """The trace (``traceID``, ``spans``, ``processes``), or None while Jaeger does not have it."""
-        response = self._get(f"/api/traces/{trace_id}", {})
+        """The trace (``traceID``, ``spans``, ``processes``), or None while Jaeger does not have it
+        (it answers 404: "trace not found")."""
+        response = self._get_if_found(f"/api/traces/{trace_id}", {})
+        if response is None:
+            return None
         data = response.json().get("data") or []
         return dict(data[0]) if data else None
 

@@ -1,12 +1,41 @@
-"""VictoriaLogs's LogsQL API (the native log store)."""
+"""VictoriaLogs's LogsQL API (the native log store).
+
+VictoriaLogs flattens each OTLP log record into fields: the body is ``_msg``, the time
+``_time``, the ids ``trace_id`` and ``span_id``, and every resource and record attribute keeps
+its dotted name (``service.name``, ``tta.component``, ``tta.error.fingerprint``).
+"""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+from tta_otel import semconv
 from tta_otel.ops.stores.http import StoreClient
+from tta_otel.ops.stores.log_store import LogExample, one_line
+
+
+def _quoted(value: str) -> str:
+    """A LogsQL string literal: JSON's escaping is the Go escaping LogsQL reads."""
+    return json.dumps(value)
+
+
+def _moment(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def error_example_query(
+    fingerprint: str, component: str, start: datetime, end: datetime, environment: str | None = None
+) -> str:
+    """The LogsQL of an error group's newest record: its time, body and trace id only."""
+    filters = [f"_time:[{_moment(start)}, {_moment(end)}]", f"{semconv.TTA_ERROR_FINGERPRINT}:={_quoted(fingerprint)}"]
+    if component:
+        filters.append(f"{semconv.TTA_COMPONENT}:={_quoted(component)}")
+    if environment is not None:
+        filters.append(f"{semconv.DEPLOYMENT_ENVIRONMENT_NAME}:={_quoted(environment)}")
+    return " ".join(filters) + " | sort by (_time desc) | limit 1 | fields _time, _msg, trace_id"
 
 
 class VictoriaLogsClient(StoreClient):
@@ -17,6 +46,16 @@ class VictoriaLogsClient(StoreClient):
         params: dict[str, str | int] = {"query": logsql, "limit": limit}
         response = self._get("/select/logsql/query", params)
         return [json.loads(line) for line in response.text.splitlines() if line.strip()]
+
+    def example(
+        self, fingerprint: str, component: str, start: datetime, end: datetime, environment: str | None = None
+    ) -> LogExample | None:
+        """The ``LogStore`` answer: the group's newest line, from ``_msg``, with its ``trace_id``."""
+        records = self.query(error_example_query(fingerprint, component, start, end, environment), limit=1)
+        if not records:
+            return None
+        record = records[0]
+        return LogExample(one_line(str(record.get("_msg", ""))), record.get("trace_id") or None, record.get("_time"))
 
     def ui_url(self, logsql: str) -> str:
         """The built-in web UI listing what ``logsql`` selects: a page a person can open."""

@@ -1,0 +1,109 @@
+"""Keeps the native stack running: a component that exits is started again, and logs stay bounded.
+
+``tta-otel stack up`` starts one supervisor process beside the components (``stack down`` stops
+it first). Each second it looks at every component: one that was started, is not running, and
+that nobody stopped on purpose (``Stack.stop`` marks it *held*), is started again after a back-off that
+doubles with each failed try (1 s, 2 s, 4 s, ... up to a minute) and resets once the component
+has stayed up for a minute. Each restart is counted in the component's state directory, shown by
+``stack status`` and exported as ``tta.stack.component.restarts``. A component's log is rotated
+when it outgrows ``LOG_LIMIT_BYTES`` (copy, then truncate: the component keeps its open file,
+which it writes in append mode), keeping ``LOG_KEEP`` old copies.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tta_otel.ops.stack.runner import Stack, StackError
+
+_logger = logging.getLogger(__name__)
+
+BACKOFF_BASE_S = 1.0
+BACKOFF_MAX_S = 60.0
+STABLE_AFTER_S = 60.0
+"""A component that has run this long has its back-off reset."""
+LOG_LIMIT_BYTES = 10 * 1024 * 1024
+LOG_KEEP = 3
+
+
+def backoff(failures: int) -> float:
+    """Seconds to wait before the next try after ``failures`` tries in a row (the first waits ``BACKOFF_BASE_S``)."""
+    return min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2.0 ** max(failures - 1, 0))
+
+
+def rotate(log: Path, limit: int = LOG_LIMIT_BYTES, keep: int = LOG_KEEP) -> bool:
+    """Rotate ``log`` when it is larger than ``limit``: ``.1`` is the newest old copy, ``.<keep>``
+    the oldest kept. Returns whether it rotated."""
+    try:
+        if log.stat().st_size <= limit:
+            return False
+    except FileNotFoundError:
+        return False
+    for index in range(keep - 1, 0, -1):
+        older = log.with_name(f"{log.name}.{index}")
+        if older.exists():
+            older.replace(log.with_name(f"{log.name}.{index + 1}"))
+    shutil.copyfile(log, log.with_name(f"{log.name}.1"))
+    with open(log, "r+b") as output:
+        output.truncate(0)
+    return True
+
+
+@dataclass
+class _Watch:
+    failures: int = 0
+    next_try: float = 0.0
+    up_since: float | None = None
+
+
+class Supervisor:
+    """One pass over the stack at a time (``check``), or a loop of them (``run``)."""
+
+    def __init__(self, stack: Stack, clock: Callable[[], float] = time.monotonic) -> None:
+        self._stack = stack
+        self._clock = clock
+        self._watches = {name: _Watch() for name in stack.native_names()}
+
+    def check(self) -> list[str]:
+        """Rotate logs and start again what exited; returns the names started again."""
+        now = self._clock()
+        restarted = []
+        for name, watch in self._watches.items():
+            rotate(self._stack.log_file(name))
+            if not self._stack.expected(name):
+                continue
+            if self._stack.is_running(name):
+                watch.up_since = now if watch.up_since is None else watch.up_since
+                if now - watch.up_since >= STABLE_AFTER_S:
+                    watch.failures = 0
+                continue
+            watch.up_since = None
+            if now < watch.next_try:
+                continue
+            watch.failures += 1
+            watch.next_try = now + backoff(watch.failures)
+            try:
+                self._stack.start(name)
+            except StackError as error:
+                _logger.warning("%s could not be started again (try %d): %s", name, watch.failures, error)
+                continue
+            self._stack.count_restart(name)
+            restarted.append(name)
+            _logger.warning("%s had exited; started again (restart %d)", name, self._stack.restarts(name))
+        return restarted
+
+    def run(self, stop: threading.Event, interval: float = 1.0) -> None:
+        while not stop.wait(interval):
+            try:
+                self.check()
+            except Exception:  # the supervisor outlives anything one pass meets
+                _logger.exception("a supervision pass failed")
+
+
+__all__ = ["BACKOFF_MAX_S", "LOG_KEEP", "LOG_LIMIT_BYTES", "Supervisor", "backoff", "rotate"]
