@@ -15,6 +15,7 @@ from tta_otel.ops.cli import (
     report_command,
     secrets_command,
     stack_command,
+    status_command,
 )
 
 
@@ -29,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     alerts_command.add_parser(subparsers)
     dashboards_command.add_parser(subparsers)
     secrets_command.add_parser(subparsers)
+    status_command.add_parser(subparsers)
     return parser
 
 
