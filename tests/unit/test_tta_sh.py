@@ -17,7 +17,8 @@ PAGE = REPO / "docs" / "tta-sh.md"
 
 def monitoring_function() -> str:
     """The one ``sh`` block of the page that defines ``monitoring()``."""
-    (block,) = [b for b in re.findall(r"```sh\n(.*?)```", PAGE.read_text(), re.DOTALL) if "monitoring() {" in b]
+    blocks: list[str] = re.findall(r"```sh\n(.*?)```", PAGE.read_text(), re.DOTALL)
+    (block,) = [b for b in blocks if "monitoring() {" in b]
     return block
 
 
