@@ -19,7 +19,7 @@ import pytest
 import tta_otel
 
 OPERATOR_SIDE = ("tta_otel.ops", "tta_otel.testing")
-HEAVY_OPTIONAL = ("matplotlib", "grafana_foundation_sdk", "grafana_client", "jsonschema", "pynvml")
+HEAVY_OPTIONAL = ("matplotlib", "grafana_foundation_sdk", "grafana_client", "jsonschema", "pynvml", "rich")
 
 
 def _modules(include: tuple[str, ...] = ("tta_otel",), exclude: tuple[str, ...] = OPERATOR_SIDE) -> list[str]:

@@ -78,6 +78,11 @@ class AlertmanagerClient:
             "/api/v2/alerts", lambda answer: {a["fingerprint"]: tuple(a["status"]["silencedBy"]) for a in answer}
         )
 
+    def firing(self) -> list[dict[str, Any]]:
+        """Every active alert neither silenced nor inhibited, as API v2 gives it (``labels``,
+        ``annotations``, ``startsAt``): what the on-call still has to act on (``tta-otel status``)."""
+        return self._get("/api/v2/alerts?active=true&silenced=false&inhibited=false", list)
+
     def silence(self, silence_id: str) -> Silence:
         return self._get(
             f"/api/v2/silence/{urllib.parse.quote(silence_id)}",

@@ -18,6 +18,7 @@ from tta_otel.ops.cli import (
     report_command,
     secrets_command,
     stack_command,
+    status_command,
 )
 
 
@@ -35,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit_command.add_parser(subparsers)
     privacy_command.add_parser(subparsers)
     archive_command.add_parser(subparsers)
+    status_command.add_parser(subparsers)
     return parser
 
 

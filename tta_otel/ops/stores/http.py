@@ -32,6 +32,11 @@ class StoreClient:
             raise StoreError(f"{self.WHAT} at {url} cannot be reached: {error}") from error
         return url, response
 
+    def answers(self, path: str) -> int:
+        """The HTTP status ``path`` (a readiness or health endpoint) answers with; StoreError when
+        nothing answers. A 401 or 503 is an answer: the store is reachable but not ready for us."""
+        return self._fetch(path, {})[1].status_code
+
     def _checked(self, url: str, response: httpx.Response) -> httpx.Response:
         if response.status_code == 401:
             raise StoreError(f'{self.WHAT} at {url} asks for credentials: `eval "$(tta-otel stack env)"` gives them')

@@ -1,0 +1,63 @@
+"""Specification of the ``tta-otel status`` command line when Prometheus does not answer: one
+line, exit 2, never a traceback; ``--watch`` keeps trying until Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tta_otel.ops.cli.main import main
+from tta_otel.testing.processes import free_port
+
+
+def _nobody() -> str:
+    return f"http://127.0.0.1:{free_port()}"
+
+
+def test_an_unreachable_prometheus_is_down_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    url = _nobody()
+    code = main(["status", "--prometheus-url", url])
+    captured = capsys.readouterr()
+    assert (code, captured.out, captured.err.startswith(f"status: down: Prometheus at {url} cannot be reached")) == (
+        2,
+        "",
+        True,
+    )
+
+
+def test_with_json_an_unreachable_prometheus_is_a_down_document(capsys: pytest.CaptureFixture[str]) -> None:
+    url = _nobody()
+    code = main(["status", "--json", "--prometheus-url", url])
+    document = json.loads(capsys.readouterr().out)
+    assert (
+        code,
+        document["status"],
+        document["exit_code"],
+        document["reasons"][0].startswith(f"Prometheus at {url}"),
+    ) == (
+        2,
+        "down",
+        2,
+        True,
+    )
+
+
+def test_watch_and_json_are_exclusive(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["status", "--json", "--watch"])
+    assert (exit_info.value.code, "not allowed with argument" in capsys.readouterr().err) == (2, True)
+
+
+def test_watch_keeps_asking_until_ctrl_c_and_exits_with_the_last_status() -> None:
+    command = [str(Path(sys.executable).parent / "tta-otel"), "status", "--watch", "1", "--prometheus-url", _nobody()]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(6)  # past start-up: Ctrl-C during the imports would be Python's, not the command's
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert (process.returncode, "status: down: Prometheus at" in out, "Traceback" in err) == (2, True, False)
