@@ -41,8 +41,15 @@ def add_source_arguments(parser: argparse.ArgumentParser, period: str) -> None:
         "--since", type=parse_period, default=parse_period(period), help=f"period, e.g. 24h or 7d (default: {period})"
     )
     parser.add_argument("--environment", help="only this deployment.environment.name (default: all)")
+    add_prometheus_arguments(parser)
+
+
+def add_prometheus_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--prometheus`` (alias ``--prometheus-url``) and ``--prometheus-credentials-file``."""
     parser.add_argument(
         "--prometheus",
+        "--prometheus-url",
+        dest="prometheus",
         default=os.environ.get(TTA_PROMETHEUS_URL, DEFAULT_PROMETHEUS_URL),
         help="Prometheus URL (default: $TTA_PROMETHEUS_URL or %(default)s)",
     )

@@ -7,14 +7,11 @@ a Prometheus that cannot be asked is down, said in one line, never a traceback.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
-from tta_otel.environment_variables import TTA_PROMETHEUS_URL
-from tta_otel.ops.cli.report_command import DEFAULT_PROMETHEUS_URL
+from tta_otel.ops.cli.report_command import add_prometheus_arguments
 from tta_otel.ops.client_credentials import prometheus_auth
 from tta_otel.ops.reports.prometheus import PrometheusClient, PrometheusError
 from tta_otel.ops.secrets import SecretFileError
@@ -30,19 +27,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     parser.add_argument("--environment", help="only this deployment.environment.name (default: all)")
     parser.add_argument("--repository", help="only this tta.repository: tta.dev, tta.prototype or tta.prod")
-    parser.add_argument(
-        "--prometheus-url",
-        "--prometheus",
-        dest="prometheus",
-        default=os.environ.get(TTA_PROMETHEUS_URL, DEFAULT_PROMETHEUS_URL),
-        help="Prometheus URL (default: $TTA_PROMETHEUS_URL or %(default)s)",
-    )
-    parser.add_argument(
-        "--prometheus-credentials-file",
-        type=Path,
-        help="user:password for Prometheus's basic auth (default: $TTA_PROMETHEUS_CREDENTIALS_FILE, "
-        "else prometheus-credentials in the secrets directory when it exists)",
-    )
+    add_prometheus_arguments(parser)
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="one JSON document for scripts (docs/status.md)")
     output.add_argument(
