@@ -15,6 +15,8 @@ from tta_otel import audit_log
 from tta_otel.environment_variables import TTA_PROMETHEUS_URL
 from tta_otel.ops.client_credentials import prometheus_auth
 from tta_otel.ops.reports import engagement_render
+from tta_otel.ops.reports.capacity import build_capacity_report
+from tta_otel.ops.reports.capacity import write_report as write_capacity_report
 from tta_otel.ops.reports.carbon import build_carbon_report
 from tta_otel.ops.reports.engagement import DEFAULT_K, build_engagement_report
 from tta_otel.ops.reports.prometheus import PrometheusClient, PrometheusError
@@ -85,6 +87,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="suppress cohorts with fewer sessions than this (default: %(default)s)",
     )
     engagement.set_defaults(handler=engagement_command)
+    capacity = kinds.add_parser(
+        "capacity", help="use, growth and forecast exhaustion per component and store, with a recommendation"
+    )
+    _add_report_arguments(capacity, "7d")
+    capacity.set_defaults(handler=capacity_command)
 
 
 def _k_value(text: str) -> int:
@@ -129,4 +136,12 @@ def engagement_command(args: argparse.Namespace) -> int:
         args,
         lambda client: build_engagement_report(client, args.since, k=args.k, environment=args.environment),
         lambda report: engagement_render.write_report(report, args.format, args.output),
+    )
+
+
+def capacity_command(args: argparse.Namespace) -> int:
+    return _run(
+        args,
+        lambda client: build_capacity_report(client, args.since, environment=args.environment),
+        lambda report: write_capacity_report(report, args.format, args.output),
     )

@@ -91,7 +91,8 @@ def _dependencies(client: PrometheusClient, at: datetime, matchers: list[str]) -
     ]
 
 
-def _memory(client: PrometheusClient, at: datetime, matchers: list[str]) -> list[Forecast]:
+def memory_forecasts(client: PrometheusClient, at: datetime, matchers: list[str]) -> list[Forecast]:
+    """Each service instance's memory against the limit of TTAServiceMemoryExhaustionForecast."""
     fitted = {tuple(sorted(s.labels.items())): s.value for s in client.query(q.memory_fitted(matchers), at)}
     slope = {tuple(sorted(s.labels.items())): s.value for s in client.query(q.memory_slope(matchers), at)}
     forecasts = []
@@ -116,7 +117,8 @@ def _memory(client: PrometheusClient, at: datetime, matchers: list[str]) -> list
     return forecasts
 
 
-def _disk(client: PrometheusClient, at: datetime) -> list[Forecast]:
+def disk_forecasts(client: PrometheusClient, at: datetime) -> list[Forecast]:
+    """Prometheus's storage against its size retention."""
     limit = client.scalar(f"max({q.DISK_LIMIT})", at)
     current = client.scalar(f"max({q.DISK_NOW})", at)
     if limit is None or current is None:
@@ -157,9 +159,9 @@ def collect(
     matchers = q.scope(environment, repository)
     components = _components(client, at, matchers)
     dependencies = _dependencies(client, at, matchers)
-    memory = _memory(client, at, matchers)
+    memory = memory_forecasts(client, at, matchers)
     collector = _collector(client, at)
-    disk = _disk(client, at)
+    disk = disk_forecasts(client, at)
     scraped = {s.labels.get("job", ""): s.value == 1 for s in client.query(q.SCRAPED_UP, at)}
     stores = tuple(probe(e, scraped.get(e.name)) for e in endpoints(client.url, credentials))
     answers = firing_alerts() or []
