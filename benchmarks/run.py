@@ -9,6 +9,7 @@ import sys
 
 from benchmarks import (
     ai_and_carbon,
+    collector_down,
     collector_throughput,
     freshness,
     gpu_collection,
@@ -26,6 +27,7 @@ def main() -> int:
         "redaction": redaction.measure(),
         "privacy_corpora": privacy_corpora.measure(),
         "service_throughput": service_throughput.measure(),
+        "collector_down": collector_down.measure(),
         "collector_throughput": collector_throughput.measure(),
         "freshness": freshness.measure(),
         "ai_and_carbon": ai_and_carbon.measure(),
