@@ -13,6 +13,7 @@ import pytest
 from tta_otel.ops.cli.main import main
 from tta_otel.ops.reports.capacity import RULES
 from tta_otel.ops.stack.runner import URLS, Stack
+from tta_otel.testing.processes import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -23,10 +24,15 @@ def _report(fmt: str, path: Path) -> str:
     return path.read_text()
 
 
+def _storage_rows(path: Path) -> list[dict[str, object]]:
+    return [row for row in json.loads(_report("json", path))["rows"] if row["subject"] == "prometheus storage"]
+
+
 def test_prometheus_storage_is_reported_against_its_size_retention(stack: Stack, tmp_path: Path) -> None:
-    report = json.loads(_report("json", tmp_path / "capacity.json"))
-    (storage,) = [row for row in report["rows"] if row["subject"] == "prometheus storage"]
-    assert storage["limit_bytes"] == 10 * 1000**3  # --storage.tsdb.retention.size=10GB
+    # Prometheus reports its storage once it has scraped itself (every 15 s).
+    assert wait_until(lambda: bool(_storage_rows(tmp_path / "capacity.json")), timeout=60, interval=2)
+    (storage,) = _storage_rows(tmp_path / "capacity.json")
+    assert storage["limit_bytes"] == 10 * 1024**3  # --storage.tsdb.retention.size=10GB (Prometheus: GiB)
     assert storage["used_ratio"] < 0.8
     assert storage["rule"] in RULES
 

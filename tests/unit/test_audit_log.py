@@ -105,7 +105,10 @@ def test_processes_appending_at_once_keep_one_chain(tmp_path: Path) -> None:
     assert (sum(1 for _ in log.records()), log.verify()) == (80, [])
 
 
-def test_making_and_rotating_secrets_is_recorded_without_their_contents(tmp_path: Path) -> None:
+def test_making_and_rotating_secrets_is_recorded_without_their_contents(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TTA_AUDIT_LOG", str(tmp_path / "audit.jsonl"))
     log = AuditLog()
     secrets = SecretsDir(tmp_path / "secrets")
     secrets.init()

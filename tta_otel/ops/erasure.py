@@ -27,6 +27,7 @@ import json
 import os
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -41,6 +42,8 @@ from tta_otel.privacy.pseudonym import parse_key_list
 TRACE_RETENTION = timedelta(days=14)
 """Jaeger's retention in the native stack (``jaeger/jaeger.yaml``): the bound for spans it cannot delete."""
 _DELETE_WAIT_S = 60.0
+_PARALLEL_SEARCHES = 8
+_TRACE_LOOKBACK = f"{int(TRACE_RETENTION.total_seconds() // 3600)}h"
 _DEFAULT_COLLECTOR_KEY_ID = "collector"
 
 
@@ -114,11 +117,12 @@ def _check_metrics(prometheus: PrometheusClient, needles: list[str], identifier:
 
 
 def _check_traces(jaeger: JaegerClient, fields: list[str], needles: list[str], now: datetime) -> StoreResult:
-    found: set[str] = set()
-    for service in jaeger.services():
-        for name in fields:
-            for needle in needles:
-                found.update(str(trace["traceID"]) for trace in jaeger.find(service, {name: needle}, "720h", 1000))
+    """Jaeger searches by service and exact tag: one query per service, field and pseudonym, a few
+    at a time (each waits on Jaeger's storage, not on this process)."""
+    searches = [(service, {name: needle}) for service in jaeger.services() for name in fields for needle in needles]
+    with ThreadPoolExecutor(max_workers=_PARALLEL_SEARCHES) as pool:
+        answers = pool.map(lambda search: jaeger.find(search[0], search[1], _TRACE_LOOKBACK, 1000), searches)
+        found = {str(trace["traceID"]) for traces in answers for trace in traces}
     gone_by = (now + TRACE_RETENTION).date().isoformat()
     return StoreResult(
         "jaeger", len(found), note=f"Jaeger cannot delete traces: they are gone by {gone_by} (retention)"
