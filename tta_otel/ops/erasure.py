@@ -36,6 +36,7 @@ from tta_otel.environment_variables import TTA_COLLECTOR_PSEUDONYM_KEY_ID
 from tta_otel.ops.reports.prometheus import PrometheusClient
 from tta_otel.ops.secrets import COLLECTOR_PSEUDONYM_KEY, PSEUDONYM_KEYS, SecretsDir
 from tta_otel.ops.stores import JaegerClient, VictoriaLogsClient
+from tta_otel.ops.stores.victorialogs import logsql_string
 from tta_otel.privacy import KeyAction, Pseudonymizer, PseudonymKey, Redactor, load_policy
 from tta_otel.privacy.pseudonym import parse_key_list
 
@@ -79,15 +80,11 @@ def _identifier_fields(logs: VictoriaLogsClient, redactor: Redactor) -> list[str
     return [name for name in logs.field_names() if redactor.decide(name).action is KeyAction.PSEUDONYMIZE]
 
 
-def _quoted(value: str) -> str:
-    return json.dumps(value)
-
-
 def subject_filter(fields: Iterable[str], needles: list[str], identifier: str) -> str:
     """LogsQL selecting the subject's records: a pseudonym in an identifier field, or the
     identifier anywhere in the message (a service that logged it)."""
-    terms = [f"{_quoted(name)}:={_quoted(needle)}" for name in fields for needle in needles]
-    terms.append(f"_msg:{_quoted(identifier)}")
+    terms = [f"{logsql_string(name)}:={logsql_string(needle)}" for name in fields for needle in needles]
+    terms.append(f"_msg:{logsql_string(identifier)}")
     return "(" + " OR ".join(terms) + ")"
 
 

@@ -19,16 +19,13 @@ from opentelemetry.metrics import Meter
 
 from tta_otel import instruments, semconv
 from tta_otel.ops.alerts.lifecycle import AlertRecord
-from tta_otel.ops.client_credentials import otlp_exporter_arguments
+from tta_otel.ops.collector_metrics import collector_meter_provider
 
 SERVICE_NAME = "tta-otel-alerts"
 EXPORT_INTERVAL_MS = 5_000
 """A point every 5 s, as the services export theirs, unless ``OTEL_METRIC_EXPORT_INTERVAL`` (ms) says
 otherwise; the last points are flushed on shutdown."""
 INTERVAL_ENV = "OTEL_METRIC_EXPORT_INTERVAL"
-
-_EXPORT_TIMEOUT_S = 5
-"""So that a stop with the collector down takes seconds, not the exporter's default 10 s per try."""
 
 
 def _attributes(record: AlertRecord) -> dict[str, str]:
@@ -58,20 +55,8 @@ class AlertMetrics:
         self._escalations.add(1, attributes)
 
 
-def export_to_collector(
-    endpoint: str, service_name: str = "tta-otel-alerts"
-) -> tuple[AlertMetrics, Callable[[], None]]:
+def export_to_collector(endpoint: str, service_name: str = SERVICE_NAME) -> tuple[AlertMetrics, Callable[[], None]]:
     """Metrics sent to ``endpoint`` (OTLP/HTTP), and the function that flushes and stops them."""
-    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
-    from opentelemetry.sdk.metrics import MeterProvider
-    from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
-    from opentelemetry.sdk.resources import Resource
-
-    reader = PeriodicExportingMetricReader(
-        OTLPMetricExporter(
-            endpoint=f"{endpoint.rstrip('/')}/v1/metrics", timeout=_EXPORT_TIMEOUT_S, **otlp_exporter_arguments()
-        ),
-        export_interval_millis=None if INTERVAL_ENV in os.environ else EXPORT_INTERVAL_MS,
-    )
-    provider = MeterProvider(resource=Resource.create({semconv.SERVICE_NAME: SERVICE_NAME}), metric_readers=[reader])
+    interval = None if INTERVAL_ENV in os.environ else EXPORT_INTERVAL_MS
+    provider = collector_meter_provider(endpoint, service_name, interval)
     return AlertMetrics(provider.get_meter("tta_otel.ops.alerts")), provider.shutdown

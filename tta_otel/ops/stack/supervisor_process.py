@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from tta_otel import instruments, semconv
 from tta_otel.environment_variables import TTA_OTLP_HTTP_ENDPOINT, TTA_SECRETS_DIR
+from tta_otel.ops.collector_metrics import collector_meter_provider
 from tta_otel.ops.stack.runner import URLS, Stack
 from tta_otel.ops.stack.supervisor import Supervisor
 
@@ -85,20 +86,10 @@ def stop_supervisor(stack: Stack, grace: float = 10.0) -> bool:
 def _export_restarts(stack: Stack) -> MeterProvider:
     """``tta.stack.component.restarts`` read from the state directory at each export; returns the
     meter provider (shut down to flush)."""
-    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
     from opentelemetry.metrics import CallbackOptions, Observation
-    from opentelemetry.sdk.metrics import MeterProvider
-    from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
-    from opentelemetry.sdk.resources import Resource
-
-    from tta_otel.ops.client_credentials import otlp_exporter_arguments
 
     endpoint = os.environ.get(TTA_OTLP_HTTP_ENDPOINT, URLS[TTA_OTLP_HTTP_ENDPOINT])
-    reader = PeriodicExportingMetricReader(
-        OTLPMetricExporter(endpoint=f"{endpoint}/v1/metrics", timeout=5, **otlp_exporter_arguments()),
-        export_interval_millis=_EXPORT_INTERVAL_MS,
-    )
-    provider = MeterProvider(resource=Resource.create({semconv.SERVICE_NAME: _SERVICE_NAME}), metric_readers=[reader])
+    provider = collector_meter_provider(endpoint, _SERVICE_NAME, _EXPORT_INTERVAL_MS)
 
     def observe(options: CallbackOptions) -> Iterable[Observation]:
         for name in stack.native_names():

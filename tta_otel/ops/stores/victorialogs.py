@@ -17,7 +17,7 @@ from tta_otel.ops.stores.http import StoreClient
 from tta_otel.ops.stores.log_store import LogExample, one_line
 
 
-def _quoted(value: str) -> str:
+def logsql_string(value: str) -> str:
     """A LogsQL string literal: JSON's escaping is the Go escaping LogsQL reads."""
     return json.dumps(value)
 
@@ -30,11 +30,14 @@ def error_example_query(
     fingerprint: str, component: str, start: datetime, end: datetime, environment: str | None = None
 ) -> str:
     """The LogsQL of an error group's newest record: its time, body and trace id only."""
-    filters = [f"_time:[{_moment(start)}, {_moment(end)}]", f"{semconv.TTA_ERROR_FINGERPRINT}:={_quoted(fingerprint)}"]
+    filters = [
+        f"_time:[{_moment(start)}, {_moment(end)}]",
+        f"{semconv.TTA_ERROR_FINGERPRINT}:={logsql_string(fingerprint)}",
+    ]
     if component:
-        filters.append(f"{semconv.TTA_COMPONENT}:={_quoted(component)}")
+        filters.append(f"{semconv.TTA_COMPONENT}:={logsql_string(component)}")
     if environment is not None:
-        filters.append(f"{semconv.DEPLOYMENT_ENVIRONMENT_NAME}:={_quoted(environment)}")
+        filters.append(f"{semconv.DEPLOYMENT_ENVIRONMENT_NAME}:={logsql_string(environment)}")
     return " ".join(filters) + " | sort by (_time desc) | limit 1 | fields _time, _msg, trace_id"
 
 
