@@ -1,7 +1,7 @@
 # The two commands of the README, and the steps they are made of.
 #   make demo   - set everything up, then run the demo
-#   make test   - set everything up (Python environment, Debian packages, the native stack's
-#                 binaries: about 30 minutes of Go builds the first time, cached after),
+#   make test   - set everything up (Python environment with the Rust prefilter, Debian packages,
+#                 the native stack's binaries: about 30 minutes of Go builds the first time, cached after),
 #                 then run the linters and the whole test suite
 
 PYTHON ?= python3
@@ -18,7 +18,7 @@ demo: setup stack-build
 test: setup lint stack-build
 	$(BIN)/python -m pytest --cov=tta_otel --cov-report=term --cov-fail-under=90
 
-setup: system-packages $(VENV)/.installed $(QUERY_GRAMMARS)
+setup: system-packages $(VENV)/.installed $(VENV)/.prefilter $(QUERY_GRAMMARS)
 
 system-packages:
 	./scripts/install-system-packages.sh
@@ -27,6 +27,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+# The privacy scanner's native prefilter (Rust, optional: without it tta_otel uses RE2's set).
+# Cargo's build folder lives in the user cache, so a second build reuses it.
+PREFILTER_SOURCES := $(wildcard native/prefilter/*.toml native/prefilter/Cargo.lock native/prefilter/src/*.rs native/prefilter/python/tta_otel_prefilter/*)
+$(VENV)/.prefilter: $(VENV)/.installed $(PREFILTER_SOURCES)
+	CARGO_TARGET_DIR=$$HOME/.cache/tta-otel/cargo-target $(BIN)/pip install --quiet ./native/prefilter
 	touch $@
 
 $(QUERY_GRAMMARS): scripts/query-syntax/package-lock.json

@@ -68,3 +68,11 @@ def test_unlisted_strings_are_offered_to_the_batch_scan_in_standard_mode(redacto
 def test_strings_are_found_in_any_shape(fake: Faker) -> None:
     value = {"a": "x", "b": ["y", {"c": "z"}], "d": 3}
     assert list(iter_strings(value)) == ["x", "y", "z"]
+
+
+def test_a_remembered_finding_stays_redacted_when_the_batch_fills_the_cache(redactor: Redactor, fake: Faker) -> None:
+    address = f"from {fake.ipv4_public()}"
+    redactor.redact(address)
+    batch = [address, *(f"GET /scenes/{number}" for number in range(9000))]
+    redact = redactor.redact_many(batch)
+    assert redact(address) == "from [REDACTED:ipv4]"

@@ -17,8 +17,6 @@ the cap leaves unscanned.
 from __future__ import annotations
 
 import binascii
-import bisect
-import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -28,6 +26,7 @@ import re2
 
 from tta_otel.privacy.normalize import Normalized, normalize
 from tta_otel.privacy.policy import ValuePattern
+from tta_otel.privacy.prefilter import compile_prefilter
 from tta_otel.privacy.re2_spans import Span, Spans
 from tta_otel.privacy.validators import VALIDATORS, Validator
 
@@ -46,11 +45,7 @@ _CUT_LOOKBACK = 256
 # it): long enough to carry an SSN, a phone number or an address; decoded and scanned.
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{14,}={0,2}")
 # Base64 of text mixes cases; hex ids, UUIDs and paths do not. A run of 14 or more with both
-# cases is what sends a string to the base64 decoder. RE2 cannot count a run's length and
-# check its cases at once, so the set matches every run with both cases and Python checks
-# the length; the batch scan finds the long runs with ``re`` and tries to decode each.
-_MIXED_CASE = "[A-Za-z0-9+/_-]*(?:[a-z][A-Za-z0-9+/_-]*[A-Z]|[A-Z][A-Za-z0-9+/_-]*[a-z])[A-Za-z0-9+/_-]*"
-_RUN = re.compile(r"[A-Za-z0-9+/_-]{14,}")
+# cases (the prefilter's base64 candidate) is what sends a string to the base64 decoder.
 _URL_SAFE = str.maketrans("-_", "+/")
 _WHITESPACE = str.maketrans("\n\r\t", "   ")
 _PLACEHOLDER = re.compile(r"\[REDACTED:[a-z0-9_]+\]")
@@ -64,11 +59,6 @@ _NORMALIZE_TRIGGERS = (
 _MAX_DEPTH = 2
 
 Finding = tuple[int, int, str]
-
-
-def _has_mixed_case_run(text: str) -> bool:
-    """Whether ``text`` holds a run of 14 or more base64 characters with both cases."""
-    return any(run.lower() != run and run.upper() != run for run in _RUN.findall(text))
 
 
 def _decoded_text(encoded: str) -> str | None:
@@ -104,15 +94,18 @@ def _python_re(regex: str) -> re.Pattern[bytes] | None:
 class Scanner:
     """The value patterns, compiled; safe to share between threads.
 
-    Scanning works on ASCII bytes, where RE2's Python binding is several times faster than
-    on ``str`` (no offset translation): one alternation of every pattern, without capture
-    groups, finds the candidates in one DFA pass; each candidate is then matched against
-    the patterns in order to learn its kind, its group and whether its validator accepts
-    it. ``redact_many`` scans a whole export batch as one text, so the per-call cost of
-    the binding is paid once per batch instead of once per attribute.
+    First the prefilter (``tta_otel.privacy.prefilter``) says whether there is anything to
+    find at all, for one string or a whole export batch in one call; most strings end there.
+    The rest is scanned on ASCII bytes, where RE2's Python binding is several times faster
+    than on ``str`` (no offset translation): one alternation of every pattern, without
+    capture groups, finds the candidates in one DFA pass; each candidate is then matched
+    against the patterns in order to learn its kind, its group and whether its validator
+    accepts it.
     """
 
-    def __init__(self, values: Sequence[ValuePattern], *, cap: int = ATTRIBUTE_VALUE_CAP) -> None:
+    def __init__(
+        self, values: Sequence[ValuePattern], *, cap: int = ATTRIBUTE_VALUE_CAP, native_prefilter: bool = True
+    ) -> None:
         # With no value pattern, a scanner that never matches (a boundary that is not one).
         # Searched for its bounds only: without capture groups, RE2 answers from its DFA.
         self._scanner = Spans("|".join(f"(?:{p.regex})" for p in values) or r"\b\B", captures=False)
@@ -128,20 +121,13 @@ class Scanner:
         self._guess_each = [_python_re(p.regex) for p in values]
         self._known: dict[str, str] = {}
         self.cap = cap
-        # One RE2 set of every pattern and every trigger of the slow path: for most strings one
-        # DFA pass answers "nothing to find, nothing encoded" (the binding's cost is per call).
+        # Every pattern and every trigger of the slow path: for most strings one pass answers
+        # "nothing to find, nothing encoded".
+        self._prefilter = compile_prefilter([*(p.regex for p in values), *_NORMALIZE_TRIGGERS], native=native_prefilter)
+        self._first_trigger = len(values)
+        self._candidate = self._prefilter.candidate
         options = re2.Options()
         options.max_mem = 64 << 20
-        self._set: Any = re2.Set.SearchSet(options)
-        for pattern in values:
-            self._set.Add(pattern.regex.encode())
-        self._first_trigger = len(values)
-        for trigger in _NORMALIZE_TRIGGERS:
-            self._set.Add(trigger.encode())
-        self._mixed_case_trigger: int = self._set.Add(_MIXED_CASE.encode())
-        self._set.Compile()
-        self._match_set: Callable[[bytes], list[int] | None] = getattr(self._set, "_set", self._set).Match
-        self._triggers = Spans("|".join(f"(?:{t})" for t in _NORMALIZE_TRIGGERS))
         # Which patterns match a candidate whole: one call names the pattern to try first.
         self._whole: Any = re2.Set.FullMatchSet(options)
         for pattern in values:
@@ -304,17 +290,16 @@ class Scanner:
 
     def _redact(self, text: str, depth: int) -> str:
         if text.isascii():
-            data = b" " + text.encode("ascii")  # a separator in front: labels need one before them
-            hits = self._match_set(data)
+            hits = self._prefilter.hits(text)
             if not hits:
                 return text
-            hits.sort()
-            mixed_case = hits[-1] == self._mixed_case_trigger
-            if mixed_case:
+            candidate = hits[-1] == self._candidate
+            if candidate:
                 hits.pop()
             if not hits or hits[-1] < self._first_trigger:  # nothing encoded: the fast path
+                data = b" " + text.encode("ascii")  # a separator in front: labels need one before them
                 findings = self._findings(data) if hits else []
-                if mixed_case and _has_mixed_case_run(text):
+                if candidate:
                     decoded = self._base64_findings(text, depth)
                     if decoded:
                         findings = self._merged([*findings, *((start + 1, end + 1, k) for start, end, k in decoded)])
@@ -351,67 +336,38 @@ class Scanner:
         return found
 
     def redact_many(self, texts: Iterable[str]) -> Callable[[str], str]:
-        """Scan many strings in one pass; returns ``redact`` for them, answered from the scan.
+        """Scan many strings at once; returns ``redact`` for them, answered from the scan.
 
-        Strings are joined with newlines (every pattern stops at whitespace or a word
-        boundary); a candidate that spans two strings sends both to ``redact`` one by one,
-        and so does a string that needs normalising or holds a base64 run. A string that was
-        not among ``texts`` is scanned on its own when asked for. Strings over the scanner's
-        cap are capped as ``redact`` caps them.
+        The prefilter takes the whole batch in one call and names the strings with anything
+        to find; only those are scanned, one by one. A string that was not among ``texts`` is
+        scanned on its own when asked for. Strings over the scanner's cap are capped as
+        ``redact`` caps them.
         """
-        unique = dict.fromkeys(texts)
         known = self._known
-        pending = [t for t in unique if t not in known]
-        replaced: dict[str, str] = {}
-        ascii_texts = []
-        for text in pending:
-            if text.isascii() and len(text) <= self.cap:
-                ascii_texts.append(text)
-            elif (redacted := self.redact(text)) is not text:
-                replaced[text] = redacted
-        if ascii_texts:
-            self._scan_joined(ascii_texts, replaced)
+        results: dict[str, str] = {}
+        within_cap = []
+        for text in dict.fromkeys(texts):
+            result = known.get(text)
+            if result is not None:
+                results[text] = result  # kept here: the cache may be cleared below
+            elif len(text) > self.cap:
+                results[text] = self.redact(text)
+            else:
+                within_cap.append(text)
+        for index in self._prefilter.dirty(within_cap):
+            text = within_cap[index]
+            results[text] = self._redact(text, 0)
+        for text in within_cap:
+            results.setdefault(text, text)
+        if len(known) + len(within_cap) > _CACHE_SIZE:
+            known.clear()
+        known.update((text, results[text]) for text in within_cap if len(text) <= _CACHE_MAX_LENGTH)
 
         def lookup(text: str) -> str:
-            result = replaced.get(text) or known.get(text)
-            if result is not None:
-                return result
-            return text if text in unique else self.redact(text)
+            result = results.get(text)
+            return result if result is not None else self.redact(text)
 
         return lookup
-
-    def _scan_joined(self, texts: list[str], replaced: dict[str, str]) -> None:
-        joined = (" " + "\n".join(texts)).encode("ascii")
-        starts = list(itertools.accumulate((len(t) + 1 for t in texts[:-1]), initial=1))
-        found: dict[int, list[Finding]] = {}
-        rescan: set[int] = set()
-
-        def owner(position: int) -> int:
-            return max(bisect.bisect_right(starts, position) - 1, 0)
-
-        for start, end, finding in self._scan(joined):
-            index = owner(finding[0])
-            last = owner(end - 1)
-            if last != index or start < starts[index] - 1:  # the newline before a string is its own
-                rescan.update(range(owner(start), last + 1))
-                continue
-            offset = starts[index]
-            found.setdefault(index, []).append((finding[0] - offset, finding[1] - offset, finding[2]))
-        # Strings with something to undo, or a run that decodes to text, are scanned on their own.
-        spans = list(self._triggers.finditer(joined))
-        spans.extend(
-            run.span() for run in _RUN.finditer(joined.decode("ascii")) if _decoded_text(run.group()) is not None
-        )
-        for first, last in spans:
-            rescan.update(range(owner(first), owner(max(last - 1, first)) + 1))
-        for index in rescan:
-            replaced[texts[index]] = self._redact(texts[index], 0)
-        for index, findings in found.items():
-            if index not in rescan:
-                replaced[texts[index]] = self._apply(texts[index].encode("ascii"), findings)
-        if len(self._known) + len(texts) > _CACHE_SIZE:
-            self._known.clear()
-        self._known.update((text, replaced.get(text, text)) for text in texts if len(text) <= _CACHE_MAX_LENGTH)
 
 
 __all__ = ["ATTRIBUTE_VALUE_CAP", "LOG_BODY_CAP", "TRUNCATED", "Finding", "Scanner"]
