@@ -11,14 +11,15 @@ cost of calling into a regex engine. Two prefilters answer the same question:
 
 Both report the same indices: each value pattern and each trigger of the normalising path
 that matches anywhere in the text (scanned behind one space: a label needs a separator before
-it), then ``candidate`` when the text holds a run of 14 or more base64 characters with both
-cases. Neither decides what matches where - RE2 does, afterwards - so the prefilter can only
-send a string to the full scan, never let one past it that RE2 would have caught; tests hold
-the two prefilters to the same answers.
+it), then ``candidate`` when the text holds a base64 candidate (``has_base64_candidate``).
+Neither decides what matches where - RE2 does, afterwards - so the prefilter can only send a
+string to the full scan, never let one past it that RE2 would have caught; tests hold the two
+prefilters to the same answers.
 """
 
 from __future__ import annotations
 
+import binascii
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -29,14 +30,27 @@ import re2
 _logger = logging.getLogger(__name__)
 
 _RUN = re.compile(r"[A-Za-z0-9+/_-]{14,}")
+_URL_SAFE = str.maketrans("-_", "+/")
 # Every run with both cases, whatever its length (RE2 cannot count a run and check its cases at
 # once): the RE2 set reports it, and Python checks the length (``has_base64_candidate``).
 _MIXED_CASE = "[A-Za-z0-9+/_-]*(?:[a-z][A-Za-z0-9+/_-]*[A-Z]|[A-Z][A-Za-z0-9+/_-]*[a-z])[A-Za-z0-9+/_-]*"
 
 
+def _decodes_to_utf8(run: str) -> bool:
+    if len(run) % 4 == 1:
+        return False
+    try:
+        binascii.a2b_base64(run.translate(_URL_SAFE) + "=" * (-len(run) % 4)).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return True
+
+
 def has_base64_candidate(text: str) -> bool:
-    """Whether ``text`` holds a run of 14 or more base64 characters with both cases."""
-    return any(run.lower() != run and run.upper() != run for run in _RUN.findall(text))
+    """Whether ``text`` holds a base64 candidate: a run of 14 or more base64 characters with
+    both cases (hex ids, UUIDs and paths never mix cases) that decodes to UTF-8 (binary data
+    almost never does; the text inside a base64-wrapped value always does)."""
+    return any(run.lower() != run and run.upper() != run and _decodes_to_utf8(run) for run in _RUN.findall(text))
 
 
 class Prefilter(Protocol):

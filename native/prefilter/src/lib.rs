@@ -19,27 +19,49 @@ use regex::bytes::{RegexSet, RegexSetBuilder};
 /// A base64 run this long or longer can carry an e-mail address or a phone number.
 const BASE64_RUN: usize = 14;
 
-fn is_base64(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || matches!(byte, b'+' | b'/' | b'_' | b'-')
+fn base64_value(byte: u8) -> Option<u8> {
+    match byte {
+        b'A'..=b'Z' => Some(byte - b'A'),
+        b'a'..=b'z' => Some(byte - b'a' + 26),
+        b'0'..=b'9' => Some(byte - b'0' + 52),
+        b'+' | b'-' => Some(62),
+        b'/' | b'_' => Some(63),
+        _ => None,
+    }
 }
 
-/// Whether `data` holds a run of `BASE64_RUN` or more base64 characters with both cases
-/// (hex ids, UUIDs and paths never mix cases; base64 of text does).
-fn has_base64_candidate(data: &[u8]) -> bool {
-    let (mut length, mut lower, mut upper) = (0usize, false, false);
-    for &byte in data {
-        if is_base64(byte) {
-            length += 1;
-            lower |= byte.is_ascii_lowercase();
-            upper |= byte.is_ascii_uppercase();
-            if length >= BASE64_RUN && lower && upper {
-                return true;
-            }
-        } else {
-            (length, lower, upper) = (0, false, false);
+/// Whether a run of base64 characters (standard or URL-safe, without padding) decodes to
+/// UTF-8, as the scanner decodes it before it checks the text further. Binary data almost
+/// never is; the text inside a base64-wrapped value always is.
+fn decodes_to_utf8(run: &[u8]) -> bool {
+    if run.len() % 4 == 1 {
+        return false;
+    }
+    let mut decoded = Vec::with_capacity(run.len() * 3 / 4);
+    let (mut bits, mut count) = (0u32, 0u32);
+    for &byte in run {
+        let Some(value) = base64_value(byte) else { return false };
+        bits = (bits << 6) | u32::from(value);
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            decoded.push((bits >> count) as u8);
+            bits &= (1 << count) - 1;
         }
     }
-    false
+    std::str::from_utf8(&decoded).is_ok()
+}
+
+/// Whether `data` holds a base64 candidate: a run of `BASE64_RUN` or more base64 characters
+/// with both cases (hex ids, UUIDs and paths never mix cases; base64 of text does) that
+/// decodes to UTF-8.
+fn has_base64_candidate(data: &[u8]) -> bool {
+    data.split(|&byte| base64_value(byte).is_none()).any(|run| {
+        run.len() >= BASE64_RUN
+            && run.iter().any(u8::is_ascii_lowercase)
+            && run.iter().any(u8::is_ascii_uppercase)
+            && decodes_to_utf8(run)
+    })
 }
 
 /// The compiled patterns. Immutable once built: safe to share between threads.
@@ -146,5 +168,16 @@ mod tests {
     #[test]
     fn a_long_single_case_run_is_not() {
         assert!(!has_base64_candidate(b"0123456789abcdef0123456789abcdef"));
+    }
+
+    #[test]
+    fn a_url_safe_run_of_text_is_a_candidate() {
+        // "player+1@example.org?" in URL-safe base64: '-' and '_' stand for '+' and '/'.
+        assert!(has_base64_candidate(b"cGxheWVyKzFAZXhhbXBsZS5vcmc_"));
+    }
+
+    #[test]
+    fn a_mixed_case_run_of_binary_data_is_not() {
+        assert!(!has_base64_candidate(b"Mozilla/5.0 AppleWebKit/535.3.2"));
     }
 }
