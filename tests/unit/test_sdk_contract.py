@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 
 import pytest
+from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk import _configuration
 from opentelemetry.sdk._configuration import (
@@ -105,3 +106,9 @@ def test_batch_processors_report_a_full_queue_to_their_metrics_drop_items() -> N
             "error_type",
         ]
         processor.shutdown()
+
+
+def test_bounded_attributes_keep_their_items_in_a_plain_dict() -> None:
+    attributes = BoundedAttributes(maxlen=4, attributes={"http.route": "/scene", "http.response.status_code": 200})
+    assert type(attributes._dict) is dict
+    assert attributes._dict == {"http.route": "/scene", "http.response.status_code": 200}

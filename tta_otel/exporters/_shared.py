@@ -23,6 +23,16 @@ RedactorSource = Callable[[], Redactor]
 Result = TypeVar("Result")
 
 
+def plain_attributes(attributes: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """The attributes as the plain dict that the SDK's ``BoundedAttributes`` keeps inside: the
+    bounded mapping itself takes a Python call per key to iterate (several µs a span). Read
+    only, after the span or record has ended, when nothing writes to it any more."""
+    if not attributes:
+        return {}
+    inner = getattr(attributes, "_dict", None)
+    return inner if type(inner) is dict else dict(attributes)
+
+
 class ResourceRedactor:
     """Redacts resources once per (resource, redactor) pair: a process has very few resources."""
 

@@ -7,7 +7,7 @@ exports are never exported (``tta_otel.log_privacy.exporting``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from opentelemetry.sdk.trace import Event, ReadableSpan
@@ -20,6 +20,7 @@ from tta_otel.exporters._shared import (
     ResourceRedactor,
     abandon,
     active_redactor,
+    plain_attributes,
     send_counted,
 )
 from tta_otel.exporters.sdk_hooks import watch_export_outcomes
@@ -55,7 +56,7 @@ class RedactingSpanExporter(SpanExporter):
     def _strings(
         redactor: Redactor,
         spans: Sequence[ReadableSpan],
-        attributes: list[dict[str, Any]],
+        attributes: list[Mapping[str, Any]],
         events: list[tuple[Event, ...]],
     ) -> Iterator[str]:
         for span, span_attributes, span_events in zip(spans, attributes, events, strict=True):
@@ -73,7 +74,7 @@ class RedactingSpanExporter(SpanExporter):
         self,
         redactor: Redactor,
         span: ReadableSpan,
-        attributes: dict[str, Any],
+        attributes: Mapping[str, Any],
         events: tuple[Event, ...],
         redact: Callable[[str], str],
     ) -> ReadableSpan:
@@ -102,8 +103,7 @@ class RedactingSpanExporter(SpanExporter):
         with exporting():
             try:
                 redactor = self._redactor()
-                # One copy of each span's attributes: the SDK's bounded mapping is slow to iterate.
-                attributes = [dict(span.attributes) if span.attributes else {} for span in spans]
+                attributes = [plain_attributes(span.attributes) for span in spans]
                 events = [self._events(redactor, span) for span in spans]
                 redact = redactor.redact_many(self._strings(redactor, spans, attributes, events))
                 redacted = [

@@ -104,11 +104,11 @@ def compile_prefilter(patterns: Sequence[str], *, native: bool = True) -> Prefil
     except ImportError:
         return Re2Prefilter(patterns)
     try:
-        native: Prefilter = NativePrefilter(list(patterns))
+        compiled: Prefilter = NativePrefilter(list(patterns))
     except ValueError as error:
         _logger.info("tta_otel: the native privacy prefilter cannot compile the policy (%s); using RE2's", error)
         return Re2Prefilter(patterns)
-    return native
+    return compiled
 
 
 __all__ = ["Prefilter", "Re2Prefilter", "compile_prefilter", "has_base64_candidate"]
