@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from pathlib import Path
 
 import pytest
@@ -106,3 +108,10 @@ def test_a_key_shorter_than_32_bytes_is_refused(clean_env: pytest.MonkeyPatch, t
         clean_env.setenv("TTA_PSEUDONYM_KEY", "only 31 bytes of synthetic keys")
     with pytest.raises(ValueError, match="pseudonym keys need at least 32"):
         pseudonymizer_from_environment()
+
+
+@pytest.mark.parametrize("key_length", [1, 32, 64, 65, 200])
+def test_a_pseudonym_is_the_truncated_hmac_sha256_of_the_identifier(key_length: int, fake: Faker) -> None:
+    secret, identifier = fake.binary(key_length), fake.uuid4()
+    expected = hmac.new(secret, identifier.encode(), hashlib.sha256).hexdigest()[:16]
+    assert Pseudonymizer(PseudonymKey("k1", secret)).pseudonymize(identifier) == f"psn_k1_{expected}"

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan
 
 from tta_otel.exporters.sdk_hooks import is_refusal
 from tta_otel.privacy import Redactor, active_redactor
@@ -23,14 +24,19 @@ RedactorSource = Callable[[], Redactor]
 Result = TypeVar("Result")
 
 
-def plain_attributes(attributes: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    """The attributes as the plain dict that the SDK's ``BoundedAttributes`` keeps inside: the
-    bounded mapping itself takes a Python call per key to iterate (several µs a span). Read
-    only, after the span or record has ended, when nothing writes to it any more."""
-    if not attributes:
-        return {}
-    inner = getattr(attributes, "_dict", None)
-    return inner if type(inner) is dict else dict(attributes)
+def span_attributes(span: ReadableSpan) -> Mapping[str, Any]:
+    """A span's attributes as the plain dict that the SDK keeps inside its ``BoundedAttributes``.
+
+    ``ReadableSpan.attributes`` wraps them in a proxy of the bounded mapping, which takes a
+    Python call per key to iterate (several µs a span). Read only, after the span has ended,
+    when nothing writes to them any more.
+    """
+    raw = getattr(span, "_attributes", None)
+    inner = getattr(raw, "_dict", raw)
+    if type(inner) is dict:
+        return inner
+    attributes = span.attributes
+    return dict(attributes) if attributes else {}
 
 
 class ResourceRedactor:

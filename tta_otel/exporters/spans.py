@@ -20,13 +20,16 @@ from tta_otel.exporters._shared import (
     ResourceRedactor,
     abandon,
     active_redactor,
-    plain_attributes,
     send_counted,
+    span_attributes,
 )
 from tta_otel.exporters.sdk_hooks import watch_export_outcomes
 from tta_otel.log_privacy import exporting
 from tta_otel.privacy import Redactor
 from tta_otel.privacy.exceptions import redact_exception_attributes
+
+_Parts = tuple[Mapping[str, Any], tuple[Event, ...], Sequence[Link]]
+"""A span's attributes, events (exception messages already handled) and links."""
 
 
 class RedactingSpanExporter(SpanExporter):
@@ -53,31 +56,22 @@ class RedactingSpanExporter(SpanExporter):
         )
 
     @staticmethod
-    def _strings(
-        redactor: Redactor,
-        spans: Sequence[ReadableSpan],
-        attributes: list[Mapping[str, Any]],
-        events: list[tuple[Event, ...]],
-    ) -> Iterator[str]:
-        for span, span_attributes, span_events in zip(spans, attributes, events, strict=True):
+    def _strings(redactor: Redactor, spans: Sequence[ReadableSpan], parts: list[_Parts]) -> Iterator[str]:
+        for span, (attributes, events, links) in zip(spans, parts, strict=True):
             yield span.name
-            yield from redactor.scanned_strings(span_attributes)
-            for event in span_events:
+            yield from redactor.scanned_strings(attributes)
+            for event in events:
                 yield event.name
                 yield from redactor.scanned_strings(event.attributes)
-            for link in span.links:
+            for link in links:
                 yield from redactor.scanned_strings(link.attributes)
             if span.status.description:
                 yield span.status.description
 
     def _redact(
-        self,
-        redactor: Redactor,
-        span: ReadableSpan,
-        attributes: Mapping[str, Any],
-        events: tuple[Event, ...],
-        redact: Callable[[str], str],
+        self, redactor: Redactor, span: ReadableSpan, parts: _Parts, redact: Callable[[str], str]
     ) -> ReadableSpan:
+        attributes, events, links = parts
         status = span.status
         if status.description:
             status = Status(status.status_code, redact(status.description))
@@ -91,7 +85,7 @@ class RedactingSpanExporter(SpanExporter):
                 Event(redact(event.name), redactor.redact_attributes(event.attributes, redact), event.timestamp)
                 for event in events
             ),
-            links=tuple(Link(link.context, redactor.redact_attributes(link.attributes, redact)) for link in span.links),
+            links=tuple(Link(link.context, redactor.redact_attributes(link.attributes, redact)) for link in links),
             kind=span.kind,
             status=status,
             start_time=span.start_time,
@@ -103,13 +97,10 @@ class RedactingSpanExporter(SpanExporter):
         with exporting():
             try:
                 redactor = self._redactor()
-                attributes = [plain_attributes(span.attributes) for span in spans]
-                events = [self._events(redactor, span) for span in spans]
-                redact = redactor.redact_many(self._strings(redactor, spans, attributes, events))
-                redacted = [
-                    self._redact(redactor, span, span_attributes, span_events, redact)
-                    for span, span_attributes, span_events in zip(spans, attributes, events, strict=True)
-                ]
+                # Each span's parts read once: the SDK copies its events and links at every read.
+                parts = [(span_attributes(span), self._events(redactor, span), span.links) for span in spans]
+                redact = redactor.redact_many(self._strings(redactor, spans, parts))
+                redacted = [self._redact(redactor, span, part, redact) for span, part in zip(spans, parts, strict=True)]
             except Exception:
                 self.drops.redaction_failed(len(spans))
                 return SpanExportResult.FAILURE
