@@ -91,6 +91,18 @@ def _python_re(regex: str) -> re.Pattern[bytes] | None:
         return None
 
 
+class _Results(dict[str, str]):
+    """A batch's results, looked up by a C-level ``__getitem__``; a string outside the batch is
+    scanned on its own when asked for (and not added: the batch's answers stay the batch's)."""
+
+    def __init__(self, redact: Callable[[str], str]) -> None:
+        super().__init__()
+        self._redact = redact
+
+    def __missing__(self, text: str) -> str:
+        return self._redact(text)
+
+
 class Scanner:
     """The value patterns, compiled; safe to share between threads.
 
@@ -344,7 +356,7 @@ class Scanner:
         ``redact`` caps them.
         """
         known = self._known
-        results: dict[str, str] = {}
+        results = _Results(self.redact)
         within_cap = []
         for text in dict.fromkeys(texts):
             result = known.get(text)
@@ -362,12 +374,7 @@ class Scanner:
         if len(known) + len(within_cap) > _CACHE_SIZE:
             known.clear()
         known.update((text, results[text]) for text in within_cap if len(text) <= _CACHE_MAX_LENGTH)
-
-        def lookup(text: str) -> str:
-            result = results.get(text)
-            return result if result is not None else self.redact(text)
-
-        return lookup
+        return results.__getitem__
 
 
 __all__ = ["ATTRIBUTE_VALUE_CAP", "LOG_BODY_CAP", "TRUNCATED", "Finding", "Scanner"]
