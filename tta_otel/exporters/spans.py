@@ -7,7 +7,7 @@ exports are never exported (``tta_otel.log_privacy.exporting``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from opentelemetry.sdk.trace import Event, ReadableSpan
@@ -56,17 +56,20 @@ class RedactingSpanExporter(SpanExporter):
         )
 
     @staticmethod
-    def _strings(redactor: Redactor, spans: Sequence[ReadableSpan], parts: list[_Parts]) -> Iterator[str]:
+    def _strings(redactor: Redactor, spans: Sequence[ReadableSpan], parts: list[_Parts]) -> list[str]:
+        strings: list[str] = []
+        scanned = redactor.scanned_strings
         for span, (attributes, events, links) in zip(spans, parts, strict=True):
-            yield span.name
-            yield from redactor.scanned_strings(attributes)
+            strings.append(span.name)
+            scanned(attributes, strings)
             for event in events:
-                yield event.name
-                yield from redactor.scanned_strings(event.attributes)
+                strings.append(event.name)
+                scanned(event.attributes, strings)
             for link in links:
-                yield from redactor.scanned_strings(link.attributes)
+                scanned(link.attributes, strings)
             if span.status.description:
-                yield span.status.description
+                strings.append(span.status.description)
+        return strings
 
     def _redact(
         self, redactor: Redactor, span: ReadableSpan, parts: _Parts, redact: Callable[[str], str]

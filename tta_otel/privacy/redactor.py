@@ -115,22 +115,24 @@ class Redactor:
         """Scan many strings in one pass; returns ``redact`` for them (``Scanner.redact_many``)."""
         return self.scanner.redact_many(texts)
 
-    def scanned_strings(self, attributes: Mapping[str, Any] | None) -> Iterator[str]:
+    def scanned_strings(self, attributes: Mapping[str, Any] | None, into: list[str] | None = None) -> list[str]:
         """The strings of an attribute map that the value patterns will scan, for ``redact_many``:
-        those of allowed keys (and of unlisted ones in standard mode). What is dropped,
-        pseudonymised or replaced whole is never worth a scan, and a URL's parts are known only
-        once it is taken apart."""
+        those of allowed keys (and of unlisted ones in standard mode), appended to ``into`` when
+        given. What is dropped, pseudonymised or replaced whole is never worth a scan, and a URL's
+        parts are known only once it is taken apart."""
+        found = [] if into is None else into
         if not attributes:
-            return
+            return found
         decided = self._keys
         scan_unlisted = not self.strict
         for key, value in attributes.items():
             decision = decided.get(key) or self.decide(key)
             if (decision is _KEEP and key not in _PARSED_URL_KEYS) or (decision is _UNLISTED and scan_unlisted):
                 if type(value) is str:
-                    yield value
+                    found.append(value)
                 elif isinstance(value, (list, tuple)):
-                    yield from (item for item in value if type(item) is str)
+                    found.extend(item for item in value if type(item) is str)
+        return found
 
     def decide(self, key: str) -> KeyDecision:
         """What the policy does with an attribute because of its key (cached per key)."""
