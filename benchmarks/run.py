@@ -11,6 +11,7 @@ from benchmarks import (
     ai_and_carbon,
     collector_down,
     collector_throughput,
+    dependency_down,
     freshness,
     gpu_collection,
     neo4j_overhead,
@@ -18,6 +19,7 @@ from benchmarks import (
     redaction,
     redis_overhead,
     service_throughput,
+    status_latency,
 )
 
 
@@ -30,6 +32,8 @@ def main() -> int:
         "collector_down": collector_down.measure(),
         "collector_throughput": collector_throughput.measure(),
         "freshness": freshness.measure(),
+        "dependency_down": dependency_down.measure(),
+        "status_latency": status_latency.measure(),
         "ai_and_carbon": ai_and_carbon.measure(),
         "gpu_collection": gpu_collection.measure(),
         "redis_overhead": redis_overhead.measure(),

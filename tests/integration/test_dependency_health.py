@@ -79,15 +79,17 @@ def _latest_up(received: Received) -> dict[tuple[str, str], int]:
     return latest
 
 
-def _readiness(service: RunningService) -> tuple[int, dict[tuple[str, str], bool | None]]:
+def _readiness(service: RunningService) -> tuple[int, dict[str, str]]:
+    """/readyz's status code and its ok/fail per dependency type (what an unauthenticated probe gets)."""
     response = httpx.get(f"{service.url}/readyz", timeout=5)
-    body = response.json()
-    return response.status_code, {(d["name"], d["type"]): d["up"] for d in body["dependencies"]}
+    return response.status_code, response.json()["checks"]
 
 
 def _until(service: RunningService, sink: OtlpSink, status: int, key: tuple[str, str], up: int, within: float) -> None:
-    """Wait until /readyz answers ``status`` with ``key`` at ``up`` and the last exported gauge agrees."""
-    assert wait_until(lambda: _readiness(service) == (status, {**_readiness(service)[1], key: bool(up)}), within), (
+    """Wait until /readyz answers ``status`` with the type of ``key`` ok (``up``) or fail, and the last
+    exported gauge of ``key`` agrees."""
+    check = "ok" if up else "fail"
+    assert wait_until(lambda: _readiness(service) == (status, {**_readiness(service)[1], key[1]: check}), within), (
         _readiness(service),
         service.output()[-3000:],
     )

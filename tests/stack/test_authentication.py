@@ -19,7 +19,7 @@ from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord, ResourceLogs, ScopeL
 
 from tests.stack.otlp_requests import collector_auth, resource
 from tta_otel.ops import secrets
-from tta_otel.ops.client_credentials import alertmanager_auth, prometheus_auth
+from tta_otel.ops.client_credentials import alertmanager_auth, prometheus_auth, victorialogs_auth
 from tta_otel.ops.stack.runner import URLS, Stack
 from tta_otel.ops.stores import VictoriaLogsClient
 from tta_otel.testing.processes import wait_until
@@ -27,6 +27,16 @@ from tta_otel.testing.stored import log_records_of_service, stored_text
 
 GRPC_TARGET = URLS["TTA_OTLP_GRPC_ENDPOINT"].removeprefix("https://")
 SERVICE = "auth-test"
+# The destructive endpoints the native stack enables: VictoriaLogs' deletion (-delete.enable, for
+# erasure) and Prometheus's admin API (--web.enable-admin-api, for archives). Every request selects
+# series or records that were never written.
+NEVER_WRITTEN = "tta_auth_test_never_written"
+VICTORIALOGS_DELETION = [f"/delete/run_task?filter=_msg:{NEVER_WRITTEN}", "/delete/active_tasks"]
+PROMETHEUS_ADMIN = [
+    "/api/v1/admin/tsdb/snapshot",
+    f"/api/v1/admin/tsdb/delete_series?match[]={NEVER_WRITTEN}",
+    "/api/v1/admin/tsdb/clean_tombstones",
+]
 
 
 def _logs(service: str, body: str) -> ExportLogsServiceRequest:
@@ -98,6 +108,30 @@ def test_prometheus_refuses_every_request_without_credentials(stack: Stack, path
     url = f"{URLS['TTA_PROMETHEUS_URL']}{path}"
     assert httpx.get(url, timeout=5).status_code == 401
     assert httpx.get(url, auth=("tta-otel", "wrong"), timeout=5).status_code == 401
+
+
+@pytest.mark.parametrize("path", PROMETHEUS_ADMIN)
+def test_prometheus_admin_api_refuses_every_request_without_credentials(stack: Stack, path: str) -> None:
+    url = f"{URLS['TTA_PROMETHEUS_URL']}{path}"
+    assert httpx.post(url, timeout=5).status_code == 401
+    assert httpx.post(url, auth=("tta-otel", "wrong"), timeout=5).status_code == 401
+
+
+def test_prometheus_admin_api_answers_with_credentials(stack: Stack) -> None:
+    url = f"{URLS['TTA_PROMETHEUS_URL']}/api/v1/admin/tsdb/delete_series?match[]={NEVER_WRITTEN}"
+    assert httpx.post(url, auth=prometheus_auth(), timeout=10).status_code == 204
+
+
+@pytest.mark.parametrize("path", VICTORIALOGS_DELETION)
+def test_victorialogs_deletion_refuses_every_request_without_credentials(stack: Stack, path: str) -> None:
+    url = f"{URLS['TTA_VICTORIALOGS_URL']}{path}"
+    assert httpx.get(url, timeout=5).status_code == 401
+    assert httpx.get(url, auth=("tta-otel", "wrong"), timeout=5).status_code == 401
+
+
+def test_victorialogs_deletion_answers_with_credentials(stack: Stack) -> None:
+    url = f"{URLS['TTA_VICTORIALOGS_URL']}/delete/active_tasks"
+    assert httpx.get(url, auth=victorialogs_auth(), timeout=5).status_code == 200
 
 
 def test_prometheus_answers_with_credentials(stack: Stack) -> None:
