@@ -24,19 +24,20 @@ RedactorSource = Callable[[], Redactor]
 Result = TypeVar("Result")
 
 
-def span_attributes(span: ReadableSpan) -> Mapping[str, Any]:
-    """A span's attributes as the plain dict that the SDK keeps inside its ``BoundedAttributes``.
+def plain_attributes(attributes: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """Attributes as the plain dict that the SDK's ``BoundedAttributes`` keeps inside: the
+    bounded mapping takes a Python call per key to iterate or test (several µs a record).
+    Read only, after the span or record has ended, when nothing writes to it any more."""
+    if not attributes:
+        return {}
+    inner = getattr(attributes, "_dict", None)
+    return inner if type(inner) is dict else attributes
 
-    ``ReadableSpan.attributes`` wraps them in a proxy of the bounded mapping, which takes a
-    Python call per key to iterate (several µs a span). Read only, after the span has ended,
-    when nothing writes to them any more.
-    """
-    raw = getattr(span, "_attributes", None)
-    inner = getattr(raw, "_dict", raw)
-    if type(inner) is dict:
-        return inner
-    attributes = span.attributes
-    return dict(attributes) if attributes else {}
+
+def span_attributes(span: ReadableSpan) -> Mapping[str, Any]:
+    """A span's attributes as a plain dict: ``ReadableSpan.attributes`` wraps the bounded
+    mapping in a proxy, so the dict is reached through the span's own field."""
+    return plain_attributes(getattr(span, "_attributes", None) or span.attributes)
 
 
 class ResourceRedactor:

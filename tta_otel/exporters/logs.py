@@ -22,6 +22,7 @@ from tta_otel.exporters._shared import (
     ResourceRedactor,
     abandon,
     active_redactor,
+    plain_attributes,
     send_counted,
 )
 from tta_otel.exporters.sdk_hooks import watch_export_outcomes
@@ -48,7 +49,7 @@ class RedactingLogRecordExporter(LogRecordExporter):
     @staticmethod
     def _without_messages(redactor: Redactor, record: ReadableLogRecord) -> tuple[Any, Mapping[str, Any]]:
         """The body and attributes with exception messages replaced in strict mode (before the attribute pass)."""
-        body, attributes = record.log_record.body, record.log_record.attributes or {}
+        body, attributes = record.log_record.body, plain_attributes(record.log_record.attributes)
         if "exception.message" not in attributes and "exception.stacktrace" not in attributes:
             return body, attributes
         redacted = redact_exception_attributes(attributes, redactor)
