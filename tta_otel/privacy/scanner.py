@@ -138,6 +138,7 @@ class Scanner:
         self._prefilter = compile_prefilter([*(p.regex for p in values), *_NORMALIZE_TRIGGERS], native=native_prefilter)
         self._first_trigger = len(values)
         self._candidate = self._prefilter.candidate
+        self._hits = self._prefilter.hits
         options = re2.Options()
         options.max_mem = 64 << 20
         # Which patterns match a candidate whole: one call names the pattern to try first.
@@ -267,13 +268,6 @@ class Scanner:
                 merged.append((start, end, placeholder))
         return merged
 
-    def _remember(self, text: str, result: str) -> str:
-        if len(text) <= _CACHE_MAX_LENGTH:
-            if len(self._known) >= _CACHE_SIZE:
-                self._known.clear()
-            self._known[text] = result
-        return result
-
     def clear_cache(self) -> None:
         """Forget every remembered result (benchmarks measure the scan itself this way)."""
         self._known.clear()
@@ -291,7 +285,13 @@ class Scanner:
         limit = self.cap if cap is None else cap
         if len(text) > limit:
             return self._redact_capped(text, limit)
-        return self._remember(text, self._redact(text, 0))
+        # Most strings are ASCII with nothing to find: answered here, one prefilter call.
+        result = text if text.isascii() and not self._hits(text) else self._redact(text, 0)
+        if len(text) <= _CACHE_MAX_LENGTH:
+            if len(self._known) >= _CACHE_SIZE:
+                self._known.clear()
+            self._known[text] = result
+        return result
 
     def _redact_capped(self, text: str, limit: int) -> str:
         window_start = max(0, limit - _CUT_LOOKBACK)
