@@ -22,6 +22,7 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from tta_otel.exporters import RedactingSpanExporter
 from tta_otel.privacy import Pseudonymizer, PseudonymKey, Redactor, load_policy
+from tta_otel.privacy.prefilter import Re2Prefilter
 from tta_otel.privacy.scanner import LOG_BODY_CAP, Scanner
 
 
@@ -154,8 +155,19 @@ def _scanner_figures(scanner: Scanner, realistic: list[str], repeats: int) -> di
             scanner.redact(text, cap=LOG_BODY_CAP)
 
         adversarial[name] = round(size / _best_of(repeats, run), 1)
+    re2_only = Scanner(load_policy().value_patterns, native_prefilter=False)
+
+    def one_by_one_re2_prefilter() -> None:
+        re2_only.clear_cache()
+        for text in realistic:
+            re2_only.redact(text)
+
     return {
+        "prefilter": "re2" if isinstance(scanner._prefilter, Re2Prefilter) else "native",
         "realistic_one_string_per_call_mb_per_s": round(megabytes / _best_of(repeats, one_by_one), 1),
+        "realistic_one_string_per_call_mb_per_s_re2_prefilter": round(
+            megabytes / _best_of(repeats, one_by_one_re2_prefilter), 1
+        ),
         "copy_mb_per_s_baseline": round(megabytes / _best_of(repeats, copy), 1),
         "adversarial_16kib_mb_per_s": adversarial,
         "targets": {"realistic_one_string_per_call_mb_per_s": 50, "adversarial_mb_per_s": 10},

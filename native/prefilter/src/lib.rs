@@ -65,7 +65,7 @@ fn has_base64_candidate(data: &[u8]) -> bool {
 }
 
 /// The compiled patterns. Immutable once built: safe to share between threads.
-#[pyclass(frozen)]
+#[pyclass(frozen, module = "tta_otel_prefilter")]
 struct Prefilter {
     set: RegexSet,
     /// The index `hits` reports for a base64 candidate: one past the last pattern.
