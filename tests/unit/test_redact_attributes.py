@@ -59,10 +59,16 @@ def test_values_under_postal_address_keys_are_replaced(redactor: Redactor, fake:
 
 @pytest.mark.parametrize(
     "key",
-    ["service.name", "server.address", "client.address", "network.peer.address", "db.namespace", "http.route"],
+    ["service.name", "server.address", "network.peer.address", "db.namespace", "http.route"],
 )
 def test_semantic_convention_keys_are_kept(redactor: Redactor, key: str) -> None:
     assert redactor.decide(key).action is KeyAction.KEEP
+
+
+@pytest.mark.parametrize("key", ["client.address", "client.socket.address", "http.client_ip", "clientAddress"])
+def test_a_client_s_address_is_replaced_whatever_its_form(redactor: Redactor, key: str) -> None:
+    host_name = "cpc81-2-69-142-brig21.cable.example.net"  # a host name that spells out an IP address
+    assert redactor.redact_attributes({key: host_name}) == {key: "[REDACTED:client_address]"}
 
 
 def test_kept_values_are_still_scanned(redactor: Redactor, fake: Faker) -> None:
