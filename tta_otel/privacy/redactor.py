@@ -228,10 +228,12 @@ class Redactor:
         from data, so ``scan_keys`` scans them too. ``path`` is the dotted path of the map
         itself, when it is nested in another value.
         """
-        result: dict[str, Any] = {}
         if not attributes:
-            return result
+            return {}
         scan = redact or self.redact
+        if not scan_keys and not path:
+            return self._redact_flat(attributes, scan, redact)
+        result: dict[str, Any] = {}
         decided = self._keys
         strict = self.strict
         for raw_key, value in attributes.items():
@@ -248,6 +250,36 @@ class Redactor:
                     result[key] = self.redact_value(value, redact, f"{path}.{key}".lstrip("."))
             elif decision is _UNLISTED:
                 result[key] = self._unlisted_value(value, redact, f"{path}.{key}".lstrip("."))
+            elif decision.action is KeyAction.PSEUDONYMIZE:
+                result[key] = self._pseudonymize_value(value)
+            elif decision.action is KeyAction.REDACT:
+                result[key] = decision.placeholder
+        return result
+
+    def _redact_flat(
+        self, attributes: Mapping[str, Any], scan: Callable[[str], str], redact: Callable[[str], str] | None
+    ) -> dict[str, Any]:
+        """``redact_attributes`` for a top-level map whose keys are code's (spans, records,
+        resources: nearly every call), with the common cases first: the same decisions."""
+        result: dict[str, Any] = {}
+        decided = self._keys
+        scan_unlisted = not self.strict
+        for key, value in attributes.items():
+            decision = decided.get(key) or self.decide(key)
+            if decision is _KEEP:
+                kind = type(value)
+                if kind is str:
+                    url = _URL_KEYS.get(key)
+                    result[key] = scan(value) if url is None else url(value, self._query_parameters, scan)
+                elif kind in _SCALARS:
+                    result[key] = value
+                else:
+                    result[key] = self.redact_value(value, redact, key)
+            elif decision is _UNLISTED:
+                if scan_unlisted:  # standard mode: scanned like an allowed value, minus the URL handling
+                    result[key] = scan(value) if type(value) is str else self.redact_value(value, redact, key)
+                else:
+                    result[key] = value if type(value) in _SCALARS else self._unlisted_value(value, redact, key)
             elif decision.action is KeyAction.PSEUDONYMIZE:
                 result[key] = self._pseudonymize_value(value)
             elif decision.action is KeyAction.REDACT:
