@@ -3,6 +3,8 @@ cannot keep it, and each change recorded in the audit trail."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 from tta_otel.audit_log import AuditLog, digest_of
 from tta_otel.config.loader import ConfigError
 from tta_otel.ops.alerts.service import DEFAULT_RETENTION as ALERT_SERVICE_DEFAULT
+from tta_otel.ops.archive import ARCHIVE_FILE, MANIFEST, Manifest, list_archives, prune
 from tta_otel.ops.stack import retention
 from tta_otel.ops.stack.retention import DEFAULT_RETENTION, Retention
 from tta_otel.ops.stack.runner import Stack, StackError, table_entry
@@ -210,3 +213,29 @@ def test_a_changed_retention_is_recorded_once_with_digests_of_before_and_after(t
     assert first.after == digest_of(DEFAULT_RETENTION.canonical())
     assert (second.before, second.after) == (first.after, digest_of(shorter.canonical()))
     assert trail.verify() == []
+
+
+# --- long-term metrics: the encrypted archives -------------------------------------------------------
+
+
+def _archive(archives: Path, archive_id: str, created: datetime) -> None:
+    folder = archives / archive_id
+    folder.mkdir(parents=True)
+    (folder / ARCHIVE_FILE).write_bytes(b"sealed")
+    manifest = Manifest(archive_id, "prometheus", created.isoformat(), None, None, 0, 0, 6, "ab" * 32)
+    (folder / MANIFEST).write_text(json.dumps(asdict(manifest)))
+
+
+def test_archives_older_than_metrics_long_term_are_removed_and_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TTA_AUDIT_LOG", str(tmp_path / "audit.jsonl"))
+    now = datetime(2026, 7, 20, tzinfo=UTC)
+    _archive(tmp_path / "archives", "old", now - timedelta(days=400))
+    _archive(tmp_path / "archives", "new", now - timedelta(days=10))
+
+    removed = prune(tmp_path / "archives", DEFAULT_RETENTION.metrics.long_term, now)
+
+    assert [manifest.id for manifest in removed] == ["old"]
+    assert [manifest.id for manifest in list_archives(tmp_path / "archives")] == ["new"]
+    assert [(r.action, r.subject) for r in AuditLog(tmp_path / "audit.jsonl").records()] == [("archive.prune", "old")]
