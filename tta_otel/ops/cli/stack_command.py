@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import yaml
+
 from tta_otel import audit_log
 from tta_otel.environment_variables import TTA_JAEGER_URL, TTA_VICTORIALOGS_URL
 from tta_otel.ops.secrets import SecretsDir
@@ -146,8 +148,7 @@ def retention_command(args: argparse.Namespace) -> int:
     """Print each class and what keeps it; regenerate the compose side's retention lines."""
     repository = find_checkout(args.repo)
     periods = checkout_retention(repository)
-    for name, value in periods.model_dump(mode="json").items():
-        print(f"{name}: {value}")
+    print(yaml.safe_dump(periods.model_dump(mode="json"), sort_keys=False).rstrip())
     if not periods.compose:
         print(f"compose: false: docker compose's files are left as they are ({retention.RETENTION_FILE})")
         return 0
