@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 def test_every_shipped_config_and_the_web_configs_of_the_secrets_pass(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "--repo", str(REPO)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in lines] == ["ok"] * 36
+    assert [line.split()[0] for line in lines] == ["ok"] * 37
     assert {line.split("(")[-1].rstrip(")") for line in lines} == {
         "otelcol validate",
         "promtool check config",
@@ -29,7 +29,21 @@ def test_every_shipped_config_and_the_web_configs_of_the_secrets_pass(capsys: py
         "Compose Specification schema, exposure",
         "promtool check web-config",
         "dashboard lint",
+        "retention schema, store limits",
     }
+
+
+def test_a_retention_a_store_cannot_keep_fails_with_the_key_and_the_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    retention = tmp_path / "retention.yaml"
+    retention.write_text("logs: {debug: 3d, info: 14d, warn: 90d}\n")
+
+    assert main(["validate", "--repo", str(REPO), str(retention)]) == 1
+
+    output = capsys.readouterr().out
+    assert f"FAIL {retention} (retention schema, store limits)" in output
+    assert f"{retention}: logs: Loki (docker compose) keeps every severity as long" in output
 
 
 def _broken_copy(tmp_path: Path, relative: str, old: str, new: str) -> Path:

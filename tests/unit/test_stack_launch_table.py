@@ -16,13 +16,14 @@ import pytest
 import yaml
 
 from tta_otel import environment_variables
-from tta_otel.ops.stack import runner
+from tta_otel.ops.stack import retention, runner
 from tta_otel.ops.stack.runner import COMPOSE, SERVICES, URLS, compose_command, table_entry
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE: dict[str, Any] = yaml.safe_load((REPO / "docker-compose.yml").read_text())
 COMPOSED: dict[str, dict[str, Any]] = COMPOSE_FILE["services"]
 NAMES = [service.name for service in SERVICES if service.in_compose]
+RETENTION = retention.of_checkout(REPO)  # the committed retention.yaml, which docker-compose.yml keeps
 
 
 def _yaml_list(arguments: list[str]) -> str:
@@ -42,7 +43,7 @@ def test_the_table_and_compose_name_the_same_services() -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_each_compose_command_is_the_tables(name: str) -> None:
-    expected = compose_command(name)
+    expected = compose_command(name, RETENTION)
     actual = COMPOSED[name].get("command", [])
     assert actual == expected, (
         f"docker-compose.yml's command for {name} differs from the launch table "
@@ -103,7 +104,7 @@ def test_prometheus_and_alertmanager_take_their_web_config_from_the_secrets_dir(
     native = service.arguments(service.placement(REPO, tmp_path, tmp_path / "secrets"))
 
     assert f"--web.config.file={tmp_path / 'secrets' / web}" in native
-    assert f"--web.config.file=/run/secrets/{web}" in compose_command(name)
+    assert f"--web.config.file=/run/secrets/{web}" in compose_command(name, RETENTION)
 
 
 def test_a_stack_test_can_place_a_component_on_its_own_config_and_port(tmp_path: Path) -> None:

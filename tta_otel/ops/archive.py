@@ -7,7 +7,8 @@ as a tar stream, encrypts it (``archive_crypto``: AES-256-GCM with the secrets d
 the time range the blocks cover, the sizes, and the SHA-256 of the encrypted file. The snapshot
 is removed once packed. ``restore`` checks the digest, decrypts (refusing a tampered archive)
 and unpacks the blocks into a data directory, from which a fresh Prometheus answers the same
-queries. Works on the machine that holds Prometheus's data directory (the native stack's).
+queries. ``prune`` removes the archives older than retention.yaml's ``metrics.long_term``. Works on
+the machine that holds Prometheus's data directory (the native stack's).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import shutil
 import tarfile
 import tempfile
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tta_otel import audit_log
@@ -106,6 +107,17 @@ def list_archives(archives: Path) -> list[Manifest]:
     """Every archive under ``archives``, oldest first."""
     found = [Manifest(**json.loads(path.read_text())) for path in archives.glob(f"*/{MANIFEST}")]
     return sorted(found, key=lambda manifest: manifest.created)
+
+
+def prune(archives: Path, keep: timedelta, now: datetime | None = None) -> list[Manifest]:
+    """Remove the archives created longer than ``keep`` ago (retention.yaml's ``metrics.long_term``);
+    each removal is recorded in the audit trail. Returns what was removed, oldest first."""
+    cutoff = (now or datetime.now(UTC)) - keep
+    removed = [manifest for manifest in list_archives(archives) if datetime.fromisoformat(manifest.created) < cutoff]
+    for manifest in removed:
+        shutil.rmtree(archives / manifest.id)
+        audit_log.record("archive.prune", manifest.id, before=manifest.sha256)
+    return removed
 
 
 def restore(archives: Path, archive_id: str, data_dir: Path, secrets: SecretsDir) -> Manifest:

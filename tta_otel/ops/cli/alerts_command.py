@@ -23,6 +23,8 @@ from tta_otel.ops.cli.errors_command import DEFAULT_OTLP_HTTP_ENDPOINT
 from tta_otel.ops.cli.report_command import parse_period
 from tta_otel.ops.client_credentials import alertmanager_auth
 from tta_otel.ops.secrets import ALERTS_WEBHOOK_TOKEN, SecretFileError, default_dir, read_secret_file
+from tta_otel.ops.stack.checkout import find_checkout
+from tta_otel.ops.stack.runner import StackError, checkout_retention
 
 DEFAULT_LISTEN = "127.0.0.1:9095"
 
@@ -107,8 +109,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     serve_parser.add_argument(
         "--retention",
         type=parse_period,
-        default=DEFAULT_RETENTION,
-        help="records with no event for this long are pruned, e.g. 30d (default)",
+        default=None,
+        help="records with no event for this long are pruned, e.g. 30d (default: alerts.records of the "
+        f"checkout's retention.yaml when run in one, else {DEFAULT_RETENTION.days}d)",
     )
     serve_parser.add_argument(
         "--read-timeout",
@@ -138,8 +141,20 @@ def _describe(url: str, args: argparse.Namespace, chain: tuple[Receiver, ...]) -
     )
 
 
+def _default_retention() -> timedelta:
+    """alerts.records of the checkout's retention.yaml (the one place), else the service's default;
+    a bad retention.yaml is an error (StackError naming the key), never a silent default."""
+    try:
+        checkout = find_checkout()
+    except StackError:
+        return DEFAULT_RETENTION
+    return checkout_retention(checkout).alerts.records
+
+
 def serve_command(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.retention is None:
+        args.retention = _default_retention()
     try:
         chain = load_chain(args.chain) if args.chain else ()
     except ChainError as error:

@@ -1,4 +1,4 @@
-"""``tta-otel archive create|list|restore``: encrypted archives of the metric store."""
+"""``tta-otel archive create|list|restore|prune``: encrypted archives of the metric store."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from dataclasses import asdict
 from pathlib import Path
 
 from tta_otel.environment_variables import TTA_PROMETHEUS_URL
-from tta_otel.ops.archive import ArchiveTamperedError, create, list_archives, restore
+from tta_otel.ops.archive import ArchiveTamperedError, create, list_archives, prune, restore
 from tta_otel.ops.client_credentials import prometheus_auth
 from tta_otel.ops.reports.prometheus import PrometheusClient, PrometheusError
 from tta_otel.ops.secrets import SecretsDir, SecretsError
 from tta_otel.ops.stack.checkout import find_checkout
-from tta_otel.ops.stack.runner import URLS
+from tta_otel.ops.stack.retention import days_or_hours
+from tta_otel.ops.stack.runner import URLS, checkout_retention
 
 
 def _archives(args: argparse.Namespace) -> Path:
@@ -56,6 +57,13 @@ def restore_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def prune_command(args: argparse.Namespace) -> int:
+    keep = checkout_retention(find_checkout(None)).metrics.long_term
+    for manifest in prune(_archives(args), keep):
+        print(f"removed {manifest.id} (created {manifest.created}; metrics.long_term is {days_or_hours(keep)})")
+    return 0
+
+
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     archive = subparsers.add_parser("archive", help="encrypted archives of the metric store: create, list, restore")
     actions = archive.add_subparsers(dest="action", required=True)
@@ -65,7 +73,13 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     restored = actions.add_parser("restore", help="unpack an archive into a fresh Prometheus data directory")
     restored.add_argument("id")
     restored.add_argument("--into", required=True, help="an empty directory for the restored TSDB")
-    for parser, handler in ((created, create_command), (listed, list_command), (restored, restore_command)):
+    pruned = actions.add_parser("prune", help="remove the archives older than retention.yaml's metrics.long_term")
+    for parser, handler in (
+        (created, create_command),
+        (listed, list_command),
+        (restored, restore_command),
+        (pruned, prune_command),
+    ):
         parser.add_argument("--archives", help="where archives live (default: state/archives of the checkout)")
         parser.add_argument("--secrets-dir", help="the secrets with archive-key (default: $TTA_SECRETS_DIR)")
         parser.set_defaults(handler=handler)

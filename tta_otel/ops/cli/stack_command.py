@@ -12,15 +12,19 @@ import sys
 import time
 from pathlib import Path
 
+import yaml
+
+from tta_otel import audit_log
 from tta_otel.environment_variables import TTA_JAEGER_URL, TTA_VICTORIALOGS_URL
 from tta_otel.ops.secrets import SecretsDir
-from tta_otel.ops.stack import collector_privacy
+from tta_otel.ops.stack import collector_privacy, retention
 from tta_otel.ops.stack.checkout import find_checkout
 from tta_otel.ops.stack.components import BuildError, build_component
 from tta_otel.ops.stack.compose_schema import fetch_schema
-from tta_otel.ops.stack.runner import URLS, Stack, StackError, client_environment
+from tta_otel.ops.stack.runner import URLS, Stack, StackError, checkout_retention, client_environment
 from tta_otel.ops.stack.supervisor_process import serve, start_supervisor, stop_supervisor, supervisor_pid
 from tta_otel.ops.stack.validation import VALIDATION_TOOLS, default_paths, validate
+from tta_otel.ops.stores import StoreError
 
 
 def _stack(args: argparse.Namespace) -> Stack:
@@ -50,6 +54,12 @@ def up_command(args: argparse.Namespace) -> int:
     started = time.monotonic()
     stack.up(timeout=args.timeout)
     print(f"The stack is ready ({time.monotonic() - started:.1f} s); state in {stack.state_dir}")
+    if retention.record_change(stack.retention, str(stack.repository / retention.RETENTION_FILE)):
+        print(f"  Retention changed since the last start: recorded in the audit trail ({audit_log.default_path()})")
+    try:
+        stack.prune_log_classes()
+    except StoreError as error:  # the supervisor tries again within the hour
+        print(f"  The shorter log classes could not be pruned from VictoriaLogs now: {error}")
     if not args.no_supervise:
         pid = start_supervisor(stack)
         print(f"  Supervised (pid {pid}): a component that exits is started again; `stack status` counts restarts")
@@ -134,6 +144,23 @@ def privacy_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def retention_command(args: argparse.Namespace) -> int:
+    """Print each class and what keeps it; regenerate the compose side's retention lines."""
+    repository = find_checkout(args.repo)
+    periods = checkout_retention(repository)
+    print(yaml.safe_dump(periods.model_dump(mode="json"), sort_keys=False).rstrip())
+    if not periods.compose:
+        print(f"compose: false: docker compose's files are left as they are ({retention.RETENTION_FILE})")
+        return 0
+    try:
+        changed = retention.write_compose_files(repository, periods)
+    except ValueError as error:
+        raise StackError(str(error)) from None
+    for name in retention.COMPOSE_FILES:
+        print(f"{repository / name}: {'regenerated' if name in changed else 'already up to date'}")
+    return 0
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repo", type=Path, help="the tta-otel checkout (default: found from the working directory)")
     parser.add_argument("--state-dir", type=Path, help="where the native stack keeps pids, logs and data")
@@ -167,6 +194,11 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
             action.add_argument("--purge", action="store_true", help="also remove the data")
         if name == "status":
             action.add_argument("--json", action="store_true")
+    periods = actions.add_parser(
+        "retention", help="show retention.yaml's classes; write them into docker-compose.yml, loki/ and tempo/"
+    )
+    periods.add_argument("--repo", type=Path)
+    periods.set_defaults(handler=retention_command)
     logs = actions.add_parser("logs", help="print a component's last log lines")
     _common(logs)
     logs.add_argument("component")

@@ -26,9 +26,11 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path, PurePath, PurePosixPath
 
+from tta_otel.config.loader import ConfigError
 from tta_otel.environment_variables import (
     TTA_ALERTMANAGER_CREDENTIALS_FILE,
     TTA_ALERTMANAGER_URL,
@@ -68,8 +70,10 @@ from tta_otel.ops.secrets import (
     SecretsDir,
     SecretsError,
 )
+from tta_otel.ops.stack import retention as retention_of
 from tta_otel.ops.stack.components import Component, components
 from tta_otel.ops.stack.native_configs import COMPOSE_SECRETS, native_copy
+from tta_otel.ops.stack.retention import DEFAULT_RETENTION, Retention
 
 
 class StackError(RuntimeError):
@@ -90,6 +94,7 @@ class Placement:
     host: str
     port: int
     secrets: PurePath  # the secrets directory (compose: /run/secrets)
+    retention: Retention = DEFAULT_RETENTION  # the checkout's retention.yaml (retention.py): every store's periods
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,7 @@ class Service:
     credentials: str | None = None  # the secret with the user:password its HTTP API asks for
     native_copy: bool = False  # its configuration names compose paths: the native stack runs a copy
     in_compose: bool = True  # False: native only (compose runs another component for its job)
+    retention_environment: Callable[[Retention], dict[str, str]] = field(default=lambda retention: {})  # native
 
     @property
     def native(self) -> bool:
@@ -126,16 +132,27 @@ class Service:
         secrets: Path,
         configs: Sequence[Path] | None = None,
         port: int | None = None,
+        retention: Retention | None = None,
     ) -> Placement:
         """The native placement: the checkout's configuration files (copies, for a service whose
-        files name compose paths; or ``configs``), ``state/data``, loopback, ``secrets``."""
+        files name compose paths; or ``configs``), ``state/data``, loopback, ``secrets``, and the
+        checkout's retention (or ``retention``)."""
         if configs is not None:
             files = tuple(configs)
         elif self.native_copy:
             files = tuple(native_copy(repository / config, state / "config", secrets) for config in self.configs)
         else:
             files = tuple(repository / config for config in self.configs)
-        return Placement(files, state / "data", "127.0.0.1", port or self.port, secrets)
+        periods = retention if retention is not None else checkout_retention(repository)
+        return Placement(files, state / "data", "127.0.0.1", port or self.port, secrets, periods)
+
+
+def checkout_retention(repository: Path) -> Retention:
+    """The checkout's ``retention.yaml``; a StackError names the file, the key and the reason."""
+    try:
+        return retention_of.of_checkout(repository)
+    except ConfigError as error:
+        raise StackError(f"{error}\n(fix {retention_of.RETENTION_FILE}, then retry)") from None
 
 
 def _collector_environment(state: Path, secrets: Path) -> dict[str, str]:
@@ -157,8 +174,7 @@ SERVICES: tuple[Service, ...] = (
         lambda at: [
             f"--config.file={at.configs[0]}",
             f"--storage.tsdb.path={at.data}",
-            "--storage.tsdb.retention.time=15d",
-            "--storage.tsdb.retention.size=10GB",
+            *retention_of.prometheus_flags(at.retention),
             f"--web.listen-address={at.host}:{at.port}",
             f"--web.config.file={at.secrets / PROMETHEUS_WEB_CONFIG}",  # basic auth on every endpoint
             "--web.enable-otlp-receiver",
@@ -185,7 +201,7 @@ SERVICES: tuple[Service, ...] = (
         lambda at: [
             f"--config.file={at.configs[0]}",
             f"--storage.path={at.data}",
-            "--data.retention=120h",  # silences and notification log: 5 days
+            *retention_of.alertmanager_flags(at.retention),  # silences and notification log
             f"--web.listen-address={at.host}:{at.port}",
             "--cluster.listen-address=",  # one instance: no gossip port, no wait for peers to settle
             f"--web.config.file={at.secrets / ALERTMANAGER_WEB_CONFIG}",  # basic auth: who may silence
@@ -228,6 +244,7 @@ SERVICES: tuple[Service, ...] = (
         extra_ports=(16686, 16685, 14317, 14318),  # query HTTP and gRPC, OTLP/gRPC and OTLP/HTTP
         secrets=(JAEGER_HTPASSWD,),
         in_compose=False,
+        retention_environment=retention_of.jaeger_environment,  # Badger's ttl.spans
     ),
     Service(
         "victorialogs",
@@ -237,7 +254,8 @@ SERVICES: tuple[Service, ...] = (
         (),
         lambda at: [
             f"-storageDataPath={at.data}",
-            "-retentionPeriod=30d",
+            # logs.warn; the shorter classes by delete tasks (retention.prune_log_classes)
+            *retention_of.victorialogs_flags(at.retention),
             # Erasure on request (tta-otel privacy erase) deletes a subject's records.
             "-delete.enable",
             f"-httpListenAddr={at.host}:{at.port}",
@@ -277,12 +295,14 @@ def table_entry(name: str) -> Service:
     raise StackError(f"no service {name!r}; services: {', '.join(s.name for s in SERVICES)}")
 
 
-def compose_command(name: str) -> list[str]:
-    """The ``command:`` list docker-compose.yml must give service ``name`` (empty: none)."""
+def compose_command(name: str, retention: Retention | None = None) -> list[str]:
+    """The ``command:`` list docker-compose.yml must give service ``name`` (empty: none), with the
+    periods of ``retention`` (default: the defaults; the committed file has the checkout's)."""
     service = table_entry(name)
     if not service.in_compose:
         raise StackError(f"{name} runs natively only; compose runs another component for its job")
-    return [*service.arguments(COMPOSE[name]), *service.compose_arguments]
+    placement = replace(COMPOSE[name], retention=retention or DEFAULT_RETENTION)
+    return [*service.arguments(placement), *service.compose_arguments]
 
 
 def _native_services() -> tuple[Service, ...]:
@@ -348,7 +368,12 @@ def launch(
         return subprocess.Popen(
             [str(binary), *service.arguments(placement), *extra_arguments],
             cwd=state,
-            env={**os.environ, **service.environment(state, Path(placement.secrets)), **(extra_environment or {})},
+            env={
+                **os.environ,
+                **service.environment(state, Path(placement.secrets)),
+                **service.retention_environment(placement.retention),
+                **(extra_environment or {}),
+            },
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -367,12 +392,14 @@ def running_component(
     timeout: float = 30.0,
     extra_arguments: Sequence[str] = (),
     extra_environment: Mapping[str, str] | None = None,
+    retention: Retention | None = None,
 ) -> Iterator[str]:
     """One native component alone, launched from the table with its own configuration file(s),
     port, state directory (log in ``state/<name>.log``) and secrets; yields its URL once ready
     (asking with the service's credentials), and stops it (SIGTERM, then SIGKILL) on exit. The
     stack tests start a private Alertmanager or collector with it; ``extra_arguments`` add flags,
-    ``extra_environment`` variables that win over the table's (a test's own backends)."""
+    ``extra_environment`` variables that win over the table's (a test's own backends), ``retention``
+    the periods instead of the checkout's."""
     service = table_entry(name)
     if service.component is None:
         raise StackError(f"{name} runs under docker compose only")
@@ -381,7 +408,7 @@ def running_component(
         raise StackError(f"{component.name} {component.version} is not built: run `tta-otel stack build`")
     _required_secrets(service, secrets)
     credentials = credentials_of(service, secrets)
-    placement = service.placement(repository, state, secrets.path, configs, port)
+    placement = service.placement(repository, state, secrets.path, configs, port, retention)
     log = state / f"{name}.log"
     process = launch(service, component.binary(), placement, state, log, extra_arguments, extra_environment)
     url = f"http://127.0.0.1:{placement.port}"
@@ -447,12 +474,26 @@ def _alive(pid: int) -> bool:
 class Stack:
     """The native stack of one checkout, with its state in ``state_dir``."""
 
-    def __init__(self, repository: Path, state_dir: Path, secrets: SecretsDir | None = None) -> None:
+    def __init__(
+        self,
+        repository: Path,
+        state_dir: Path,
+        secrets: SecretsDir | None = None,
+        retention: Retention | None = None,
+    ) -> None:
         self.repository = repository.resolve()
         self.state_dir = state_dir.resolve()
         self.secrets = secrets if secrets is not None else SecretsDir()
+        self._retention = retention
         self.components: dict[str, Component] = components(repository)
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    @property
+    def retention(self) -> Retention:
+        """The periods every store is started with: ``retention``, else the checkout's file (read once)."""
+        if self._retention is None:
+            self._retention = checkout_retention(self.repository)
+        return self._retention
 
     def service(self, name: str) -> Service:
         for service in _native_services():
@@ -524,7 +565,7 @@ class Stack:
                 raise StackError(f"port {port} ({service.name}) is in use: stop what listens there, then retry")
         _required_secrets(service, self.secrets)
         state = self._state(service)
-        placement = service.placement(self.repository, state, self.secrets.path)
+        placement = service.placement(self.repository, state, self.secrets.path, retention=self.retention)
         process = launch(service, component.binary(), placement, state, self.log_file(name))
         self._processes[name] = process
         staging = state / "pid.new"
@@ -569,6 +610,18 @@ class Stack:
             for name in reversed(started):
                 self.stop(name)
             raise
+
+    def prune_log_classes(self) -> list[str]:
+        """Start VictoriaLogs's delete tasks for the log records past their severity class's period
+        (its ``-retentionPeriod`` keeps the longest class); the task ids. Nothing while it is down:
+        the supervisor calls this again every ``LOG_CLASS_PRUNE_INTERVAL_S``."""
+        from tta_otel.ops.stores import VictoriaLogsClient
+
+        service = self.service("victorialogs")
+        if not retention_of.log_class_filters(self.retention, datetime.now(UTC)) or self.pid(service) is None:
+            return []
+        client = VictoriaLogsClient(URLS[TTA_VICTORIALOGS_URL], credentials=credentials_of(service, self.secrets))
+        return retention_of.prune_log_classes(client.delete, self.retention)
 
     def stop(self, name: str, sig: signal.Signals = signal.SIGTERM, grace: float = 15.0) -> bool:
         """Stop one service by its pid; SIGKILL after ``grace`` seconds. Returns whether it ran."""

@@ -30,6 +30,8 @@ STABLE_AFTER_S = 60.0
 """A component that has run this long has its back-off reset."""
 LOG_LIMIT_BYTES = 10 * 1024 * 1024
 LOG_KEEP = 3
+LOG_CLASS_PRUNE_INTERVAL_S = 3600.0
+"""How often the shorter log classes are pruned from VictoriaLogs (its own retention checks hourly too)."""
 
 
 def backoff(failures: int) -> float:
@@ -69,6 +71,7 @@ class Supervisor:
         self._stack = stack
         self._clock = clock
         self._watches = {name: _Watch() for name in stack.native_names()}
+        self._next_prune = clock() + LOG_CLASS_PRUNE_INTERVAL_S  # `stack up` has just pruned
 
     def check(self) -> list[str]:
         """Rotate logs and start again what exited; returns the names started again."""
@@ -96,7 +99,19 @@ class Supervisor:
             self._stack.count_restart(name)
             restarted.append(name)
             _logger.warning("%s had exited; started again (restart %d)", name, self._stack.restarts(name))
+        if now >= self._next_prune:
+            self._next_prune = now + LOG_CLASS_PRUNE_INTERVAL_S
+            self._prune_log_classes()
         return restarted
+
+    def _prune_log_classes(self) -> None:
+        try:
+            tasks = self._stack.prune_log_classes()
+        except Exception:  # a store that does not answer now is asked again in an hour
+            _logger.exception("the shorter log classes could not be pruned from VictoriaLogs")
+            return
+        if tasks:
+            _logger.info("pruning log records past their severity class's period (tasks %s)", ", ".join(tasks))
 
     def run(self, stop: threading.Event, interval: float = 1.0) -> None:
         while not stop.wait(interval):
@@ -106,4 +121,12 @@ class Supervisor:
                 _logger.exception("a supervision pass failed")
 
 
-__all__ = ["BACKOFF_MAX_S", "LOG_KEEP", "LOG_LIMIT_BYTES", "Supervisor", "backoff", "rotate"]
+__all__ = [
+    "BACKOFF_MAX_S",
+    "LOG_CLASS_PRUNE_INTERVAL_S",
+    "LOG_KEEP",
+    "LOG_LIMIT_BYTES",
+    "Supervisor",
+    "backoff",
+    "rotate",
+]

@@ -9,8 +9,9 @@ rule files by ``promtool check rules``, rule tests (``prometheus/tests/*.test.ym
 docker-compose.yml by the Compose Specification's schema and the exposure rules (no port on
 all interfaces, no anonymous Grafana, no default admin password), the web configuration files
 of the secrets directory (``prometheus-web.yml``, ``alertmanager-web.yml``) by ``promtool check
-web-config``, each Grafana dashboard by ``tta-otel dashboards lint``, and the LogQL of Loki's rule files by
-Grafana's lezer grammar. Each file gives one line;
+web-config``, each Grafana dashboard by ``tta-otel dashboards lint``, the LogQL of Loki's rule files by
+Grafana's lezer grammar, and ``retention.yaml`` by its schema and what each store can keep (with the
+compose files it writes checked against it). Each file gives one line;
 a failure shows the tool's own message.
 
 A routing test file is a list of cases, each the labels of an alert and the receivers that
@@ -36,11 +37,13 @@ from pathlib import Path
 
 import yaml
 
+from tta_otel.config.loader import ConfigError
 from tta_otel.environment_variables import TTA_SECRETS_DIR
 from tta_otel.ops.secrets import ALERTMANAGER_WEB_CONFIG, PROMETHEUS_WEB_CONFIG, SecretsDir
 from tta_otel.ops.stack.components import Component
 from tta_otel.ops.stack.compose_exposure import exposure_errors
 from tta_otel.ops.stack.compose_schema import compose_errors, fetch_schema
+from tta_otel.ops.stack.retention import RETENTION_FILE, compose_drift
 
 _WEB_CONFIGS = (PROMETHEUS_WEB_CONFIG, ALERTMANAGER_WEB_CONFIG)
 VALIDATION_TOOLS = ("otelcol", "prometheus", "alertmanager")
@@ -139,6 +142,7 @@ _KINDS: list[tuple[str, Callable[[Path], bool]]] = [
     ),
     ("compose", lambda p: p.name in {"docker-compose.yml", "compose.yaml", "compose.yml"}),
     ("web-config", lambda p: p.name in _WEB_CONFIGS),
+    ("retention", lambda p: p.name == RETENTION_FILE),
     ("dashboard", lambda p: p.parent.name == "grafana-dashboards" and p.suffix == ".json"),
 ]
 
@@ -183,6 +187,7 @@ def default_paths(repository: Path, secrets: SecretsDir | None = None) -> list[P
         *sorted((repository / "alertmanager" / "tests").glob("*.yml")),
         *sorted((repository / "loki" / "rules").glob("*.yml")),
         repository / "docker-compose.yml",
+        repository / RETENTION_FILE,
         *sorted((repository / "grafana-dashboards").glob("*.json")),
         *web,
     ]
@@ -196,6 +201,29 @@ def _check_collector(path: Path, otelcol: Path, secrets: Callable[[], Path]) -> 
     configs = [base, path.parent / "privacy.yaml", *([path] if path != base else [])]
     command = [str(otelcol), "validate", *(argument for config in configs for argument in ("--config", str(config)))]
     return _check(path, "otelcol validate", command, {TTA_SECRETS_DIR: str(secrets())})
+
+
+def _check_retention(path: Path) -> Result:
+    """retention.yaml against its schema and what each store can keep, and the compose files
+    beside it against it (``tta-otel stack retention`` writes them)."""
+    try:
+        problems = compose_drift(path)
+    except ConfigError as error:
+        return Result(path, "retention schema, store limits", False, str(error))
+    return Result(path, "retention schema, store limits", not problems, "\n".join(problems))
+
+
+def _check_compose(path: Path) -> Result:
+    errors = compose_errors(path, fetch_schema()) + exposure_errors(path)
+    return Result(path, "Compose Specification schema, exposure", not errors, "\n".join(errors))
+
+
+_WITHOUT_TOOLS: dict[str, Callable[[Path], Result]] = {
+    "loki-rules": _check_loki_rules,
+    "compose": _check_compose,
+    "retention": _check_retention,
+}
+"""Kinds checked in Python, without a built tool."""
 
 
 def validate(paths: list[Path], tools: dict[str, Component]) -> list[Result]:
@@ -217,7 +245,9 @@ def _validate(paths: list[Path], tools: dict[str, Component], secrets: Callable[
     results = []
     for path in paths:
         kind = kind_of(path)
-        if kind == "otelcol":
+        if kind in _WITHOUT_TOOLS:
+            results.append(_WITHOUT_TOOLS[kind](path))
+        elif kind == "otelcol":
             results.append(_check_collector(path, tools["otelcol"].binary(), secrets))
         elif kind == "promtool-config":
             command = [str(tools["prometheus"].binary("promtool")), "check", "config", str(path)]
@@ -233,13 +263,8 @@ def _validate(paths: list[Path], tools: dict[str, Component], secrets: Callable[
             results.append(_check(path, "amtool check-config", command))
         elif kind == "amtool-routes":
             results.append(_check_routes(path, tools["alertmanager"].binary("amtool")))
-        elif kind == "loki-rules":
-            results.append(_check_loki_rules(path))
         elif kind == "dashboard":
             results.append(_check_dashboard(path, tools["prometheus"].binary("promtool")))
-        elif kind == "compose":
-            errors = compose_errors(path, fetch_schema()) + exposure_errors(path)
-            results.append(Result(path, "Compose Specification schema, exposure", not errors, "\n".join(errors)))
         elif kind == "web-config":
             command = [str(tools["prometheus"].binary("promtool")), "check", "web-config", str(path)]
             results.append(_check(path, "promtool check web-config", command))
