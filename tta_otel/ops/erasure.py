@@ -41,10 +41,10 @@ from tta_otel.privacy import KeyAction, Pseudonymizer, PseudonymKey, Redactor, l
 from tta_otel.privacy.pseudonym import parse_key_list
 
 TRACE_RETENTION = timedelta(days=14)
-"""Jaeger's retention in the native stack (``jaeger/jaeger.yaml``): the bound for spans it cannot delete."""
+"""Jaeger's retention when no ``retention.yaml`` says otherwise (its ``traces`` class): the
+bound for spans it cannot delete."""
 _DELETE_WAIT_S = 60.0
 _PARALLEL_SEARCHES = 8
-_TRACE_LOOKBACK = f"{int(TRACE_RETENTION.total_seconds() // 3600)}h"
 _DEFAULT_COLLECTOR_KEY_ID = "collector"
 
 
@@ -66,13 +66,18 @@ class ErasureReport:
         return json.dumps(asdict(self), indent=2)
 
 
-def pseudonyms(identifier: str, secrets: SecretsDir, collector_key_id: str | None = None) -> list[str]:
-    """The subject's pseudonym under every key on record: the services' keys, then the collector's."""
+def _keys_on_record(secrets: SecretsDir, collector_key_id: str | None) -> list[PseudonymKey]:
+    """The services' keys (current first), then the collector's."""
     keys = list(parse_key_list(secrets.read(PSEUDONYM_KEYS), str(secrets.path_of(PSEUDONYM_KEYS))))
     collector_secret = secrets.read(COLLECTOR_PSEUDONYM_KEY).strip().encode()
     key_id = collector_key_id or os.environ.get(TTA_COLLECTOR_PSEUDONYM_KEY_ID) or _DEFAULT_COLLECTOR_KEY_ID
     keys.append(PseudonymKey(key_id, collector_secret))
-    return [Pseudonymizer(key).pseudonymize(identifier) for key in keys]
+    return keys
+
+
+def pseudonyms(identifier: str, secrets: SecretsDir, collector_key_id: str | None = None) -> list[str]:
+    """The subject's pseudonym under every key on record: the services' keys, then the collector's."""
+    return [Pseudonymizer(key).pseudonymize(identifier) for key in _keys_on_record(secrets, collector_key_id)]
 
 
 def _identifier_fields(logs: VictoriaLogsClient, redactor: Redactor) -> list[str]:
@@ -113,14 +118,17 @@ def _check_metrics(prometheus: PrometheusClient, needles: list[str], identifier:
     return StoreResult("prometheus", 0, note="no label value carries the subject: metrics hold no per-person series")
 
 
-def _check_traces(jaeger: JaegerClient, fields: list[str], needles: list[str], now: datetime) -> StoreResult:
+def _check_traces(
+    jaeger: JaegerClient, fields: list[str], needles: list[str], now: datetime, retention: timedelta
+) -> StoreResult:
     """Jaeger searches by service and exact tag: one query per service, field and pseudonym, a few
-    at a time (each waits on Jaeger's storage, not on this process)."""
+    at a time (each waits on Jaeger's storage, not on this process), over its whole retention."""
+    lookback = f"{max(1, int(retention.total_seconds() // 3600))}h"
     searches = [(service, {name: needle}) for service in jaeger.services() for name in fields for needle in needles]
     with ThreadPoolExecutor(max_workers=_PARALLEL_SEARCHES) as pool:
-        answers = pool.map(lambda search: jaeger.find(search[0], search[1], _TRACE_LOOKBACK, 1000), searches)
+        answers = pool.map(lambda search: jaeger.find(search[0], search[1], lookback, 1000), searches)
         found = {str(trace["traceID"]) for traces in answers for trace in traces}
-    gone_by = (now + TRACE_RETENTION).date().isoformat()
+    gone_by = (now + retention).date().isoformat()
     return StoreResult(
         "jaeger", len(found), note=f"Jaeger cannot delete traces: they are gone by {gone_by} (retention)"
     )
@@ -135,18 +143,20 @@ def erase(
     *,
     apply: bool = False,
     collector_key_id: str | None = None,
+    trace_retention: timedelta = TRACE_RETENTION,
 ) -> ErasureReport:
-    """Find (and with ``apply``, delete) the subject's telemetry in every native store."""
-    needles = pseudonyms(identifier, secrets, collector_key_id)
-    redactor = Redactor(load_policy(), Pseudonymizer(PseudonymKey("unused", b"unused")))
-    fields = _identifier_fields(logs, redactor)
+    """Find (and with ``apply``, delete) the subject's telemetry in every native store.
+    ``trace_retention``: how long Jaeger keeps spans (the ``traces`` class of ``retention.yaml``)."""
+    keys = _keys_on_record(secrets, collector_key_id)
+    needles = [Pseudonymizer(key).pseudonymize(identifier) for key in keys]
+    fields = _identifier_fields(logs, Redactor(load_policy(), Pseudonymizer(keys[0])))
     report = ErasureReport(
         needles[0],
         apply,
         [
             _erase_logs(logs, subject_filter(fields, needles, identifier), apply),
             _check_metrics(prometheus, needles, identifier),
-            _check_traces(jaeger, fields, needles, datetime.now(UTC)),
+            _check_traces(jaeger, fields, needles, datetime.now(UTC), trace_retention),
         ],
     )
     if apply:

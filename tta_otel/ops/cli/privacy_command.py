@@ -5,18 +5,30 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from datetime import timedelta
 
 from tta_otel.environment_variables import TTA_JAEGER_URL, TTA_PROMETHEUS_URL, TTA_VICTORIALOGS_URL
 from tta_otel.ops.client_credentials import jaeger_auth, prometheus_auth, victorialogs_auth
-from tta_otel.ops.erasure import ErasureReport, erase
+from tta_otel.ops.erasure import TRACE_RETENTION, ErasureReport, erase
 from tta_otel.ops.reports.prometheus import PrometheusClient, PrometheusError
 from tta_otel.ops.secrets import SecretsDir, SecretsError
-from tta_otel.ops.stack.runner import URLS
+from tta_otel.ops.stack.checkout import find_checkout
+from tta_otel.ops.stack.runner import URLS, StackError, checkout_retention
 from tta_otel.ops.stores import JaegerClient, StoreError, VictoriaLogsClient
 
 
 def _url(name: str) -> str:
     return os.environ.get(name) or URLS[name]
+
+
+def _trace_retention() -> timedelta:
+    """traces of the checkout's retention.yaml (how long Jaeger keeps what it cannot delete), else
+    the stack's default; a bad retention.yaml is an error (StackError naming the key)."""
+    try:
+        checkout = find_checkout()
+    except StackError:
+        return TRACE_RETENTION
+    return checkout_retention(checkout).traces
 
 
 def _print(report: ErasureReport) -> None:
@@ -38,8 +50,9 @@ def erase_command(args: argparse.Namespace) -> int:
             PrometheusClient(_url(TTA_PROMETHEUS_URL), credentials=prometheus_auth()),
             JaegerClient(_url(TTA_JAEGER_URL), jaeger_auth()),
             apply=args.apply,
+            trace_retention=_trace_retention(),
         )
-    except (StoreError, PrometheusError, SecretsError) as exc:
+    except (StoreError, PrometheusError, SecretsError, StackError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     if args.json:
