@@ -101,20 +101,11 @@ class _DirectReporter:
         self._write()
 
 
-def _down_components() -> set[str]:
+def _components_reporting(up: int) -> set[str]:
+    """The components whose Redis check reports ``up`` (1 or 0) in Prometheus now."""
     response = httpx.get(
         f"{PROMETHEUS}/api/v1/query",
-        params={"query": f'tta_dependency_up{{deployment_environment_name="{ENVIRONMENT}"}} == 0'},
-        auth=prometheus_auth(),
-        timeout=10,
-    )
-    return {sample["metric"]["tta_component"] for sample in response.json()["data"]["result"]}
-
-
-def _up_components() -> set[str]:
-    response = httpx.get(
-        f"{PROMETHEUS}/api/v1/query",
-        params={"query": f'tta_dependency_up{{deployment_environment_name="{ENVIRONMENT}"}} == 1'},
+        params={"query": f'tta_dependency_up{{deployment_environment_name="{ENVIRONMENT}"}} == {up}'},
         auth=prometheus_auth(),
         timeout=10,
     )
@@ -139,7 +130,7 @@ def _watch(components: set[str], stopped_at: dict[str, float]) -> dict[str, dict
     deadline = time.time() + GIVE_UP_S
     while time.time() < deadline and not all(len(found) == len(MARKS) for found in marks.values()):
         now = time.time()
-        down, alerts = _down_components(), _alerts()
+        down, alerts = _components_reporting(0), _alerts()
         for component, since in list(stopped_at.items()):
             if component in down:
                 marks[component].setdefault("visible_down_s", now - since)
@@ -189,9 +180,9 @@ def measure(rounds: int = 3) -> dict[str, Any]:
             reporters.append(reporter)
         expected = {f"service-{i}" for i in range(rounds)} | {f"baseline-{i}" for i in range(rounds)}
         deadline = time.monotonic() + 120
-        while _up_components() != expected:
+        while _components_reporting(1) != expected:
             if time.monotonic() > deadline:
-                raise RuntimeError(f"not every component reported its Redis up: {_up_components()}")
+                raise RuntimeError(f"not every component reported its Redis up: {_components_reporting(1)}")
             time.sleep(1)
         stopped_at: dict[str, float] = {}
 
