@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -27,13 +28,13 @@ def _recorded() -> dict[str, set[str]]:
     return found
 
 
-def _remote_write() -> dict[str, object]:
+def _remote_write() -> dict[str, Any]:
     (target,) = yaml.safe_load((REPO / "prometheus" / "prometheus.yml").read_text())["remote_write"]
     return dict(target)
 
 
 def test_prometheus_sends_the_long_term_rules_and_nothing_else() -> None:
-    (keep,) = _remote_write()["write_relabel_configs"]  # type: ignore[misc]
+    (keep,) = _remote_write()["write_relabel_configs"]
     assert keep["action"] == "keep" and keep["source_labels"] == ["__name__"]
     pattern = re.compile(f"^(?:{keep['regex']})$")  # Prometheus anchors relabel regexes
 
