@@ -168,7 +168,7 @@ def test_datasources_are_created_then_updated_by_uid(grafana: FakeGrafana, secre
     ]
     push(connect(grafana.url, TOKEN), {}, datasources)
     writes = [(method, path) for method, path, _ in grafana.requests if method in ("POST", "PUT")]
-    assert writes.count(("POST", "/api/datasources")) == 7
+    assert writes.count(("POST", "/api/datasources")) == 8
     assert ("PUT", "/api/datasources/uid/alertmanager") in writes
     loki = grafana.datasources["loki"]
     assert loki["access"] == "proxy"
