@@ -14,6 +14,7 @@ from benchmarks import (
     dependency_down,
     freshness,
     gpu_collection,
+    long_term,
     neo4j_overhead,
     privacy_corpora,
     redaction,
@@ -38,6 +39,7 @@ def main() -> int:
         "gpu_collection": gpu_collection.measure(),
         "redis_overhead": redis_overhead.measure(),
         "neo4j_overhead": neo4j_overhead.measure(),
+        "long_term": long_term.measure(),
     }
     print(json.dumps(report, indent=2))
     return 0

@@ -88,6 +88,12 @@ TTA_VICTORIALOGS_URL: Final = "TTA_VICTORIALOGS_URL"
 TTA_VICTORIALOGS_CREDENTIALS_FILE: Final = "TTA_VICTORIALOGS_CREDENTIALS_FILE"
 """A file holding ``user:password`` for VictoriaLogs's basic auth."""
 
+TTA_VICTORIAMETRICS_URL: Final = "TTA_VICTORIAMETRICS_URL"
+"""VictoriaMetrics's HTTP API (the long-term metrics tier), read by the reports' ``--source long-term``."""
+
+TTA_VICTORIAMETRICS_CREDENTIALS_FILE: Final = "TTA_VICTORIAMETRICS_CREDENTIALS_FILE"
+"""A file holding ``user:password`` for VictoriaMetrics's basic auth."""
+
 TTA_LOKI_URL: Final = "TTA_LOKI_URL"
 """Loki's HTTP API (the docker compose stack's log store), read by ``tta-otel errors``."""
 

@@ -19,7 +19,12 @@ from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord, ResourceLogs, ScopeL
 
 from tests.stack.otlp_requests import collector_auth, resource
 from tta_otel.ops import secrets
-from tta_otel.ops.client_credentials import alertmanager_auth, prometheus_auth, victorialogs_auth
+from tta_otel.ops.client_credentials import (
+    alertmanager_auth,
+    prometheus_auth,
+    victorialogs_auth,
+    victoriametrics_auth,
+)
 from tta_otel.ops.stack.runner import URLS, Stack
 from tta_otel.ops.stores import VictoriaLogsClient
 from tta_otel.testing.processes import wait_until
@@ -132,6 +137,33 @@ def test_victorialogs_deletion_refuses_every_request_without_credentials(stack: 
 def test_victorialogs_deletion_answers_with_credentials(stack: Stack) -> None:
     url = f"{URLS['TTA_VICTORIALOGS_URL']}/delete/active_tasks"
     assert httpx.get(url, auth=victorialogs_auth(), timeout=5).status_code == 200
+
+
+# The long-term tier: reads, writes (Prometheus's remote write, the import API), snapshots and its
+# own metrics all ask for its credentials; /health alone answers "OK" to anyone.
+VICTORIAMETRICS_PATHS = [
+    "/api/v1/query?query=up",
+    "/api/v1/write",
+    "/api/v1/import",
+    "/snapshot/list",
+    "/internal/force_flush",
+    "/metrics",
+]
+
+
+@pytest.mark.parametrize("path", VICTORIAMETRICS_PATHS)
+def test_victoriametrics_refuses_every_request_without_credentials(stack: Stack, path: str) -> None:
+    url = f"{URLS['TTA_VICTORIAMETRICS_URL']}{path}"
+    assert httpx.post(url, timeout=5).status_code == 401
+    assert httpx.post(url, auth=("tta-otel", "wrong"), timeout=5).status_code == 401
+
+
+def test_victoriametrics_answers_with_credentials(stack: Stack) -> None:
+    response = httpx.get(
+        f"{URLS['TTA_VICTORIAMETRICS_URL']}/api/v1/query", params={"query": "1"}, auth=victoriametrics_auth()
+    )
+    assert response.status_code == 200
+    assert response.json()["status"] == "success"
 
 
 def test_prometheus_answers_with_credentials(stack: Stack) -> None:

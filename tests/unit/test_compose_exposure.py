@@ -60,6 +60,7 @@ def test_every_service_that_reads_a_secret_waits_for_the_copy_and_joins_its_grou
         "prometheus",
         "tempo",
         "tta-otel-alerts",
+        "victoriametrics",
     ]
     for name, service in readers.items():
         assert service["group_add"] == ["2000"], name

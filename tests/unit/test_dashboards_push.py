@@ -23,6 +23,7 @@ from tta_otel.ops.secrets import (
     ALERTMANAGER_PASSWORD,
     BASIC_AUTH_USER,
     PROMETHEUS_PASSWORD,
+    VICTORIAMETRICS_PASSWORD,
     MissingSecretError,
     SecretsDir,
 )
@@ -157,6 +158,7 @@ def test_datasources_are_created_then_updated_by_uid(grafana: FakeGrafana, secre
     pushed = push(connect(grafana.url, TOKEN), {}, datasources)
     assert pushed.datasources == [
         "prometheus",
+        "victoriametrics",
         "loki",
         "loki-tta-prototype",
         "loki-tta-dev",
@@ -166,7 +168,7 @@ def test_datasources_are_created_then_updated_by_uid(grafana: FakeGrafana, secre
     ]
     push(connect(grafana.url, TOKEN), {}, datasources)
     writes = [(method, path) for method, path, _ in grafana.requests if method in ("POST", "PUT")]
-    assert writes.count(("POST", "/api/datasources")) == 7
+    assert writes.count(("POST", "/api/datasources")) == 8
     assert ("PUT", "/api/datasources/uid/alertmanager") in writes
     loki = grafana.datasources["loki"]
     assert loki["access"] == "proxy"
@@ -175,7 +177,12 @@ def test_datasources_are_created_then_updated_by_uid(grafana: FakeGrafana, secre
 
 
 @pytest.mark.parametrize(
-    ("uid", "password"), [("prometheus", PROMETHEUS_PASSWORD), ("alertmanager", ALERTMANAGER_PASSWORD)]
+    ("uid", "password"),
+    [
+        ("prometheus", PROMETHEUS_PASSWORD),
+        ("victoriametrics", VICTORIAMETRICS_PASSWORD),
+        ("alertmanager", ALERTMANAGER_PASSWORD),
+    ],
 )
 def test_pushed_datasources_carry_the_password_of_the_local_secrets_dir(
     secrets_dir: SecretsDir, uid: str, password: str
@@ -245,7 +252,8 @@ def test_the_push_command_reads_the_token_file_and_pushes_the_committed_dashboar
         "tta-pipeline"
     )
     assert lines[1] == (
-        "datasources: prometheus, loki, loki-tta-prototype, loki-tta-dev, loki-unassigned, tempo, alertmanager"
+        "datasources: prometheus, victoriametrics, loki, loki-tta-prototype, loki-tta-dev, loki-unassigned, tempo, "
+        "alertmanager"
     )
     committed = dashboards.read(REPO / "grafana-dashboards")["errors.json"]
     assert grafana.dashboards["tta-errors"]["dashboard"] == {**committed, "id": None}

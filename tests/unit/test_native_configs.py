@@ -32,6 +32,18 @@ def test_prometheus_reads_its_passwords_from_the_secrets_dir(tmp_path: Path) -> 
     assert alerting == str(tmp_path / "secrets/alertmanager-password")
 
 
+def test_prometheus_writes_the_long_term_series_to_the_loopback_victoriametrics(tmp_path: Path) -> None:
+    _, copy = _copy(tmp_path, "prometheus/prometheus.yml")
+
+    (target,) = copy["remote_write"]
+
+    assert target["url"] == "http://127.0.0.1:8428/api/v1/write"
+    assert target["basic_auth"] == {
+        "username": "tta-otel",
+        "password_file": str(tmp_path / "secrets/victoriametrics-password"),
+    }
+
+
 def test_prometheus_file_lists_become_absolute_paths_into_the_checkout(tmp_path: Path) -> None:
     _, copy = _copy(tmp_path, "prometheus/prometheus.yml")
 
@@ -46,6 +58,9 @@ def test_nothing_else_of_prometheus_changes(tmp_path: Path) -> None:
 
     for document in (original, copy):
         document.pop("rule_files")
+        for target in document["remote_write"]:
+            target.pop("url")
+            target["basic_auth"].pop("password_file")
         for job in (*document["scrape_configs"], *document["alerting"]["alertmanagers"]):
             job.pop("file_sd_configs")
             job.get("basic_auth", {}).pop("password_file", None)

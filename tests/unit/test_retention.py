@@ -48,6 +48,7 @@ def test_without_a_file_every_store_keeps_what_it_kept_before(tmp_path: Path) ->
     assert "--storage.tsdb.retention.size=10GB" in _native_arguments("prometheus", DEFAULT_RETENTION, tmp_path)
     assert "--data.retention=120h" in _native_arguments("alertmanager", DEFAULT_RETENTION, tmp_path)
     assert "-retentionPeriod=30d" in _native_arguments("victorialogs", DEFAULT_RETENTION, tmp_path)
+    assert "-retentionPeriod=365d" in _native_arguments("victoriametrics", DEFAULT_RETENTION, tmp_path)
     assert table_entry("jaeger").retention_environment(DEFAULT_RETENTION) == {"TTA_JAEGER_RETENTION": "336h"}
     assert DEFAULT_RETENTION.alerts.records == ALERT_SERVICE_DEFAULT
 
@@ -70,7 +71,7 @@ def test_each_native_store_is_started_with_the_files_periods(tmp_path: Path) -> 
         _file(
             tmp_path,
             "compose: false\n"
-            "metrics: {raw: 2w, raw_size: 50GB}\n"
+            "metrics: {raw: 2w, raw_size: 50GB, long_term: 400d}\n"
             "logs: {debug: 3d, info: 14d, warn: 90d}\n"
             "traces: 7d\n"
             "alerts: {silences: 2d}\n",
@@ -81,6 +82,7 @@ def test_each_native_store_is_started_with_the_files_periods(tmp_path: Path) -> 
     assert "--storage.tsdb.retention.size=50GB" in _native_arguments("prometheus", periods, tmp_path)
     assert "--data.retention=48h" in _native_arguments("alertmanager", periods, tmp_path)
     assert "-retentionPeriod=90d" in _native_arguments("victorialogs", periods, tmp_path)
+    assert "-retentionPeriod=400d" in _native_arguments("victoriametrics", periods, tmp_path)
     assert table_entry("jaeger").retention_environment(periods) == {"TTA_JAEGER_RETENTION": "168h"}
 
 
@@ -96,7 +98,10 @@ def test_a_stack_refuses_a_bad_file_of_its_checkout_naming_the_key_and_the_reaso
 
 def test_the_compose_generator_writes_each_period_into_its_line(tmp_path: Path) -> None:
     periods = Retention.model_validate(
-        {"metrics": {"raw": "30d", "raw_size": "20GB"}, "logs": {"debug": "60d", "info": "60d", "warn": "60d"}}
+        {
+            "metrics": {"raw": "30d", "raw_size": "20GB", "long_term": "2y"},
+            "logs": {"debug": "60d", "info": "60d", "warn": "60d"},
+        }
     ).model_copy(update={"traces": timedelta(days=21)})
     for name in retention.COMPOSE_FILES:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
@@ -109,6 +114,7 @@ def test_the_compose_generator_writes_each_period_into_its_line(tmp_path: Path) 
     assert "- --storage.tsdb.retention.time=30d\n" in compose
     assert "- --storage.tsdb.retention.size=20GB\n" in compose
     assert "- --retention=30d\n" in compose  # the alert service's records
+    assert "- -retentionPeriod=730d\n" in compose  # VictoriaMetrics: metrics.long_term
     assert "  retention_period: 1440h\n" in (tmp_path / "loki/loki.yaml").read_text()
     assert "    block_retention: 504h\n" in (tmp_path / "tempo/tempo.yaml").read_text()
 
@@ -123,6 +129,15 @@ def test_the_compose_generator_writes_each_period_into_its_line(tmp_path: Path) 
         ("traces: 14\n", "retention.yaml: traces: a period is a whole number and one unit of s, m, h, d, w or y"),
         ("metrics: {raw_size: 10 gigabytes}\n", "retention.yaml: metrics.raw_size: a size is a whole number"),
         ("metrics: {raw: 30m}\n", "retention.yaml: metrics.raw: Prometheus keeps at least one 2h block"),
+        (
+            "metrics: {long_term: 12h}\n",
+            "retention.yaml: metrics.long_term: whole hours of at least 1d (got 12h): VictoriaMetrics's",
+        ),
+        ("metrics: {long_term: 1570m}\n", "retention.yaml: metrics.long_term: whole hours of at least 1d"),
+        (
+            "metrics: {raw: 30d, long_term: 7d}\n",
+            "retention.yaml: metrics.long_term: the long-term tier keeps at least as long as Prometheus",
+        ),
         ("logs: {rare: 3d}\n", "retention.yaml: logs.rare: Extra inputs are not permitted"),
         ("[15d]\n", "retention.yaml: (document): must be a mapping"),
         (

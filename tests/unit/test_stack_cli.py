@@ -63,8 +63,9 @@ def test_status_of_a_stack_that_is_not_running(cache: Path, tmp_path: Path, caps
         "otel-collector",
         "jaeger",
         "victorialogs",
+        "victoriametrics",
     ]
-    assert [entry["pid"] for entry in status] == [None] * 5
+    assert [entry["pid"] for entry in status] == [None] * 6
 
 
 def test_status_as_a_table(cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -76,6 +77,7 @@ def test_status_as_a_table(cache: Path, tmp_path: Path, capsys: pytest.CaptureFi
         "otel-collector",
         "jaeger",
         "victorialogs",
+        "victoriametrics",
     ]
 
 
@@ -92,12 +94,14 @@ def test_env_prints_the_endpoints_and_the_files_of_the_credentials(
         "export TTA_ALERTMANAGER_URL=http://127.0.0.1:9093",
         "export TTA_JAEGER_URL=http://127.0.0.1:16686",
         "export TTA_VICTORIALOGS_URL=http://127.0.0.1:9428",
+        "export TTA_VICTORIAMETRICS_URL=http://127.0.0.1:8428",
         f"export TTA_OTLP_TOKEN_FILE={secrets}/otlp-token",
         f"export OTEL_EXPORTER_OTLP_CERTIFICATE={secrets}/ca.crt",
         f"export TTA_PROMETHEUS_CREDENTIALS_FILE={secrets}/prometheus-credentials",
         f"export TTA_ALERTMANAGER_CREDENTIALS_FILE={secrets}/alertmanager-credentials",
         f"export TTA_JAEGER_CREDENTIALS_FILE={secrets}/jaeger-credentials",
         f"export TTA_VICTORIALOGS_CREDENTIALS_FILE={secrets}/victorialogs-credentials",
+        f"export TTA_VICTORIAMETRICS_CREDENTIALS_FILE={secrets}/victoriametrics-credentials",
     ]
 
 

@@ -80,12 +80,21 @@ def test_a_missing_go_toolchain_says_what_to_install(monkeypatch: pytest.MonkeyP
 
 def test_the_components_of_the_checkout() -> None:
     found = components(REPO)
-    assert set(found) == {"otelcol", "prometheus", "alertmanager", "jaeger", "victorialogs", "telemetrygen"}
+    assert set(found) == {
+        "otelcol",
+        "prometheus",
+        "alertmanager",
+        "jaeger",
+        "victorialogs",
+        "victoriametrics",
+        "telemetrygen",
+    }
     assert found["otelcol"].binaries == ("otelcol-tta",)
     assert found["prometheus"].binaries == ("prometheus", "promtool")
     assert found["alertmanager"].binaries == ("alertmanager", "amtool")
     assert found["jaeger"].binaries == ("jaeger",)
     assert found["victorialogs"].binaries == ("victoria-logs",)
+    assert found["victoriametrics"].binaries == ("victoria-metrics",)
 
 
 def test_a_changed_recipe_or_go_sum_means_another_cache_directory(tmp_path: Path) -> None:

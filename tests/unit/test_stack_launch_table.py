@@ -129,6 +129,7 @@ def test_the_urls_are_named_by_the_environment_variables_module() -> None:
         environment_variables.TTA_ALERTMANAGER_URL: "http://127.0.0.1:9093",
         environment_variables.TTA_JAEGER_URL: "http://127.0.0.1:16686",
         environment_variables.TTA_VICTORIALOGS_URL: "http://127.0.0.1:9428",
+        environment_variables.TTA_VICTORIAMETRICS_URL: "http://127.0.0.1:8428",
     }
 
 

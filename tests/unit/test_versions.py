@@ -44,10 +44,17 @@ def test_the_jaeger_wrapper_requires_the_pinned_module() -> None:
     assert re.search(rf"github.com/jaegertracing/jaeger v{re.escape(VERSIONS['JAEGER_VERSION'])}\b", go_mod)
 
 
+def test_the_victoriametrics_wrapper_requires_the_pinned_module() -> None:
+    go_mod = (REPO / "build" / "victoriametrics" / "go.mod").read_text()
+    assert re.search(
+        rf"github.com/VictoriaMetrics/VictoriaMetrics v{re.escape(VERSIONS['VICTORIAMETRICS_VERSION'])}\b", go_mod
+    )
+
+
 def test_compose_image_tags_come_from_the_versions_file() -> None:
     compose = (REPO / "docker-compose.yml").read_text()
     names = ("OTELCOL_VERSION", "PROMETHEUS_VERSION", "ALERTMANAGER_VERSION", "LOKI_VERSION", "TEMPO_VERSION")
-    for name in (*names, "GRAFANA_VERSION", "BUSYBOX_VERSION"):
+    for name in (*names, "VICTORIAMETRICS_VERSION", "GRAFANA_VERSION", "BUSYBOX_VERSION"):
         assert f"${{{name}}}" in compose
 
 

@@ -20,6 +20,7 @@ from tta_otel.environment_variables import (
     TTA_OTLP_TOKEN_FILE,
     TTA_PROMETHEUS_CREDENTIALS_FILE,
     TTA_VICTORIALOGS_CREDENTIALS_FILE,
+    TTA_VICTORIAMETRICS_CREDENTIALS_FILE,
 )
 from tta_otel.ops.secrets import (
     ALERTMANAGER_CREDENTIALS,
@@ -28,6 +29,7 @@ from tta_otel.ops.secrets import (
     OTLP_TOKEN,
     PROMETHEUS_CREDENTIALS,
     VICTORIALOGS_CREDENTIALS,
+    VICTORIAMETRICS_CREDENTIALS,
     SecretFileError,
     default_dir,
     read_secret_file,
@@ -83,6 +85,7 @@ prometheus_auth = _auth_of("Prometheus", TTA_PROMETHEUS_CREDENTIALS_FILE, PROMET
 alertmanager_auth = _auth_of("Alertmanager", TTA_ALERTMANAGER_CREDENTIALS_FILE, ALERTMANAGER_CREDENTIALS)
 jaeger_auth = _auth_of("Jaeger", TTA_JAEGER_CREDENTIALS_FILE, JAEGER_CREDENTIALS)
 victorialogs_auth = _auth_of("VictoriaLogs", TTA_VICTORIALOGS_CREDENTIALS_FILE, VICTORIALOGS_CREDENTIALS)
+victoriametrics_auth = _auth_of("VictoriaMetrics", TTA_VICTORIAMETRICS_CREDENTIALS_FILE, VICTORIAMETRICS_CREDENTIALS)
 
 
 def otlp_exporter_arguments() -> dict[str, Any]:
@@ -110,4 +113,5 @@ __all__ = [
     "otlp_exporter_arguments",
     "prometheus_auth",
     "victorialogs_auth",
+    "victoriametrics_auth",
 ]

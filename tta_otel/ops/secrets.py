@@ -54,6 +54,8 @@ JAEGER_HTPASSWD: Final = "jaeger-htpasswd"
 VICTORIALOGS_CREDENTIALS: Final = "victorialogs-credentials"
 VICTORIALOGS_PASSWORD: Final = "victorialogs-password"
 VICTORIALOGS_BASIC_AUTH: Final = "victorialogs-basic-auth"
+VICTORIAMETRICS_CREDENTIALS: Final = "victoriametrics-credentials"
+VICTORIAMETRICS_PASSWORD: Final = "victoriametrics-password"
 GRAFANA_ADMIN_PASSWORD: Final = "grafana-admin-password"
 ALERTS_WEBHOOK_TOKEN: Final = "alerts-webhook-token"
 ARCHIVE_KEY: Final = "archive-key"
@@ -96,6 +98,8 @@ WHAT: Final[dict[str, str]] = {
     VICTORIALOGS_CREDENTIALS: f"VictoriaLogs's basic auth ({BASIC_AUTH_USER}:<password>)",
     VICTORIALOGS_PASSWORD: "the same password alone (VictoriaLogs's -httpAuth.password=file://...)",
     VICTORIALOGS_BASIC_AUTH: "the same, base64 as `Authorization: Basic` takes it (the collector's exporter)",
+    VICTORIAMETRICS_CREDENTIALS: f"VictoriaMetrics's basic auth, the long-term tier ({BASIC_AUTH_USER}:<password>)",
+    VICTORIAMETRICS_PASSWORD: "the same password alone (its -httpAuth.password, Prometheus's remote_write, Grafana)",
     GRAFANA_ADMIN_PASSWORD: "Grafana's admin password (GF_SECURITY_ADMIN_PASSWORD__FILE)",
     ALERTS_WEBHOOK_TOKEN: "the bearer token of `tta-otel alerts serve` (--token-file)",
     ARCHIVE_KEY: "the AES-256 key that encrypts archives before they leave the machine (hex)",
@@ -283,6 +287,7 @@ class SecretsDir:
             (ALERTMANAGER_CREDENTIALS, (ALERTMANAGER_PASSWORD, ALERTMANAGER_BASIC_AUTH, ALERTMANAGER_WEB_CONFIG)),
             (JAEGER_CREDENTIALS, (JAEGER_BASIC_AUTH, JAEGER_HTPASSWD)),
             (VICTORIALOGS_CREDENTIALS, (VICTORIALOGS_PASSWORD, VICTORIALOGS_BASIC_AUTH)),
+            (VICTORIAMETRICS_CREDENTIALS, (VICTORIAMETRICS_PASSWORD,)),
         ):
             step((credentials,), functools.partial(_user_password, credentials))
             step(derived, functools.partial(self._derived, credentials, derived), depends_on=credentials)

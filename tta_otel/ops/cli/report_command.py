@@ -1,4 +1,5 @@
-"""``tta-otel report carbon`` and ``report engagement``: reports of a period, from Prometheus."""
+"""``tta-otel report carbon|engagement|capacity|availability``: reports of a period, from Prometheus
+or, for engagement and availability, from the long-term tier (``--source``, reports/sources.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from pathlib import Path
 from typing import TypeVar
 
 from tta_otel import audit_log
-from tta_otel.environment_variables import TTA_PROMETHEUS_URL
-from tta_otel.ops.client_credentials import prometheus_auth
-from tta_otel.ops.reports import engagement_render
+from tta_otel.environment_variables import TTA_PROMETHEUS_URL, TTA_VICTORIAMETRICS_URL
+from tta_otel.ops.client_credentials import prometheus_auth, victoriametrics_auth
+from tta_otel.ops.reports import availability, engagement_render, sources
 from tta_otel.ops.reports.capacity import build_capacity_report
 from tta_otel.ops.reports.capacity import write_report as write_capacity_report
 from tta_otel.ops.reports.carbon import build_carbon_report
@@ -26,6 +27,7 @@ from tta_otel.ops.secrets import SecretFileError
 _DURATION = re.compile(r"^(\d+)([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 DEFAULT_PROMETHEUS_URL = "http://127.0.0.1:9090"
+DEFAULT_LONG_TERM_URL = "http://127.0.0.1:8428"
 R = TypeVar("R")
 
 
@@ -63,10 +65,36 @@ def add_prometheus_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_report_arguments(parser: argparse.ArgumentParser, period: str) -> None:
+def _add_report_arguments(
+    parser: argparse.ArgumentParser, period: str, formats: tuple[str, ...] = ("json", "csv", "pdf")
+) -> None:
     add_source_arguments(parser, period)
-    parser.add_argument("--format", choices=("json", "csv", "pdf"), default="json")
+    parser.add_argument("--format", choices=formats, default="json")
     parser.add_argument("--output", type=Path, help="file to write (required for pdf; default: standard output)")
+
+
+def _add_long_term_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--source`` and where the long-term tier is: for reports whose figures it keeps."""
+    parser.add_argument(
+        "--source",
+        choices=sources.SOURCES,
+        default=sources.AUTO,
+        help="where the period is read: the long-term tier (VictoriaMetrics, 5-minute series) or Prometheus; "
+        "auto: the long-term tier when the period reaches past what Prometheus keeps (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--long-term",
+        "--long-term-url",
+        dest="long_term",
+        default=os.environ.get(TTA_VICTORIAMETRICS_URL, DEFAULT_LONG_TERM_URL),
+        help="the long-term tier's URL (default: $TTA_VICTORIAMETRICS_URL or %(default)s)",
+    )
+    parser.add_argument(
+        "--long-term-credentials-file",
+        type=Path,
+        help="user:password for its basic auth (default: $TTA_VICTORIAMETRICS_CREDENTIALS_FILE, "
+        "else victoriametrics-credentials in the secrets directory when it exists)",
+    )
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -80,6 +108,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "engagement", help="sessions, completion, duration, journeys and progress per cohort (k-anonymous)"
     )
     _add_report_arguments(engagement, "7d")
+    _add_long_term_arguments(engagement)
     engagement.add_argument(
         "--k",
         type=_k_value,
@@ -92,6 +121,13 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     _add_report_arguments(capacity, "7d")
     capacity.set_defaults(handler=capacity_command)
+    service_level = kinds.add_parser(
+        "availability",
+        help="the overview's service level per component: availability, error budget, slow share, errors",
+    )
+    _add_report_arguments(service_level, "30d", formats=("json", "csv"))
+    _add_long_term_arguments(service_level)
+    service_level.set_defaults(handler=availability_command)
 
 
 def _k_value(text: str) -> int:
@@ -101,13 +137,30 @@ def _k_value(text: str) -> int:
     return int(text)
 
 
+def _client(args: argparse.Namespace) -> PrometheusClient:
+    """Prometheus, or the long-term tier where ``--source`` (resolved: ``args.source``) says so."""
+    if getattr(args, "source", sources.PROMETHEUS) == sources.LONG_TERM:
+        return PrometheusClient(args.long_term, credentials=victoriametrics_auth(args.long_term_credentials_file))
+    return PrometheusClient(args.prometheus, credentials=prometheus_auth(args.prometheus_credentials_file))
+
+
+def _resolve_source(args: argparse.Namespace) -> None:
+    """``--source auto``: ask Prometheus how long it keeps samples, and choose by the period."""
+    if getattr(args, "source", None) != sources.AUTO:
+        return
+    prometheus = PrometheusClient(args.prometheus, credentials=prometheus_auth(args.prometheus_credentials_file))
+    args.source = sources.choose(sources.AUTO, args.since, sources.parse_retention(prometheus.retention()))
+    print(f"reading {args.source} (--source auto, period {args.since})", file=sys.stderr)
+
+
 def _run(args: argparse.Namespace, build: Callable[[PrometheusClient], R], write: Callable[[R], str | None]) -> int:
-    """Build a report from Prometheus and write it as ``--format`` asks."""
+    """Build a report from Prometheus (or the long-term tier) and write it as ``--format`` asks."""
     if args.format == "pdf" and args.output is None:
         print("error: --format pdf needs --output PATH", file=sys.stderr)
         return 2
     try:
-        report = build(PrometheusClient(args.prometheus, credentials=prometheus_auth(args.prometheus_credentials_file)))
+        _resolve_source(args)
+        report = build(_client(args))
     except (PrometheusError, SecretFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -134,7 +187,9 @@ def carbon_command(args: argparse.Namespace) -> int:
 def engagement_command(args: argparse.Namespace) -> int:
     return _run(
         args,
-        lambda client: build_engagement_report(client, args.since, k=args.k, environment=args.environment),
+        lambda client: build_engagement_report(
+            client, args.since, k=args.k, environment=args.environment, source=args.source
+        ),
         lambda report: engagement_render.write_report(report, args.format, args.output),
     )
 
@@ -144,4 +199,14 @@ def capacity_command(args: argparse.Namespace) -> int:
         args,
         lambda client: build_capacity_report(client, args.since, environment=args.environment),
         lambda report: write_capacity_report(report, args.format, args.output),
+    )
+
+
+def availability_command(args: argparse.Namespace) -> int:
+    return _run(
+        args,
+        lambda client: availability.build_availability_report(
+            client, args.since, environment=args.environment, source=args.source
+        ),
+        lambda report: availability.write_report(report, args.format, args.output),
     )

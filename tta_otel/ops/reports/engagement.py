@@ -21,6 +21,7 @@ from typing import Final
 from tta_otel import semconv
 from tta_otel.config.schema import EngagementSettings
 from tta_otel.ops.reports.prometheus import PeriodQueries, PrometheusClient
+from tta_otel.ops.reports.sources import PROMETHEUS
 from tta_otel.semconv import prometheus_label
 
 DEFAULT_K: Final = EngagementSettings().k_anonymity
@@ -94,7 +95,7 @@ class _Queries(PeriodQueries):
     """``increase()`` sums over the period that ends at ``end``, grouped by labels."""
 
     def increase(self, metric: str, *by: str) -> dict[tuple[str, ...], float]:
-        promql = f"sum by ({', '.join(by)}) (increase({metric}{{{self._scope}}}[{self._range}]))"
+        promql = f"sum by ({', '.join(by)}) ({self._increase(metric)})"
         return {
             tuple(sample.labels.get(label, "") for label in by): sample.value
             for sample in self._client.query(promql, self._end)
@@ -161,13 +162,15 @@ def build_engagement_report(
     k: int = DEFAULT_K,
     end: datetime | None = None,
     environment: str | None = None,
+    source: str = PROMETHEUS,
 ) -> EngagementReport:
-    """Query Prometheus for the period that ends at ``end`` (now by default) and suppress small cohorts.
+    """Query Prometheus (or the long-term tier: ``source``) for the period that ends at ``end`` (now
+    by default) and suppress small cohorts.
 
     ``environment`` limits every query to one ``deployment.environment.name``.
     """
     end = end or datetime.now(UTC)
-    cohorts, suppressed = _cohorts(_Queries(client, period, end, environment), k)
+    cohorts, suppressed = _cohorts(_Queries(client, period, end, environment, source), k)
     sessions = sum(cohort.sessions for cohort in cohorts)
     completed = sum(cohort.completed for cohort in cohorts)
     return EngagementReport(

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from tta_otel.ops.client_credentials import basic_authorization
+from tta_otel.ops.reports import sources
 from tta_otel.semconv import DEPLOYMENT_ENVIRONMENT_NAME, prometheus_label
 
 ENVIRONMENT: Final = prometheus_label(DEPLOYMENT_ENVIRONMENT_NAME)
@@ -92,6 +93,10 @@ class PrometheusClient:
         except (urllib.error.URLError, OSError) as exc:
             raise PrometheusError(f"Prometheus at {self.url} made no snapshot: {exc}") from exc
 
+    def retention(self) -> str:
+        """How long Prometheus keeps samples, as it says (``storageRetention``: ``15d``, ``15d or 10GiB``)."""
+        return str(self._get("/api/v1/status/runtimeinfo", {})["storageRetention"])
+
     def label_values(self) -> dict[str, list[str]]:
         """Every label name with every value it has in the head block and on disk."""
         names = [str(name) for name in self._get("/api/v1/labels", {})]
@@ -104,10 +109,25 @@ class PrometheusClient:
 
 
 class PeriodQueries:
-    """PromQL over one report period that ends at ``end``, scoped to one environment (or all)."""
+    """PromQL over one report period that ends at ``end``, scoped to one environment (or all), asked
+    of Prometheus or of the long-term tier (``source``, sources.py: the same increases either way)."""
 
-    def __init__(self, client: PrometheusClient, period: timedelta, end: datetime, environment: str | None) -> None:
+    def __init__(
+        self,
+        client: PrometheusClient,
+        period: timedelta,
+        end: datetime,
+        environment: str | None,
+        source: str = sources.PROMETHEUS,
+    ) -> None:
         self._client = client
         self._range = f"{int(period.total_seconds())}s"
         self._end = end
         self._scope = environment_matcher(environment) if environment else ""
+        self._source = source
+
+    def _increase(self, metric: str, *matchers: str) -> str:
+        """The period's increase of ``metric`` in this environment, from this source."""
+        return sources.period_increase(
+            metric, ", ".join(m for m in (self._scope, *matchers) if m), self._range, self._source
+        )

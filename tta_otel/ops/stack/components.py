@@ -194,6 +194,14 @@ def components(repository: Path) -> dict[str, Component]:
             _go_install("github.com/VictoriaMetrics/VictoriaLogs/app/{binary}@v{version}"),
             recipe="go install -trimpath -ldflags=-s -w",
         ),
+        "victoriametrics": Component(
+            "victoria-metrics",
+            versions["VICTORIAMETRICS_VERSION"],
+            ("victoria-metrics",),
+            repository / "build" / "victoriametrics" / "go.mod",
+            _go_build_in_wrapper("build/victoriametrics", "github.com/VictoriaMetrics/VictoriaMetrics/app/{binary}"),
+            recipe="go build -trimpath -ldflags=-s -w",
+        ),
         "telemetrygen": Component(
             "telemetrygen",
             versions["TELEMETRYGEN_VERSION"],

@@ -18,7 +18,10 @@ import yaml
 COMPOSE_SECRETS = PurePosixPath("/run/secrets")
 """Where docker compose puts the secrets (and where the committed files look for them)."""
 
-COMPOSE_HOSTS: Mapping[str, str] = {"http://tta-otel-alerts:9095": "http://127.0.0.1:9095"}
+COMPOSE_HOSTS: Mapping[str, str] = {
+    "http://tta-otel-alerts:9095": "http://127.0.0.1:9095",
+    "http://victoriametrics:8428": "http://127.0.0.1:8428",
+}
 """Compose service URLs in the committed files, and their native (loopback) counterparts."""
 
 # Keys whose values are paths relative to the configuration file (Prometheus resolves them

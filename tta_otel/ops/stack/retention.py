@@ -9,7 +9,7 @@ and ``tempo/tempo.yaml``; ``tests/unit/test_retention.py`` fails when a committe
 | class | native store | docker compose |
 | --- | --- | --- |
 | ``metrics.raw``, ``metrics.raw_size`` | Prometheus ``--storage.tsdb.retention.time``/``.size`` | the same |
-| ``metrics.long_term`` | encrypted archives (``tta-otel archive prune``) | the same |
+| ``metrics.long_term`` | VictoriaMetrics ``-retentionPeriod``; archives (``archive prune``) | the same |
 | ``logs.warn`` (WARN and above) | VictoriaLogs ``-retentionPeriod`` | Loki ``retention_period`` |
 | ``logs.info``, ``logs.debug`` | VictoriaLogs delete tasks (``prune_log_classes``) | Loki: equal to ``warn`` |
 | ``traces`` | Jaeger v2 Badger ``ttl.spans`` | Tempo ``block_retention`` |
@@ -19,7 +19,8 @@ and ``tempo/tempo.yaml``; ``tests/unit/test_retention.py`` fails when a committe
 A period the stores cannot keep is refused with the file, the key and the reason
 (``store_problems``; ``tta-otel validate`` runs it): log periods are whole days (VictoriaLogs drops
 whole days, Loki's retention is a multiple of its 24 h index period), a less severe class is never
-kept longer than a more severe one, and under docker compose Loki keeps every severity as long
+kept longer than a more severe one, the long-term tier keeps whole hours of at least a day (VictoriaMetrics's
+smallest retention) and no less than Prometheus, and under docker compose Loki keeps every severity as long
 (severity is no stream label in its OTLP ingestion), so ``compose: true`` needs the three log
 classes equal.
 """
@@ -93,11 +94,15 @@ class _Section(BaseModel):
 
 
 class MetricsRetention(_Section):
-    """Prometheus's samples, and the encrypted archives of its blocks (``tta-otel archive``)."""
+    """Prometheus's samples; the long-term tier (VictoriaMetrics: the 5-minute series of
+    prometheus/rules/long-term.yml) and the encrypted archives (``tta-otel archive``)."""
 
     raw: Period = Field(default=timedelta(days=15), description="samples in Prometheus's TSDB")
     raw_size: Size | None = Field(default="10GB", description="the TSDB's blocks past this size go first; null: none")
-    long_term: Period = Field(default=timedelta(days=365), description="archives older than this are pruned")
+    long_term: Period = Field(
+        default=timedelta(days=365),
+        description="VictoriaMetrics's -retentionPeriod; archives older than this are pruned too",
+    )
 
 
 class LogsRetention(_Section):
@@ -168,6 +173,23 @@ def store_problems(retention: Retention) -> list[ConfigProblem]:
         )
     if retention.metrics.raw < timedelta(hours=2):
         problems.append(ConfigProblem("metrics.raw", "Prometheus keeps at least one 2h block: at least 2h"))
+    long_term = retention.metrics.long_term
+    if long_term < _DAY or long_term % timedelta(hours=1):
+        problems.append(
+            ConfigProblem(
+                "metrics.long_term",
+                f"whole hours of at least 1d (got {days_or_hours(long_term)}): VictoriaMetrics's -retentionPeriod "
+                "is at least a day and counts no minutes",
+            )
+        )
+    elif long_term < retention.metrics.raw:
+        problems.append(
+            ConfigProblem(
+                "metrics.long_term",
+                f"the long-term tier keeps at least as long as Prometheus (metrics.raw: "
+                f"{days_or_hours(retention.metrics.raw)}, got {days_or_hours(long_term)})",
+            )
+        )
     return problems
 
 
@@ -232,6 +254,11 @@ def victorialogs_flags(retention: Retention) -> list[str]:
     return [f"-retentionPeriod={days_or_hours(retention.logs.warn)}"]
 
 
+def victoriametrics_flags(retention: Retention) -> list[str]:
+    """``-retentionPeriod`` in days or hours: without a unit VictoriaMetrics would read months."""
+    return [f"-retentionPeriod={days_or_hours(retention.metrics.long_term)}"]
+
+
 def jaeger_environment(retention: Retention) -> dict[str, str]:
     """jaeger/jaeger.yaml reads Badger's ``ttl.spans`` from ``TTA_JAEGER_RETENTION``."""
     return {"TTA_JAEGER_RETENTION": go_duration(retention.traces)}
@@ -278,6 +305,7 @@ COMPOSE_FILES: dict[str, tuple[_Line, ...]] = {
         _Line(r"^\s+- --storage\.tsdb\.retention\.size=(\S+)$", lambda r: r.metrics.raw_size or ""),
         _Line(r"^\s+- --data\.retention=(\S+)$", lambda r: go_duration(r.alerts.silences)),
         _Line(r"^\s+- --retention=(\S+)$", lambda r: days_or_hours(r.alerts.records)),
+        _Line(r"^\s+- -retentionPeriod=(\S+)$", lambda r: days_or_hours(r.metrics.long_term)),
     ),
     "loki/loki.yaml": (_Line(r"^\s+retention_period: (\S+)$", lambda r: go_duration(r.logs.warn)),),
     "tempo/tempo.yaml": (_Line(r"^\s+block_retention: (\S+)$", lambda r: go_duration(r.traces)),),
@@ -374,5 +402,6 @@ __all__ = [
     "render",
     "store_problems",
     "victorialogs_flags",
+    "victoriametrics_flags",
     "write_compose_files",
 ]

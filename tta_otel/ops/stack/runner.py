@@ -44,6 +44,8 @@ from tta_otel.environment_variables import (
     TTA_SECRETS_DIR,
     TTA_VICTORIALOGS_CREDENTIALS_FILE,
     TTA_VICTORIALOGS_URL,
+    TTA_VICTORIAMETRICS_CREDENTIALS_FILE,
+    TTA_VICTORIAMETRICS_URL,
 )
 from tta_otel.ops.client_credentials import basic_authorization
 from tta_otel.ops.secrets import (
@@ -67,6 +69,8 @@ from tta_otel.ops.secrets import (
     VICTORIALOGS_BASIC_AUTH,
     VICTORIALOGS_CREDENTIALS,
     VICTORIALOGS_PASSWORD,
+    VICTORIAMETRICS_CREDENTIALS,
+    VICTORIAMETRICS_PASSWORD,
     SecretsDir,
     SecretsError,
 )
@@ -188,7 +192,8 @@ SERVICES: tuple[Service, ...] = (
         # Tempo's metrics generator remote-writes the service graph; natively there is no Tempo,
         # so no write path beyond OTLP is opened there
         compose_arguments=("--web.enable-remote-write-receiver",),
-        secrets=(PROMETHEUS_WEB_CONFIG, PROMETHEUS_PASSWORD, ALERTMANAGER_PASSWORD),
+        # the last one: its remote_write to the long-term tier (prometheus/prometheus.yml)
+        secrets=(PROMETHEUS_WEB_CONFIG, PROMETHEUS_PASSWORD, ALERTMANAGER_PASSWORD, VICTORIAMETRICS_PASSWORD),
         credentials=PROMETHEUS_CREDENTIALS,
         native_copy=True,
     ),
@@ -266,6 +271,24 @@ SERVICES: tuple[Service, ...] = (
         credentials=VICTORIALOGS_CREDENTIALS,
         in_compose=False,
     ),
+    # the long-term metrics tier (Apache-2.0), natively and under compose: Prometheus remote-writes
+    # the long-term recording rules' 5-minute series to it (prometheus/rules/long-term.yml)
+    Service(
+        "victoriametrics",
+        "victoriametrics",
+        8428,
+        "/health",  # answers "OK" without credentials; every other path asks for them
+        (),
+        lambda at: [
+            f"-storageDataPath={at.data}",
+            *retention_of.victoriametrics_flags(at.retention),  # metrics.long_term
+            f"-httpListenAddr={at.host}:{at.port}",
+            f"-httpAuth.username={BASIC_AUTH_USER}",
+            f"-httpAuth.password=file://{at.secrets / VICTORIAMETRICS_PASSWORD}",
+        ],
+        secrets=(VICTORIAMETRICS_PASSWORD,),
+        credentials=VICTORIAMETRICS_CREDENTIALS,
+    ),
     # compose only (AGPL: neither built nor linked by this project; their official images)
     Service("loki", None, 3100, "/ready", ("loki/loki.yaml",), lambda at: [f"-config.file={at.configs[0]}"]),
     Service("tempo", None, 3200, "/ready", ("tempo/tempo.yaml",), lambda at: [f"-config.file={at.configs[0]}"]),
@@ -282,6 +305,7 @@ COMPOSE: dict[str, Placement] = {
     "otel-collector": Placement(
         (_C("/etc/otelcol/otelcol.yaml"), _C("/etc/otelcol/privacy.yaml")), _C("/var/lib/otelcol"), "0.0.0.0", 13133, _S
     ),
+    "victoriametrics": Placement((), _C("/victoria-metrics-data"), "0.0.0.0", 8428, _S),
     "loki": Placement((_C("/etc/loki/loki.yaml"),), _C("/loki"), "0.0.0.0", 3100, _S),
     "tempo": Placement((_C("/etc/tempo/tempo.yaml"),), _C("/var/tempo"), "0.0.0.0", 3200, _S),
     "grafana": Placement((), _C("/var/lib/grafana"), "0.0.0.0", 3000, _S),
@@ -317,6 +341,7 @@ URLS = {
     TTA_ALERTMANAGER_URL: f"http://127.0.0.1:{table_entry('alertmanager').port}",
     TTA_JAEGER_URL: f"http://127.0.0.1:{table_entry('jaeger').extra_ports[0]}",
     TTA_VICTORIALOGS_URL: f"http://127.0.0.1:{table_entry('victorialogs').port}",
+    TTA_VICTORIAMETRICS_URL: f"http://127.0.0.1:{table_entry('victoriametrics').port}",
 }
 
 
@@ -349,6 +374,7 @@ def client_environment(secrets: SecretsDir) -> dict[str, str]:
         TTA_ALERTMANAGER_CREDENTIALS_FILE: str(secrets.path_of(ALERTMANAGER_CREDENTIALS)),
         TTA_JAEGER_CREDENTIALS_FILE: str(secrets.path_of(JAEGER_CREDENTIALS)),
         TTA_VICTORIALOGS_CREDENTIALS_FILE: str(secrets.path_of(VICTORIALOGS_CREDENTIALS)),
+        TTA_VICTORIAMETRICS_CREDENTIALS_FILE: str(secrets.path_of(VICTORIAMETRICS_CREDENTIALS)),
     }
 
 
