@@ -196,7 +196,7 @@ def test_a_gateway_killed_with_sigkill_under_load_loses_no_span_and_no_log(
     load_ended = time.monotonic()
     traces = StoredTraces(load.traces, load.service)
     records_sent = len(load.traces) * RECORDS_PER_TRACE
-    assert wait_until(traces.all_whole, timeout=60, interval=2), f"{traces.not_whole} traces not whole"
+    assert wait_until(traces.all_whole, timeout=75, interval=2), f"{traces.not_whole} traces not whole"
     assert wait_until(lambda: _log_records(log_store, load)[0] == records_sent, timeout=30, interval=1)
     distinct, records = _log_records(log_store, load)
     spans_sent = len(load.traces) * SPANS_PER_TRACE
