@@ -47,6 +47,8 @@ def build_command(args: argparse.Namespace) -> int:
 
 def up_command(args: argparse.Namespace) -> int:
     if args.compose:
+        if args.gateways:
+            raise StackError("--gateways runs natively only: docker compose has no gateway topology yet")
         return _compose(args, ["up", "-d", "--wait"])
     stack = _stack(args)
     started = time.monotonic()
