@@ -7,6 +7,8 @@ one component alone (``running_component``) and docker-compose.yml (checked agai
 ``compose_command`` by tests/unit/test_stack_launch_table.py) all take their command
 lines from it. Each native service keeps its pid file, log and data under the state
 directory, so ``down`` stops exactly what ``up`` started and the data survives unless purged.
+With ``up --gateways N`` (``native_services``; gateways.py) the collector's entry becomes the
+agent and N gateway entries are derived from it (docs/gateways.md).
 
 Loki, Tempo and Grafana are in the table but have no native build: they are licensed under
 the AGPL, and this project neither builds nor links them; docker compose runs their
