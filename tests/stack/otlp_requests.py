@@ -113,3 +113,43 @@ def send_counter(service: str, name: str, value: int, attributes: dict[str, Any]
         resource_metrics=[ResourceMetrics(resource=resource(service), scope_metrics=[ScopeMetrics(metrics=[metric])])]
     )
     send("/v1/metrics", request)
+
+
+def traces_request(service: str, trace_ids: list[bytes], spans_per_trace: int) -> ExportTraceServiceRequest:
+    """One request holding ``spans_per_trace`` spans (span ids 1, 2, ...) of each trace in ``trace_ids``."""
+    now = time.time_ns()
+    spans = [
+        Span(
+            trace_id=trace_id,
+            span_id=number.to_bytes(8, "big"),
+            name="load probe",
+            kind=Span.SPAN_KIND_SERVER,
+            start_time_unix_nano=now - 5_000_000,
+            end_time_unix_nano=now,
+        )
+        for trace_id in trace_ids
+        for number in range(1, spans_per_trace + 1)
+    ]
+    return ExportTraceServiceRequest(
+        resource_spans=[ResourceSpans(resource=resource(service), scope_spans=[ScopeSpans(spans=spans)])]
+    )
+
+
+def logs_request(service: str, trace_ids: list[bytes], records_per_trace: int) -> ExportLogsServiceRequest:
+    """One request holding ``records_per_trace`` log records written inside each trace of
+    ``trace_ids``, one in each of its first spans (span ids 1, 2, ...)."""
+    now = time.time_ns()
+    records = [
+        LogRecord(
+            time_unix_nano=now,
+            severity_text="INFO",
+            body=AnyValue(string_value="load probe"),
+            trace_id=trace_id,
+            span_id=number.to_bytes(8, "big"),
+        )
+        for trace_id in trace_ids
+        for number in range(1, records_per_trace + 1)
+    ]
+    return ExportLogsServiceRequest(
+        resource_logs=[ResourceLogs(resource=resource(service), scope_logs=[ScopeLogs(log_records=records)])]
+    )

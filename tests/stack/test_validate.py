@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 def test_every_shipped_config_and_the_web_configs_of_the_secrets_pass(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "--repo", str(REPO)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in lines] == ["ok"] * 37
+    assert [line.split()[0] for line in lines] == ["ok"] * 39
     assert {line.split("(")[-1].rstrip(")") for line in lines} == {
         "otelcol validate",
         "promtool check config",
@@ -68,6 +68,18 @@ def _broken_copy(tmp_path: Path, relative: str, old: str, new: str) -> Path:
             "exporters: [otlp_http/loki_tta_dev, count/logs]",
             "exporters: [otlp_http/loki_tta_nowhere, count/logs]",
             "otlp_http/loki_tta_nowhere",
+        ),
+        (
+            "collector-config/agent.yaml",
+            "routing_key: traceID",
+            "routing_key: spanID",
+            "unsupported routing_key",  # quoted or not, as the first pipeline built (traces or logs) says it
+        ),
+        (
+            "collector-config/gateway.yaml",
+            "GATEWAY_LOGS_EXPORTERS:-[otlp_http/loki]",
+            "GATEWAY_LOGS_EXPORTERS:-[otlp_http/nowhere]",
+            "otlp_http/nowhere",
         ),
         ("prometheus/prometheus.yml", "scrape_interval: 15s", "scrape_interval: often", "not a valid duration"),
         ("prometheus/rules/carbon.yml", "for: 15m", "for: soon", "not a valid duration"),

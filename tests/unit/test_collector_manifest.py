@@ -2,9 +2,10 @@
 
 Least surface: a component that no configuration uses is attack surface and build time; one
 that a configuration uses but the build lacks fails at start. The shipped configurations are
-the collector's own (``otelcol.yaml`` with the generated ``privacy.yaml``, and ``compose.yaml``
-under docker compose), the benchmark overlay, which swaps the backends for a quiet debug exporter,
-and the stack tests' overlay that writes a private collector's exact output to files.
+the collector's own (``otelcol.yaml`` with the generated ``privacy.yaml``, ``compose.yaml``
+under docker compose, and the gateway topology's ``agent.yaml`` and ``gateway.yaml``), the
+benchmark overlay, which swaps the backends for a quiet debug exporter, and the stack tests'
+overlay that writes a private collector's exact output to files.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ CONFIGS = (
     REPO / "collector-config" / "otelcol.yaml",
     REPO / "collector-config" / "privacy.yaml",
     REPO / "collector-config" / "compose.yaml",
+    REPO / "collector-config" / "agent.yaml",
+    REPO / "collector-config" / "gateway.yaml",
     REPO / "benchmarks" / "collector-overlay.yaml",
     REPO / "tests" / "stack" / "collector-files.yaml",
 )
@@ -33,6 +36,7 @@ MODULE_OF_TYPE = {
     "otlp_grpc": "otlpexporter",
     "otlp_http": "otlphttpexporter",
     "file": "fileexporter",
+    "load_balancing": "loadbalancingexporter",
     "debug": "debugexporter",
     "bearertokenauth": "bearertokenauthextension",
     "count": "countconnector",

@@ -136,6 +136,31 @@ def test_up_names_the_pages_of_the_trace_and_log_stores(
     ]
 
 
+def test_status_lists_the_gateways_that_up_recorded(
+    cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "gateways").write_text("2")
+    main(["stack", "status", "--json", "--repo", str(REPO), "--state-dir", str(state)])
+    names = [entry["service"] for entry in json.loads(capsys.readouterr().out)]
+    assert names[2:5] == ["otel-gateway-1", "otel-gateway-2", "otel-collector"]
+
+
+@pytest.mark.parametrize("count", ["1", "9"])
+def test_up_with_a_gateway_count_it_cannot_run_says_which_it_can(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], count: str
+) -> None:
+    arguments = ["stack", "up", "--gateways", count, "--repo", str(REPO), "--state-dir", str(tmp_path / "state")]
+    assert main(arguments) == 2
+    assert f"--gateways takes 0 (one collector) or 2 to 8, not {count}" in capsys.readouterr().err
+
+
+def test_gateways_under_compose_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["stack", "up", "--compose", "--gateways", "2", "--repo", str(REPO)]) == 2
+    assert "--gateways runs natively only" in capsys.readouterr().err
+
+
 def test_logs_of_a_component(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     state = tmp_path / "state"
     (state / "prometheus").mkdir(parents=True)

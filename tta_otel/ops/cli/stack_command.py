@@ -30,7 +30,9 @@ from tta_otel.ops.stores import StoreError
 def _stack(args: argparse.Namespace) -> Stack:
     repository = find_checkout(args.repo)
     secrets = SecretsDir(args.secrets_dir) if args.secrets_dir else SecretsDir()
-    return Stack(repository, (args.state_dir or repository / "state").resolve(), secrets)
+    # `up --gateways N` chooses the collector's topology; every other action takes the recorded one
+    gateways = getattr(args, "gateways", None)
+    return Stack(repository, (args.state_dir or repository / "state").resolve(), secrets, gateways)
 
 
 def build_command(args: argparse.Namespace) -> int:
@@ -49,6 +51,8 @@ def build_command(args: argparse.Namespace) -> int:
 
 def up_command(args: argparse.Namespace) -> int:
     if args.compose:
+        if args.gateways:
+            raise StackError("--gateways runs natively only: docker compose has no gateway topology yet")
         return _compose(args, ["up", "-d", "--wait"])
     stack = _stack(args)
     started = time.monotonic()
@@ -60,6 +64,9 @@ def up_command(args: argparse.Namespace) -> int:
         stack.prune_log_classes()
     except StoreError as error:  # the supervisor tries again within the hour
         print(f"  The shorter log classes could not be pruned from VictoriaLogs now: {error}")
+    if stack.gateways:
+        names = ", ".join(stack.gateway_names())
+        print(f"  The collector on 4317/4318 is an agent in front of {names} (docs/gateways.md)")
     if not args.no_supervise:
         pid = start_supervisor(stack)
         print(f"  Supervised (pid {pid}): a component that exits is started again; `stack status` counts restarts")
@@ -190,6 +197,13 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
         if name == "up":
             action.add_argument("--timeout", type=float, default=90.0)
             action.add_argument("--no-supervise", action="store_true", help="no supervisor: nothing restarts")
+            action.add_argument(
+                "--gateways",
+                type=int,
+                default=0,
+                metavar="N",
+                help="run the collector as an agent in front of N (2 or more) gateway collectors (docs/gateways.md)",
+            )
         if name == "down":
             action.add_argument("--purge", action="store_true", help="also remove the data")
         if name == "status":

@@ -7,6 +7,8 @@ one component alone (``running_component``) and docker-compose.yml (checked agai
 ``compose_command`` by tests/unit/test_stack_launch_table.py) all take their command
 lines from it. Each native service keeps its pid file, log and data under the state
 directory, so ``down`` stops exactly what ``up`` started and the data survives unless purged.
+With ``up --gateways N`` (``native_services``; gateways.py) the collector's entry becomes the
+agent and N gateway entries are derived from it (docs/gateways.md).
 
 Loki, Tempo and Grafana are in the table but have no native build: they are licensed under
 the AGPL, and this project neither builds nor links them; docker compose runs their
@@ -74,6 +76,7 @@ from tta_otel.ops.secrets import (
     SecretsDir,
     SecretsError,
 )
+from tta_otel.ops.stack import gateways as _gateways
 from tta_otel.ops.stack import retention as retention_of
 from tta_otel.ops.stack.components import Component, components
 from tta_otel.ops.stack.native_configs import COMPOSE_SECRETS, native_copy
@@ -329,11 +332,56 @@ def compose_command(name: str, retention: Retention | None = None) -> list[str]:
     return [*service.arguments(placement), *service.compose_arguments]
 
 
-def _native_services() -> tuple[Service, ...]:
-    return tuple(service for service in SERVICES if service.native)
-
-
 _COLLECTOR = table_entry("otel-collector")
+
+
+def _agent(count: int) -> Service:
+    """The collector as the agent in front of ``count`` gateways: same name, ports and secrets."""
+    return replace(
+        _COLLECTOR,
+        configs=(*_COLLECTOR.configs, _gateways.AGENT_CONFIG),
+        environment=lambda state, secrets: {
+            **_collector_environment(state, secrets),
+            **_gateways.agent_environment(count),
+        },
+        in_compose=False,
+    )
+
+
+def _gateway(index: int) -> Service:
+    """Gateway ``index``: our collector build with the gateway overlay, its own ports and queue folder."""
+    ports = _gateways.gateway_ports(index)
+    return Service(
+        _gateways.gateway_name(index),
+        "otelcol",
+        ports.health,
+        "/",
+        (*_COLLECTOR.configs, _gateways.GATEWAY_CONFIG),
+        _COLLECTOR.arguments,
+        lambda state, secrets: _gateways.gateway_environment(index, state, secrets),
+        extra_ports=(ports.grpc, ports.http, ports.metrics),
+        secrets=_COLLECTOR.secrets,
+        in_compose=False,
+    )
+
+
+def native_services(gateway_count: int = 0) -> tuple[Service, ...]:
+    """The native components in start order; with gateways, the gateways come right before the
+    agent, so that ``down`` (reverse order) stops the agent while its gateways can still take
+    what it holds."""
+    _gateways.check_count(gateway_count)
+    services: list[Service] = []
+    for service in SERVICES:
+        if not service.native:
+            continue
+        if service is _COLLECTOR and gateway_count:
+            services += [_gateway(index) for index in range(1, gateway_count + 1)]
+            services.append(_agent(gateway_count))
+        else:
+            services.append(service)
+    return tuple(services)
+
+
 URLS = {
     TTA_OTLP_GRPC_ENDPOINT: f"https://127.0.0.1:{_COLLECTOR.extra_ports[0]}",
     TTA_OTLP_HTTP_ENDPOINT: f"https://127.0.0.1:{_COLLECTOR.extra_ports[1]}",
@@ -498,7 +546,13 @@ def _alive(pid: int) -> bool:
 
 
 class Stack:
-    """The native stack of one checkout, with its state in ``state_dir``."""
+    """The native stack of one checkout, with its state in ``state_dir``.
+
+    ``gateways``: how many gateway collectors run behind the agent (0: one collector, the default
+    stack); None takes the count that the state directory's last ``up`` recorded, so that
+    ``status``, ``down`` and the supervisor see what ``up --gateways N`` started. ``retention``:
+    the periods every store is started with (None: the checkout's ``retention.yaml``).
+    """
 
     def __init__(
         self,
@@ -506,6 +560,7 @@ class Stack:
         state_dir: Path,
         secrets: SecretsDir | None = None,
         retention: Retention | None = None,
+        gateways: int | None = None,
     ) -> None:
         self.repository = repository.resolve()
         self.state_dir = state_dir.resolve()
@@ -513,6 +568,12 @@ class Stack:
         self._retention = retention
         self.components: dict[str, Component] = components(repository)
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
+        try:
+            count = _gateways.recorded_count(self.state_dir) if gateways is None else gateways
+            self.gateways = _gateways.check_count(count)
+        except _gateways.TopologyError as error:
+            raise StackError(str(error)) from None
+        self._services = native_services(self.gateways)
 
     @property
     def retention(self) -> Retention:
@@ -522,12 +583,12 @@ class Stack:
         return self._retention
 
     def service(self, name: str) -> Service:
-        for service in _native_services():
+        for service in self._services:
             if service.name == name:
                 return service
         if any(service.name == name for service in SERVICES):
             raise StackError(f"{name} runs under docker compose only (`tta-otel stack up --compose`)")
-        raise StackError(f"no service {name!r}; services: {', '.join(s.name for s in _native_services())}")
+        raise StackError(f"no service {name!r}; services: {', '.join(s.name for s in self._services)}")
 
     def _state(self, service: Service) -> Path:
         return self.state_dir / service.name
@@ -553,7 +614,10 @@ class Stack:
         return "\n".join(log.read_text(errors="replace").splitlines()[-count:]) if log.exists() else "(no log)"
 
     def native_names(self) -> list[str]:
-        return [service.name for service in _native_services()]
+        return [service.name for service in self._services]
+
+    def gateway_names(self) -> list[str]:
+        return [_gateways.gateway_name(index) for index in range(1, self.gateways + 1)]
 
     def is_running(self, name: str) -> bool:
         return self.pid(self.service(name)) is not None
@@ -619,19 +683,22 @@ class Stack:
     def up(self, timeout: float = 60.0) -> None:
         """Start every service and wait until all are ready; nothing starts while a binary or a secret
         is missing. All or nothing: when one cannot start or get ready, every service this call
-        started is stopped again before the error is raised, so no process of it holds a port."""
-        for service in _native_services():
+        started is stopped again before the error is raised, so no process of it holds a port.
+        The collector's topology (one collector, or an agent with gateways) changes only while no
+        collector of the recorded one runs."""
+        for service in self._services:
             assert service.component is not None  # native services only
             component = self.components[service.component]
             if not component.is_built():
                 raise StackError(f"{component.name} {component.version} is not built: run `tta-otel stack build`")
             _required_secrets(service, self.secrets)
+        self._switch_topology()
         started: list[str] = []
         try:
-            for service in _native_services():
+            for service in self._services:
                 if self.start(service.name):
                     started.append(service.name)
-            self.wait_ready([service.name for service in _native_services()], timeout)
+            self.wait_ready([service.name for service in self._services], timeout)
         except BaseException:
             for name in reversed(started):
                 self.stop(name)
@@ -648,6 +715,19 @@ class Stack:
             return []
         client = VictoriaLogsClient(URLS[TTA_VICTORIALOGS_URL], credentials=credentials_of(service, self.secrets))
         return retention_of.prune_log_classes(client.delete, self.retention)
+
+    def _switch_topology(self) -> None:
+        """Record this stack's gateway count, refusing while collectors of another count run
+        (their processes would be orphaned: ``down`` looks only at the recorded topology)."""
+        recorded = _gateways.recorded_count(self.state_dir)
+        if recorded != self.gateways:
+            running = [s.name for s in native_services(recorded) if s.component == "otelcol" and self.pid(s)]
+            if running:
+                raise StackError(
+                    f"the collector runs {_gateways.describe(recorded)} ({', '.join(running)}): "
+                    f"stop it (`tta-otel stack down`) before starting it {_gateways.describe(self.gateways)}"
+                )
+        _gateways.record_count(self.state_dir, self.gateways)
 
     def stop(self, name: str, sig: signal.Signals = signal.SIGTERM, grace: float = 15.0) -> bool:
         """Stop one service by its pid; SIGKILL after ``grace`` seconds. Returns whether it ran."""
@@ -672,7 +752,7 @@ class Stack:
         return True
 
     def down(self, purge: bool = False) -> None:
-        for service in reversed(_native_services()):
+        for service in reversed(self._services):
             self.stop(service.name)
         if purge and self.state_dir.exists():
             shutil.rmtree(self.state_dir)
@@ -692,5 +772,5 @@ class Stack:
                 "url": service.ready_url,
                 "restarts": self.restarts(service.name),
             }
-            for service in _native_services()
+            for service in self._services
         ]

@@ -1,7 +1,8 @@
 """``tta-otel validate``: every configuration file checked by its own tool.
 
 The collector config by ``otelcol validate`` (with the generated privacy processors; and once
-more with ``compose.yaml``, what docker compose adds),
+more with each overlay: ``compose.yaml``, what docker compose adds, and the gateway topology's
+``agent.yaml`` and ``gateway.yaml``),
 Prometheus's by ``promtool check config`` (which also checks the rule files it names),
 rule files by ``promtool check rules``, rule tests (``prometheus/tests/*.test.yml``) by
 ``promtool test rules``, Alertmanager's by ``amtool check-config``, routing tests
@@ -46,6 +47,8 @@ from tta_otel.ops.stack.compose_schema import compose_errors, fetch_schema
 from tta_otel.ops.stack.retention import RETENTION_FILE, compose_drift
 
 _WEB_CONFIGS = (PROMETHEUS_WEB_CONFIG, ALERTMANAGER_WEB_CONFIG)
+_COLLECTOR_FILES = ("otelcol.yaml", "compose.yaml", "agent.yaml", "gateway.yaml")
+"""The collector's configuration and the overlays merged after it (with privacy.yaml) in some deployment."""
 VALIDATION_TOOLS = ("otelcol", "prometheus", "alertmanager")
 """The native components whose tools validate (otelcol, promtool, amtool): built before ``validate`` runs."""
 
@@ -124,7 +127,7 @@ def _check(path: Path, tool: str, command: list[str], environment: dict[str, str
 
 
 _KINDS: list[tuple[str, Callable[[Path], bool]]] = [
-    ("otelcol", lambda p: p.parent.name == "collector-config" and p.name in {"otelcol.yaml", "compose.yaml"}),
+    ("otelcol", lambda p: p.parent.name == "collector-config" and p.name in _COLLECTOR_FILES),
     ("promtool-config", lambda p: p.parent.name == "prometheus" and p.name == "prometheus.yml"),
     ("loki-rules", lambda p: p.parent.name == "rules" and p.parent.parent.name == "loki" and p.suffix == ".yml"),
     (
@@ -178,8 +181,7 @@ def default_paths(repository: Path, secrets: SecretsDir | None = None) -> list[P
     directory = secrets if secrets is not None else SecretsDir()
     web = [directory.path / name for name in _WEB_CONFIGS if (directory.path / name).exists()]
     return [
-        repository / "collector-config" / "otelcol.yaml",
-        repository / "collector-config" / "compose.yaml",
+        *(repository / "collector-config" / name for name in _COLLECTOR_FILES),
         repository / "prometheus" / "prometheus.yml",
         *sorted((repository / "prometheus" / "rules").glob("*.yml")),
         *sorted((repository / "prometheus" / "tests").glob("*.test.yml")),
@@ -194,8 +196,8 @@ def default_paths(repository: Path, secrets: SecretsDir | None = None) -> list[P
 
 
 def _check_collector(path: Path, otelcol: Path, secrets: Callable[[], Path]) -> Result:
-    """``otelcol validate`` of ``otelcol.yaml`` with the generated privacy processors (and, for
-    ``compose.yaml``, with that overlay after them), reading the files of the secrets directory
+    """``otelcol validate`` of ``otelcol.yaml`` with the generated privacy processors (and, for an
+    overlay such as ``compose.yaml``, with the overlay after them), reading the files of the secrets directory
     ``secrets()`` gives (the files it reads must exist)."""
     base = path.parent / "otelcol.yaml"
     configs = [base, path.parent / "privacy.yaml", *([path] if path != base else [])]

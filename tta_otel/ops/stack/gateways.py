@@ -1,0 +1,115 @@
+"""The gateway topology of the native stack (``tta-otel stack up --gateways N``; docs/gateways.md).
+
+With ``N`` gateways, the collector that clients talk to (same name, ports, TLS and token) becomes
+the *agent*: ``collector-config/agent.yaml`` merged after the usual files, a persistent queue
+and the ``load_balancing`` exporter in front of ``N`` *gateway* collectors
+(``collector-config/gateway.yaml``), which apply privacy again and export to the stores. This
+module is the topology as data - each gateway's name, addresses and environment, and the record of
+how many gateways a state directory's stack was started with, so that ``status``, ``down`` and
+the supervisor see the same components as the ``up`` that started them. The runner turns it into
+launch-table entries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+AGENT_CONFIG = "collector-config/agent.yaml"
+GATEWAY_CONFIG = "collector-config/gateway.yaml"
+MIN_GATEWAYS = 2
+"""One gateway is a single point of loss again, with an extra hop: refused."""
+MAX_GATEWAYS = 8
+"""The fixed port layout below leaves room for this many."""
+_RECORD = "gateways"
+
+
+class TopologyError(ValueError):
+    """A gateway count the stack cannot run; the message says which ones it can."""
+
+
+@dataclass(frozen=True)
+class GatewayPorts:
+    """One gateway's loopback ports: fixed per index, so that an operator can find them."""
+
+    grpc: int
+    http: int
+    health: int
+    metrics: int
+
+
+def check_count(count: int) -> int:
+    """``count`` when the stack can run it (0: the single collector), else a TopologyError."""
+    if count == 0 or MIN_GATEWAYS <= count <= MAX_GATEWAYS:
+        return count
+    raise TopologyError(f"--gateways takes 0 (one collector) or {MIN_GATEWAYS} to {MAX_GATEWAYS}, not {count}")
+
+
+def gateway_name(index: int) -> str:
+    return f"otel-gateway-{index}"
+
+
+def gateway_ports(index: int) -> GatewayPorts:
+    """Gateway ``index`` (from 1) listens 100 ports above the agent for OTLP and health (4417,
+    13233, ...) and next to it for its own metrics (8889, ...)."""
+    if not 1 <= index <= MAX_GATEWAYS:
+        raise TopologyError(f"no gateway {index}: gateways are numbered 1 to {MAX_GATEWAYS}")
+    return GatewayPorts(4317 + 100 * index, 4318 + 100 * index, 13133 + 100 * index, 8888 + index)
+
+
+def agent_environment(count: int) -> dict[str, str]:
+    """What the agent adds to the collector's environment: the gateways' OTLP/gRPC addresses."""
+    addresses = ", ".join(f"127.0.0.1:{gateway_ports(index).grpc}" for index in range(1, count + 1))
+    return {"TTA_COLLECTOR_GATEWAYS": f"[{addresses}]"}
+
+
+def gateway_environment(index: int, state: Path, secrets: Path) -> dict[str, str]:
+    """Gateway ``index``'s environment: its addresses, its own queue folder, the native stores."""
+    ports = gateway_ports(index)
+    return {
+        "TTA_SECRETS_DIR": str(secrets),
+        "TTA_COLLECTOR_STORAGE_DIR": str(state / "queues"),
+        "TTA_COLLECTOR_OTLP_GRPC_ENDPOINT": f"127.0.0.1:{ports.grpc}",
+        "TTA_COLLECTOR_OTLP_HTTP_ENDPOINT": f"127.0.0.1:{ports.http}",
+        "TTA_COLLECTOR_HEALTH_ENDPOINT": f"127.0.0.1:{ports.health}",
+        "TTA_COLLECTOR_METRICS_PORT": str(ports.metrics),
+        "TTA_COLLECTOR_TRACES_EXPORTERS": "[otlp_grpc/jaeger]",
+        "TTA_COLLECTOR_GATEWAY_LOGS_EXPORTERS": "[otlp_http/victorialogs]",
+    }
+
+
+def recorded_count(state_dir: Path) -> int:
+    """How many gateways the stack of ``state_dir`` was last started with (0 when never)."""
+    try:
+        return check_count(int((state_dir / _RECORD).read_text()))
+    except (OSError, ValueError):
+        return 0
+
+
+def record_count(state_dir: Path, count: int) -> None:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    staging = state_dir / f"{_RECORD}.new"
+    staging.write_text(str(check_count(count)))
+    staging.replace(state_dir / _RECORD)
+
+
+def describe(count: int) -> str:
+    return f"as an agent with {count} gateways" if count else "as one collector"
+
+
+__all__ = [
+    "AGENT_CONFIG",
+    "GATEWAY_CONFIG",
+    "MAX_GATEWAYS",
+    "MIN_GATEWAYS",
+    "GatewayPorts",
+    "TopologyError",
+    "agent_environment",
+    "check_count",
+    "describe",
+    "gateway_environment",
+    "gateway_name",
+    "gateway_ports",
+    "record_count",
+    "recorded_count",
+]
