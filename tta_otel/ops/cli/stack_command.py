@@ -32,7 +32,7 @@ def _stack(args: argparse.Namespace) -> Stack:
     secrets = SecretsDir(args.secrets_dir) if args.secrets_dir else SecretsDir()
     # `up --gateways N` chooses the collector's topology; every other action takes the recorded one
     gateways = getattr(args, "gateways", None)
-    return Stack(repository, (args.state_dir or repository / "state").resolve(), secrets, gateways)
+    return Stack(repository, (args.state_dir or repository / "state").resolve(), secrets, gateways=gateways)
 
 
 def build_command(args: argparse.Namespace) -> int:
