@@ -43,6 +43,7 @@ def test_gateways_start_right_before_the_agent_which_keeps_the_collectors_name()
         "otel-collector",
         "jaeger",
         "victorialogs",
+        "victoriametrics",
     ]
 
 
