@@ -135,7 +135,7 @@ def _backfill(data: Path, series: list[Series]) -> None:
     openmetrics.unlink()
 
 
-def _auth(directory: secrets.SecretsDir, name: str) -> tuple[str, str]:
+def auth(directory: secrets.SecretsDir, name: str) -> tuple[str, str]:
     user, _, password = directory.read(name).partition(":")
     return user, password
 
@@ -191,7 +191,7 @@ def _measure_queries(url: str, auth: tuple[str, str], end: datetime, extra: dict
 
 
 @contextmanager
-def _stores(work: Path, directory: secrets.SecretsDir, series: list[Series]) -> Iterator[tuple[str, str]]:
+def stores(work: Path, directory: secrets.SecretsDir, series: list[Series]) -> Iterator[tuple[str, str]]:
     """Prometheus on the backfilled blocks (60-day retention) and VictoriaMetrics with the same samples."""
     prometheus_data = work / "prometheus" / "data"
     prometheus_data.mkdir(parents=True)
@@ -203,13 +203,13 @@ def _stores(work: Path, directory: secrets.SecretsDir, series: list[Series]) -> 
             REPO, "prometheus", work / "prometheus", directory, port=free_port(), retention=keep, timeout=120
         ) as prometheus,
     ):
-        import_series(long_term, _auth(directory, secrets.VICTORIAMETRICS_CREDENTIALS), series)
-        with httpx.Client(base_url=long_term, auth=_auth(directory, secrets.VICTORIAMETRICS_CREDENTIALS)) as client:
+        import_series(long_term, auth(directory, secrets.VICTORIAMETRICS_CREDENTIALS), series)
+        with httpx.Client(base_url=long_term, auth=auth(directory, secrets.VICTORIAMETRICS_CREDENTIALS)) as client:
             client.get("/internal/force_merge", timeout=600).raise_for_status()
         yield prometheus, long_term
 
 
-def _wait_merged(data: Path, seconds: float = 60.0) -> None:
+def wait_merged(data: Path, seconds: float = 60.0) -> None:
     """Until the data directory stops shrinking (the forced merge runs in the background)."""
     deadline, last = time.monotonic() + seconds, -1
     while time.monotonic() < deadline:
@@ -228,15 +228,15 @@ def measure() -> dict[str, Any]:
         work = Path(temporary)
         directory = secrets.SecretsDir(work / "secrets")
         directory.init()
-        with _stores(work, directory, series) as (prometheus, long_term):
+        with stores(work, directory, series) as (prometheus, long_term):
             vm_data = work / "vm" / "data"
-            _wait_merged(vm_data)
+            wait_merged(vm_data)
             vm_bytes = _size(vm_data, exclude=("snapshots", "tmp", "cache"))
             prometheus_bytes = _size(work / "prometheus" / "data", exclude=("wal", "chunks_head"))
             vm_queries = _measure_queries(
-                long_term, _auth(directory, secrets.VICTORIAMETRICS_CREDENTIALS), end, {"nocache": "1"}
+                long_term, auth(directory, secrets.VICTORIAMETRICS_CREDENTIALS), end, {"nocache": "1"}
             )
-            prometheus_queries = _measure_queries(prometheus, _auth(directory, secrets.PROMETHEUS_CREDENTIALS), end, {})
+            prometheus_queries = _measure_queries(prometheus, auth(directory, secrets.PROMETHEUS_CREDENTIALS), end, {})
     return {
         "series": len(series),
         "samples": samples,

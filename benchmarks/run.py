@@ -9,6 +9,7 @@ import sys
 
 from benchmarks import (
     ai_and_carbon,
+    archive,
     collector_down,
     collector_throughput,
     dependency_down,
@@ -40,6 +41,7 @@ def main() -> int:
         "redis_overhead": redis_overhead.measure(),
         "neo4j_overhead": neo4j_overhead.measure(),
         "long_term": long_term.measure(),
+        "archive": archive.measure(),
     }
     print(json.dumps(report, indent=2))
     return 0

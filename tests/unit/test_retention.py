@@ -13,7 +13,7 @@ import pytest
 from tta_otel.audit_log import AuditLog, digest_of
 from tta_otel.config.loader import ConfigError
 from tta_otel.ops.alerts.service import DEFAULT_RETENTION as ALERT_SERVICE_DEFAULT
-from tta_otel.ops.archive import ARCHIVE_FILE, MANIFEST, Manifest, list_archives, prune
+from tta_otel.ops.archive import ARCHIVE_FILE, MANIFEST, Manifest, Section, list_archives, prune
 from tta_otel.ops.stack import retention
 from tta_otel.ops.stack.retention import DEFAULT_RETENTION, Retention
 from tta_otel.ops.stack.runner import Stack, StackError, table_entry
@@ -237,7 +237,8 @@ def _archive(archives: Path, archive_id: str, created: datetime) -> None:
     folder = archives / archive_id
     folder.mkdir(parents=True)
     (folder / ARCHIVE_FILE).write_bytes(b"sealed")
-    manifest = Manifest(archive_id, "prometheus", created.isoformat(), None, None, 0, 0, 6, "ab" * 32)
+    section = Section("prometheus", ARCHIVE_FILE, None, None, 0, 0, 6, "ab" * 32)
+    manifest = Manifest(archive_id, created.isoformat(), (section,))
     (folder / MANIFEST).write_text(json.dumps(asdict(manifest)))
 
 

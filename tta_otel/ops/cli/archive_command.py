@@ -1,4 +1,4 @@
-"""``tta-otel archive create|list|restore|prune``: encrypted archives of the metric store."""
+"""``tta-otel archive create|list|restore|prune``: encrypted archives of the metric stores."""
 
 from __future__ import annotations
 
@@ -9,14 +9,27 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from tta_otel.environment_variables import TTA_PROMETHEUS_URL
-from tta_otel.ops.archive import ArchiveTamperedError, create, list_archives, prune, restore
-from tta_otel.ops.client_credentials import prometheus_auth
+from tta_otel.environment_variables import TTA_PROMETHEUS_URL, TTA_VICTORIAMETRICS_URL
+from tta_otel.ops.archive import (
+    PROMETHEUS,
+    VICTORIAMETRICS,
+    ArchiveTamperedError,
+    PrometheusSource,
+    Source,
+    VictoriaMetricsSource,
+    create,
+    list_archives,
+    prune,
+    restore,
+)
+from tta_otel.ops.client_credentials import prometheus_auth, victoriametrics_auth
 from tta_otel.ops.reports.prometheus import PrometheusClient, PrometheusError
 from tta_otel.ops.secrets import SecretsDir, SecretsError
 from tta_otel.ops.stack.checkout import find_checkout
 from tta_otel.ops.stack.retention import days_or_hours
 from tta_otel.ops.stack.runner import URLS, checkout_retention
+from tta_otel.ops.stores.http import StoreError
+from tta_otel.ops.stores.victoriametrics import VictoriaMetricsSnapshots
 
 
 def _archives(args: argparse.Namespace) -> Path:
@@ -27,14 +40,33 @@ def _secrets(args: argparse.Namespace) -> SecretsDir:
     return SecretsDir(Path(args.secrets_dir)) if args.secrets_dir else SecretsDir()
 
 
+def _state(given: str | None, service: str) -> Path:
+    return Path(given) if given else find_checkout(None) / "state" / service / "data"
+
+
+def _long_term(args: argparse.Namespace) -> VictoriaMetricsSource | None:
+    """The long-term tier when it runs (its ``/health`` answers); None, said on standard error, when not."""
+    url = os.environ.get(TTA_VICTORIAMETRICS_URL) or URLS[TTA_VICTORIAMETRICS_URL]
+    client = VictoriaMetricsSnapshots(url, victoriametrics_auth(), timeout_s=300)
+    try:
+        client.answers("/health")
+    except StoreError:
+        print(f"VictoriaMetrics at {url} does not answer: archiving Prometheus alone", file=sys.stderr)
+        return None
+    return VictoriaMetricsSource(client, _state(args.long_term_data_dir, VICTORIAMETRICS))
+
+
 def create_command(args: argparse.Namespace) -> int:
     prometheus = PrometheusClient(
         os.environ.get(TTA_PROMETHEUS_URL) or URLS[TTA_PROMETHEUS_URL], credentials=prometheus_auth()
     )
-    data_dir = Path(args.data_dir) if args.data_dir else find_checkout(None) / "state" / "prometheus" / "data"
     try:
-        manifest = create(prometheus, data_dir, _archives(args), _secrets(args))
-    except (PrometheusError, SecretsError, OSError) as exc:
+        sources: list[Source] = [PrometheusSource(prometheus, _state(args.data_dir, PROMETHEUS))]
+        long_term = None if args.without_long_term else _long_term(args)
+        if long_term is not None:
+            sources.append(long_term)
+        manifest = create(_archives(args), _secrets(args), sources)
+    except (PrometheusError, StoreError, SecretsError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(json.dumps(asdict(manifest), indent=2))
@@ -43,17 +75,35 @@ def create_command(args: argparse.Namespace) -> int:
 
 def list_command(args: argparse.Namespace) -> int:
     for manifest in list_archives(_archives(args)):
-        print(f"{manifest.id}  {manifest.min_time} .. {manifest.max_time}  {manifest.archive_bytes} bytes")
+        held = ", ".join(f"{s.store} {s.min_time} .. {s.max_time} {s.archive_bytes} bytes" for s in manifest.sections)
+        print(f"{manifest.id}  {held}")
     return 0
 
 
 def restore_command(args: argparse.Namespace) -> int:
+    into = {
+        store: Path(directory)
+        for store, directory in ((PROMETHEUS, args.into), (VICTORIAMETRICS, args.long_term_into))
+        if directory
+    }
+    if not into:
+        print("error: give --into (Prometheus) or --long-term-into (VictoriaMetrics), or both", file=sys.stderr)
+        return 2
     try:
-        manifest = restore(_archives(args), args.id, Path(args.into), _secrets(args))
-    except (ArchiveTamperedError, FileExistsError, FileNotFoundError, SecretsError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        manifest = restore(_archives(args), args.id, _secrets(args), into)
+    except (ArchiveTamperedError, FileExistsError, FileNotFoundError, KeyError, SecretsError) as exc:
+        print(f"error: {exc.args[0] if isinstance(exc, KeyError) else exc}", file=sys.stderr)
         return 1
-    print(f"restored {manifest.id} ({manifest.blocks} blocks) into {args.into}: start a Prometheus on it")
+    started = {
+        PROMETHEUS: "start a Prometheus on it",
+        VICTORIAMETRICS: "start a VictoriaMetrics with it as -storageDataPath",
+    }
+    for section in manifest.sections:
+        if section.store in into:
+            then = started.get(section.store, "")
+            print(f"restored {section.store} ({section.parts} parts) into {into[section.store]}: {then}")
+        else:
+            print(f"{manifest.id} also holds {section.store}, not restored (see --help)")
     return 0
 
 
@@ -65,14 +115,27 @@ def prune_command(args: argparse.Namespace) -> int:
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    archive = subparsers.add_parser("archive", help="encrypted archives of the metric store: create, list, restore")
+    archive = subparsers.add_parser(
+        "archive", help="encrypted archives of the metric stores (Prometheus, VictoriaMetrics): create, list, restore"
+    )
     actions = archive.add_subparsers(dest="action", required=True)
-    created = actions.add_parser("create", help="snapshot Prometheus into a new encrypted archive")
+    created = actions.add_parser(
+        "create", help="snapshot Prometheus, and VictoriaMetrics when it runs, into a new encrypted archive"
+    )
     created.add_argument("--data-dir", help="Prometheus's TSDB directory (default: the native stack's)")
-    listed = actions.add_parser("list", help="the archives, oldest first")
-    restored = actions.add_parser("restore", help="unpack an archive into a fresh Prometheus data directory")
+    created.add_argument(
+        "--long-term-data-dir", help="VictoriaMetrics's -storageDataPath (default: the native stack's)"
+    )
+    created.add_argument("--without-long-term", action="store_true", help="archive Prometheus alone")
+    listed = actions.add_parser("list", help="the archives, oldest first: each store's time range and size")
+    restored = actions.add_parser(
+        "restore", help="unpack an archive's stores into fresh data directories (the stores stopped)"
+    )
     restored.add_argument("id")
-    restored.add_argument("--into", required=True, help="an empty directory for the restored TSDB")
+    restored.add_argument("--into", help="an empty directory for the restored Prometheus TSDB")
+    restored.add_argument(
+        "--long-term-into", help="an empty -storageDataPath for the restored VictoriaMetrics (not running on it)"
+    )
     pruned = actions.add_parser("prune", help="remove the archives older than retention.yaml's metrics.long_term")
     for parser, handler in (
         (created, create_command),
