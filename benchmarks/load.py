@@ -33,9 +33,9 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -84,7 +84,8 @@ class LoadSettings:
     players: int = 20
     ramp_s: float = 10.0
     hold_s: float = 60.0
-    think_median_s: float = 2.0
+    model: LoadModel = field(default_factory=LoadModel)
+    """What each player does and how long it thinks (examples/tta_service/players.py)."""
     freshness_every_s: float = 5.0
     """Mean seconds between freshness probes (one scene and one /health request each)."""
     sample_every_s: float = 5.0
@@ -157,7 +158,7 @@ class ResourceSample:
         )
 
 
-def memory_slope_mib_per_hour(samples: list[tuple[float, float]]) -> float | None:
+def memory_slope_mib_per_hour(samples: Sequence[tuple[float, float]]) -> float | None:
     """The least-squares slope of (seconds, MiB) samples, in MiB/hour; None with fewer than three."""
     if len(samples) < 3:
         return None
@@ -428,12 +429,11 @@ def run_load(settings: LoadSettings) -> dict[str, Any]:
                 hold[phase] = sampler.take()
 
             with _threads(sampler.run, lambda stop: probe.run(stop, interactions.append)):
-                model = LoadModel(think_median_s=settings.think_median_s)
                 asyncio.run(
                     play_load(
                         service.url,
                         planted,
-                        model,
+                        settings.model,
                         settings.ramp_s,
                         settings.hold_s,
                         settings.seed,
@@ -607,7 +607,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--players", type=int, default=LoadSettings.players)
     parser.add_argument("--ramp-s", type=float, default=LoadSettings.ramp_s)
     parser.add_argument("--hold-s", type=float, default=LoadSettings.hold_s)
-    parser.add_argument("--think-median-s", type=float, default=LoadSettings.think_median_s)
+    parser.add_argument("--think-median-s", type=float, default=LoadModel.think_median_s)
     parser.add_argument("--freshness-every-s", type=float, default=LoadSettings.freshness_every_s)
     parser.add_argument("--settle-s", type=float, default=LoadSettings.settle_s)
     parser.add_argument("--seed", type=int, default=LoadSettings.seed)
@@ -628,7 +628,7 @@ def main(argv: list[str] | None = None) -> int:
         players=args.players,
         ramp_s=args.ramp_s,
         hold_s=args.soak_minutes * 60 if args.soak else args.hold_s,
-        think_median_s=args.think_median_s,
+        model=LoadModel(think_median_s=args.think_median_s),
         freshness_every_s=args.freshness_every_s,
         sample_every_s=10.0 if args.soak else LoadSettings.sample_every_s,
         settle_s=args.settle_s,

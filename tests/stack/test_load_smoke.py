@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from benchmarks.load import LoadSettings, run_load
+from examples.tta_service.players import LoadModel
 from tta_otel.ops.stack.runner import Stack
 
 pytestmark = pytest.mark.integration
@@ -18,7 +19,9 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def report(stack: Stack) -> dict[str, Any]:
-    return run_load(LoadSettings(players=5, ramp_s=5, hold_s=20, think_median_s=1.0, freshness_every_s=4))
+    return run_load(
+        LoadSettings(players=5, ramp_s=5, hold_s=20, model=LoadModel(think_median_s=1.0), freshness_every_s=4)
+    )
 
 
 def test_the_players_played_every_kind_of_interaction_and_were_answered(report: dict[str, Any]) -> None:
