@@ -509,6 +509,9 @@ def _report(run: _Run) -> dict[str, Any]:
             "answered": sum(interaction.answered for interaction in run.interactions),
             "by_kind": dict(sorted(Counter(interaction.kind for interaction in run.interactions).items())),
             "per_s": _rate(len(in_hold), hold_s),
+            "unanswered": dict(
+                Counter(f"{i.kind}: {i.error}" for i in run.interactions if not i.answered).most_common(5)
+            ),
         },
         "through_the_stack_per_s": {signal: _rate(through(signal), hold_s) for signal in THROUGH_THE_STACK},
         "series_of_the_service": int(run.series),

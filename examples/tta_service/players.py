@@ -66,14 +66,15 @@ class LoadModel:
 @dataclass(frozen=True)
 class Interaction:
     """One request or stream session: its kind, the trace id it carried, the HTTP status it got
-    (``WEBSOCKET_OPENED`` for a stream played to its end; None when no answer came) and when it
-    started and ended (``time.monotonic``)."""
+    (``WEBSOCKET_OPENED`` for a stream played to its end; None when no answer came, with the
+    ``error`` that says why) and when it started and ended (``time.monotonic``)."""
 
     kind: str
     trace_id: str
     status: int | None
     started: float
     ended: float
+    error: str | None = None
 
     @property
     def answered(self) -> bool:
@@ -108,8 +109,8 @@ class Player:
         started = time.monotonic()
         try:
             status = await (self._stream(headers) if kind == STREAM else self._request(kind, headers))
-        except (httpx.HTTPError, WebSocketException, OSError, TimeoutError):
-            status = None
+        except (httpx.HTTPError, WebSocketException, OSError, TimeoutError) as error:
+            return Interaction(kind, trace_id, None, started, time.monotonic(), f"{type(error).__name__}: {error}")
         return Interaction(kind, trace_id, status, started, time.monotonic())
 
     async def _request(self, kind: str, headers: dict[str, str]) -> int:
