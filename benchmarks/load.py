@@ -142,6 +142,7 @@ class ResourceSample:
     service_cpu_s: float
     collector_rss_mib: float
     collector_cpu_s: float
+    generator_cpu_s: float
     collector: CollectorSnapshot
 
     @classmethod
@@ -154,6 +155,7 @@ class ResourceSample:
             cpu_s,
             collector.total("otelcol_process_memory_rss") / 2**20,
             collector.total("otelcol_process_cpu_seconds"),
+            time.process_time(),  # this process: the players, the probes and the sampler
             collector,
         )
 
@@ -517,6 +519,7 @@ def _report(run: _Run) -> dict[str, Any]:
         "series_of_the_service": int(run.series),
         "collector": process("collector"),
         "service": process("service"),
+        "generator": {"cpu_cores": round((end.generator_cpu_s - start.generator_cpu_s) / hold_s, 3)},
         "freshness": run.freshness,
         "loss": loss,
         "stores_complete_after_stop_s": _round(run.settled_s),
@@ -559,6 +562,8 @@ def _headline(report: dict[str, Any]) -> dict[str, Any]:
         "freshness_p95_s": {kind: (value or {}).get("p95_s") for kind, value in report["freshness"].items()},
         "collector_cpu_cores": report["collector"]["cpu_cores"],
         "collector_rss_max_mib": report["collector"]["rss"]["max_mib"],
+        "generator_cpu_cores": report["generator"]["cpu_cores"],
+        "unanswered": report["requests"]["unanswered"],
         "failed": sorted(name for name, passed in report["verdict"].items() if not passed),
     }
 
@@ -586,12 +591,14 @@ def summary(report: dict[str, Any]) -> str:
     """A few lines for a person."""
     lines = [
         f"{report['settings']['players']} players, {report['hold_s']} s held: "
-        f"{report['requests']['per_s']} requests/s, through the stack per s: "
+        f"{report['requests']['answered']}/{report['requests']['sent']} answered"
+        + "".join(f" ({kind} x{count})" for kind, count in report["requests"]["unanswered"].items())
+        + f", {report['requests']['per_s']} requests/s (the generator: {report['generator']['cpu_cores']} cores);"
+        " through the stack per s: "
         + ", ".join(f"{value} {signal}" for signal, value in report["through_the_stack_per_s"].items()),
-        f"collector: {report['collector']['cpu_cores']} cores, RSS max {report['collector']['rss']['max_mib']} MiB"
-        f" (slope {report['collector']['rss_slope_mib_per_hour']} MiB/h); service: {report['service']['cpu_cores']}"
-        f" cores, RSS max {report['service']['rss']['max_mib']} MiB"
-        f" (slope {report['service']['rss_slope_mib_per_hour']} MiB/h)",
+        "; ".join(
+            f"{name}: {_resources(report[name], report['settings']['soak'])}" for name in ("collector", "service")
+        ),
         "freshness p50/p95 s: "
         + ", ".join(
             f"{kind} {value['p50_s']}/{value['p95_s']}" if value else f"{kind} -"
@@ -603,6 +610,12 @@ def summary(report: dict[str, Any]) -> str:
         "verdict: " + ", ".join(f"{name} {'ok' if passed else 'FAILED'}" for name, passed in report["verdict"].items()),
     ]
     return "\n".join(lines)
+
+
+def _resources(process: dict[str, Any], soak: bool) -> str:
+    """CPU and memory; the memory slope only for a soak (over a short hold it measures the warm-up)."""
+    text = f"{process['cpu_cores']} cores, RSS max {process['rss']['max_mib']} MiB"
+    return text + (f" (slope {process['rss_slope_mib_per_hour']} MiB/h)" if soak else "")
 
 
 def main(argv: list[str] | None = None) -> int:

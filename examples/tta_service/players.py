@@ -160,7 +160,10 @@ async def play_load(
     ``ramp_s``, then all play for ``hold_s``, then each stops after its current action.
     ``on_hold("start")`` and ``on_hold("end")`` mark the hold, where throughput is measured."""
     stop = asyncio.Event()
-    limits = httpx.Limits(max_connections=None, max_keepalive_connections=len(planted))
+    # A connection idle for uvicorn's keep-alive timeout (5 s) is closed by the service; one that
+    # httpx reused at that very moment fails with a ReadError that no person would see (a browser
+    # retries). Dropping idle connections well before then keeps that race out of the figures.
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=len(planted), keepalive_expiry=2.0)
     async with httpx.AsyncClient(base_url=service_url, timeout=model.timeout_s, limits=limits) as client:
 
         async def player(number: int, data: PlantedData) -> None:
