@@ -160,20 +160,27 @@ async def play_load(
     ``ramp_s``, then all play for ``hold_s``, then each stops after its current action.
     ``on_hold("start")`` and ``on_hold("end")`` mark the hold, where throughput is measured."""
     stop = asyncio.Event()
-    # A connection idle for uvicorn's keep-alive timeout (5 s) is closed by the service; one that
-    # httpx reused at that very moment fails with a ReadError that no person would see (a browser
-    # retries). Dropping idle connections well before then keeps that race out of the figures.
-    limits = httpx.Limits(max_connections=None, max_keepalive_connections=len(planted), keepalive_expiry=2.0)
-    async with httpx.AsyncClient(base_url=service_url, timeout=model.timeout_s, limits=limits) as client:
 
-        async def player(number: int, data: PlantedData) -> None:
-            await _sleep_unless(stop, ramp_s * number / max(1, len(planted)))
+    async def player(number: int, data: PlantedData) -> None:
+        await _sleep_unless(stop, ramp_s * number / max(1, len(planted)))
+        async with _client(service_url, model) as client:
             await Player(data, model, random.Random(seed * 100_003 + number), client).play_until(stop, record)
 
-        tasks = [asyncio.create_task(player(number, data)) for number, data in enumerate(planted)]
-        await asyncio.sleep(ramp_s)
-        on_hold("start")
-        await asyncio.sleep(hold_s)
-        on_hold("end")
-        stop.set()
-        await asyncio.gather(*tasks)
+    tasks = [asyncio.create_task(player(number, data)) for number, data in enumerate(planted)]
+    await asyncio.sleep(ramp_s)
+    on_hold("start")
+    await asyncio.sleep(hold_s)
+    on_hold("end")
+    stop.set()
+    await asyncio.gather(*tasks)
+
+
+def _client(service_url: str, model: LoadModel) -> httpx.AsyncClient:
+    """A player's own HTTP client, as each person has their own browser: its connections are its own.
+
+    Shared by all players, a connection the service closes after a response (uvicorn does after
+    a 500 from an unhandled exception) was taken by the next player before the close arrived, and
+    that request failed with a ReadError no person would get. An idle connection is also dropped
+    after 2 s, before uvicorn's 5 s keep-alive closes it under a request."""
+    limits = httpx.Limits(max_connections=4, keepalive_expiry=2.0)
+    return httpx.AsyncClient(base_url=service_url, timeout=model.timeout_s, limits=limits)
