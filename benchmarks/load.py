@@ -267,14 +267,18 @@ class _FreshnessProbe:
         counted_before = self._health_counted()
         started = time.monotonic()
         try:
-            status: int | None = httpx.get(
+            status = httpx.get(
                 f"{self.url}/players/probe-{number}/scene", headers={"traceparent": traceparent}, timeout=30
             ).status_code
-        except httpx.HTTPError:
-            status = None
+        except httpx.HTTPError as error:
+            record(Interaction("scene", trace_id, None, started, time.monotonic(), f"{type(error).__name__}: {error}"))
+            return
         answered = time.monotonic()
         record(Interaction("scene", trace_id, status, started, answered))
-        httpx.get(f"{self.url}/health", timeout=30)
+        try:
+            httpx.get(f"{self.url}/health", timeout=30)
+        except httpx.HTTPError:
+            return  # no sample this time; a player's request would have said why
         since = {"span_to_jaeger": answered, "log_to_victorialogs": answered, "metric_to_prometheus": time.monotonic()}
         found = {
             "span_to_jaeger": lambda: self.stores.jaeger.trace(trace_id) is not None,
