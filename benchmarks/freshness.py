@@ -44,7 +44,7 @@ KINDS = ("span_to_jaeger", "log_to_victorialogs", "metric_to_prometheus")
 _GIVE_UP_S = 30.0
 
 
-def _percentiles(values: list[float]) -> dict[str, float]:
+def percentiles(values: list[float]) -> dict[str, float]:
     ordered = sorted(values)
     return {
         "p50_s": round(statistics.median(ordered), 2),
@@ -53,7 +53,7 @@ def _percentiles(values: list[float]) -> dict[str, float]:
     }
 
 
-def _seconds_until_found(since: Mapping[str, float], found: Mapping[str, Callable[[], bool]]) -> dict[str, float]:
+def seconds_until_found(since: Mapping[str, float], found: Mapping[str, Callable[[], bool]]) -> dict[str, float]:
     """For each kind, seconds from ``since[kind]`` until ``found[kind]()`` first holds (inf after
     30 s); each is polled in its own thread, so a slow query of one store delays no other."""
 
@@ -125,7 +125,7 @@ class _Service:
         probe = _probe()
         self.counter.add(1, {"probe": probe})
         since["metric_to_prometheus"] = time.monotonic()
-        return _seconds_until_found(since, stores.found(trace_id, marker, "tta_freshness_probe_total", probe))
+        return seconds_until_found(since, stores.found(trace_id, marker, "tta_freshness_probe_total", probe))
 
 
 def _straight_to_the_store(stores: _Stores) -> dict[str, float]:
@@ -136,7 +136,7 @@ def _straight_to_the_store(stores: _Stores) -> dict[str, float]:
     since["log_to_victorialogs"] = time.monotonic()
     direct_writes.counter_to_prometheus(probe)
     since["metric_to_prometheus"] = time.monotonic()
-    return _seconds_until_found(since, stores.found(trace_id, marker, "tta_freshness_baseline_total", probe))
+    return seconds_until_found(since, stores.found(trace_id, marker, "tta_freshness_baseline_total", probe))
 
 
 def _query_seconds(stores: _Stores, rounds: int = 5) -> dict[str, float]:
@@ -184,10 +184,10 @@ def measure(samples: int = 10) -> dict[str, Any]:
         finally:
             service.telemetry.shutdown()
             stack.down()
-    through_the_collector = {kind: _percentiles(values) for kind, values in through.items()}
+    through_the_collector = {kind: percentiles(values) for kind, values in through.items()}
     return {
         "through_the_collector": through_the_collector,
-        "baseline_straight_to_the_store": {kind: _percentiles(values) for kind, values in direct.items()},
+        "baseline_straight_to_the_store": {kind: percentiles(values) for kind, values in direct.items()},
         "p95_under_target": {kind: value["p95_s"] < TARGET_P95_S for kind, value in through_the_collector.items()},
         "one_query_s": query_s,
         "stack_up_with_cached_binaries_s": round(stack_up_s, 2),

@@ -70,18 +70,22 @@ def stream(service_url: str, planted: PlantedData, messages: int = 3) -> list[st
     return replies
 
 
-def play(service_url: str, planted: PlantedData) -> dict[str, httpx.Response]:
-    """One player's visit: a scene, a choice, a model call, a stream, a handled failure and a crash."""
-    headers = {
+def planted_headers(planted: PlantedData) -> dict[str, str]:
+    """The request headers a player sends: a phone, a card, an IP, a bearer token and a session cookie."""
+    return {
         "x-player-phone": planted.phone,
         "x-card": planted.card,
         "x-forwarded-for": planted.client_ip,
         "authorization": f"Bearer {planted.bearer_token}",
         "cookie": f"session={planted.session_cookie}",
     }
+
+
+def play(service_url: str, planted: PlantedData) -> dict[str, httpx.Response]:
+    """One player's visit: a scene, a choice, a model call, a stream, a handled failure and a crash."""
     player = f"/players/{planted.player_id}"
     stream(service_url, planted)
-    with httpx.Client(base_url=service_url, headers=headers, timeout=10) as client:
+    with httpx.Client(base_url=service_url, headers=planted_headers(planted), timeout=10) as client:
         return {
             "scene": client.get(f"{player}/scene", params={"email": planted.email, "ssn": planted.ssn}),
             "choice": client.post(f"{player}/choices", json={"choice": planted.choice_text}),
