@@ -15,10 +15,8 @@ QUERY_GRAMMARS := scripts/query-syntax/node_modules/.package-lock.json
 demo: setup stack-build
 	$(BIN)/python -m examples.demo
 
-# Two workers: one runs every test on the native stack's fixed ports, in order, while the other
-# runs the rest (tests/conftest.py groups them); the stack's tests mostly wait on alert windows.
 test: setup lint stack-build
-	$(BIN)/python -m pytest -n 2 --dist loadgroup --cov=tta_otel --cov-report=term --cov-fail-under=90
+	$(BIN)/python -m pytest --cov=tta_otel --cov-report=term --cov-fail-under=90
 
 setup: system-packages $(VENV)/.installed $(VENV)/.prefilter $(QUERY_GRAMMARS)
 

@@ -4,23 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from faker import Faker
 
 from tta_otel.privacy import Pseudonymizer, PseudonymKey, Redactor, load_policy
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Groups for pytest-xdist (``make test`` runs two workers with ``--dist loadgroup``): every
-    test that uses the native stack's fixed ports is in one group, run by one worker in order,
-    sharing one stack; every other module is a group of its own, so that its module fixtures (a
-    Neo4j server, a collector) start once while the other worker runs the stack's tests."""
-    for item in items:
-        path = Path(item.path)
-        fixed_ports = path.parent.name == "stack" or path.name == "test_stack_up_all_or_nothing.py"
-        item.add_marker(pytest.mark.xdist_group("native-stack" if fixed_ports else item.nodeid.split("::")[0]))
 
 
 @pytest.fixture(autouse=True, scope="session")
