@@ -10,16 +10,13 @@ the long-term tier with the same answer (``sources.py``; ``--source``).
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Final
 
 from tta_otel import semconv
-from tta_otel.ops.reports.output import write_output
+from tta_otel.ops.reports.output import rows_text, write_output
 from tta_otel.ops.reports.prometheus import PeriodQueries, PrometheusClient
 from tta_otel.ops.reports.sources import PROMETHEUS
 from tta_otel.semconv import prometheus_label
@@ -99,24 +96,13 @@ def build_availability_report(
     return AvailabilityReport((end - period).isoformat(), end.isoformat(), source, OBJECTIVE, rows)
 
 
-def _text(report: AvailabilityReport, fmt: str) -> str:
-    if fmt == "json":
-        return json.dumps(asdict(report), indent=2)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(ComponentAvailability.__dataclass_fields__), lineterminator="\n")
-    writer.writeheader()
-    for row in report.components:
-        writer.writerow({key: "" if value is None else value for key, value in asdict(row).items()})
-    return buffer.getvalue()
-
-
 def write_report(report: AvailabilityReport, fmt: str, path: Path | None) -> str | None:
     """JSON or CSV as text (or into ``path``)."""
 
     def no_pdf(path: Path) -> None:
         raise ValueError("the availability report is JSON or CSV")
 
-    return write_output(fmt, path, lambda f: _text(report, f), no_pdf)
+    return write_output(fmt, path, lambda f: rows_text(report, report.components, ComponentAvailability, f), no_pdf)
 
 
 __all__ = [

@@ -17,14 +17,11 @@ that applies, in this order:
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tta_otel.ops.reports.output import A4_LANDSCAPE, pdf_report, write_output
+from tta_otel.ops.reports.output import A4_LANDSCAPE, pdf_report, rows_text, write_output
 from tta_otel.ops.reports.prometheus import PrometheusClient
 from tta_otel.ops.status import queries as q
 from tta_otel.ops.status.collect import disk_forecasts, memory_forecasts
@@ -119,17 +116,6 @@ def build_capacity_report(
     return CapacityReport((now - period).isoformat(), now.isoformat(), rows)
 
 
-def _text(report: CapacityReport, fmt: str) -> str:
-    if fmt == "json":
-        return json.dumps(asdict(report), indent=2)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(CapacityRow.__dataclass_fields__), lineterminator="\n")
-    writer.writeheader()
-    for row in report.rows:
-        writer.writerow({key: "" if value is None else value for key, value in asdict(row).items()})
-    return buffer.getvalue()
-
-
 def _summary(report: CapacityReport) -> list[str]:
     lines = [f"Period: {report.start} to {report.end}", "", "Rules, in order: " + ", ".join(RULES), ""]
     for row in report.rows:
@@ -152,7 +138,7 @@ def _pdf(report: CapacityReport, path: Path) -> None:
 
 def write_report(report: CapacityReport, fmt: str, path: Path | None) -> str | None:
     """JSON or CSV as text (or into ``path``); a PDF into ``path``."""
-    return write_output(fmt, path, lambda f: _text(report, f), lambda p: _pdf(report, p))
+    return write_output(fmt, path, lambda f: rows_text(report, report.rows, CapacityRow, f), lambda p: _pdf(report, p))
 
 
 __all__ = ["RULES", "CapacityReport", "CapacityRow", "build_capacity_report", "rule_of", "write_report"]

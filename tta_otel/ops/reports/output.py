@@ -5,8 +5,12 @@ matplotlib (extra ``report``) is imported only when a PDF is written.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +36,19 @@ def pdf_report(path: Path, title: str, summary: list[str]) -> Iterator[tuple[Any
         pdf.savefig(page)
         plt.close(page)
         yield pdf, plt
+
+
+def rows_text(report: Any, rows: Sequence[Any], row_type: type, fmt: str) -> str:
+    """A dataclass report as JSON, or its ``rows`` (dataclasses of ``row_type``) as CSV with a
+    header of the row's fields; a missing value is an empty cell."""
+    if fmt == "json":
+        return json.dumps(asdict(report), indent=2)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=[field.name for field in fields(row_type)], lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: "" if value is None else value for key, value in asdict(row).items()})
+    return buffer.getvalue()
 
 
 def write_output(
