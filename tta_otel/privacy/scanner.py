@@ -285,8 +285,10 @@ class Scanner:
         limit = self.cap if cap is None else cap
         if len(text) > limit:
             return self._redact_capped(text, limit)
-        # Most strings are ASCII with nothing to find: answered here, one prefilter call.
-        result = text if text.isascii() and not self._hits(text) else self._redact(text, 0)
+        # Most strings are ASCII with nothing to find: answered here, by one prefilter call whose
+        # answer the scan reuses when there is something.
+        hits = self._hits(text) if text.isascii() else None
+        result = text if hits == [] else self._redact(text, 0, hits)
         if len(text) <= _CACHE_MAX_LENGTH:
             if len(self._known) >= _CACHE_SIZE:
                 self._known.clear()
@@ -300,9 +302,11 @@ class Scanner:
             cut = separator.start()
         return self._redact(text[:cut], 0) + TRUNCATED
 
-    def _redact(self, text: str, depth: int) -> str:
+    def _redact(self, text: str, depth: int, hits: list[int] | None = None) -> str:
+        """``hits``: the prefilter's answer for ``text`` when the caller has it already."""
         if text.isascii():
-            hits = self._prefilter.hits(text)
+            if hits is None:
+                hits = self._prefilter.hits(text)
             if not hits:
                 return text
             candidate = hits[-1] == self._candidate
