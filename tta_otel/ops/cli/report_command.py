@@ -48,20 +48,29 @@ def add_source_arguments(parser: argparse.ArgumentParser, period: str) -> None:
     add_prometheus_arguments(parser)
 
 
-def add_prometheus_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--prometheus`` (alias ``--prometheus-url``) and ``--prometheus-credentials-file``."""
+def _add_store_arguments(
+    parser: argparse.ArgumentParser, name: str, env: str, default: str, what: str, secret: str
+) -> None:
+    """``--NAME`` (alias ``--NAME-url``) and ``--NAME-credentials-file`` for a store the report reads."""
     parser.add_argument(
-        "--prometheus",
-        "--prometheus-url",
-        dest="prometheus",
-        default=os.environ.get(TTA_PROMETHEUS_URL, DEFAULT_PROMETHEUS_URL),
-        help="Prometheus URL (default: $TTA_PROMETHEUS_URL or %(default)s)",
+        f"--{name}",
+        f"--{name}-url",
+        dest=name.replace("-", "_"),
+        default=os.environ.get(env, default),
+        help=f"{what} (default: ${env} or %(default)s)",
     )
     parser.add_argument(
-        "--prometheus-credentials-file",
+        f"--{name}-credentials-file",
         type=Path,
-        help="user:password for Prometheus's basic auth (default: $TTA_PROMETHEUS_CREDENTIALS_FILE, "
-        "else prometheus-credentials in the secrets directory when it exists)",
+        help=f"user:password for its basic auth (default: ${env.removesuffix('_URL')}_CREDENTIALS_FILE, "
+        f"else {secret} in the secrets directory when it exists)",
+    )
+
+
+def add_prometheus_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--prometheus`` (alias ``--prometheus-url``) and ``--prometheus-credentials-file``."""
+    _add_store_arguments(
+        parser, "prometheus", TTA_PROMETHEUS_URL, DEFAULT_PROMETHEUS_URL, "Prometheus URL", "prometheus-credentials"
     )
 
 
@@ -82,18 +91,13 @@ def _add_long_term_arguments(parser: argparse.ArgumentParser) -> None:
         help="where the period is read: the long-term tier (VictoriaMetrics, 5-minute series) or Prometheus; "
         "auto: the long-term tier when the period reaches past what Prometheus keeps (default: %(default)s)",
     )
-    parser.add_argument(
-        "--long-term",
-        "--long-term-url",
-        dest="long_term",
-        default=os.environ.get(TTA_VICTORIAMETRICS_URL, DEFAULT_LONG_TERM_URL),
-        help="the long-term tier's URL (default: $TTA_VICTORIAMETRICS_URL or %(default)s)",
-    )
-    parser.add_argument(
-        "--long-term-credentials-file",
-        type=Path,
-        help="user:password for its basic auth (default: $TTA_VICTORIAMETRICS_CREDENTIALS_FILE, "
-        "else victoriametrics-credentials in the secrets directory when it exists)",
+    _add_store_arguments(
+        parser,
+        "long-term",
+        TTA_VICTORIAMETRICS_URL,
+        DEFAULT_LONG_TERM_URL,
+        "the long-term tier's URL",
+        "victoriametrics-credentials",
     )
 
 
