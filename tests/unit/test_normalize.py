@@ -88,6 +88,12 @@ def test_ipv4_mapped_ipv6_is_one_address(redactor: Redactor) -> None:
     assert redactor.redact("peer [::ffff:198.51.100.23]:443") == "peer [[REDACTED:ipv6]]:443"
 
 
+def test_a_dotted_quad_after_one_colon_is_an_ipv4_address(redactor: Redactor, fake: Faker) -> None:
+    address = fake.ipv4_public()
+    assert redactor.redact(f"Mozilla/5.0 (X11; rv:{address}) Gecko") == "Mozilla/5.0 (X11; rv:[REDACTED:ipv4]) Gecko"
+    assert redactor.redact(f"peer ::{address} closed") == "peer [REDACTED:ipv6] closed"
+
+
 def test_unicode_around_a_finding_is_kept(redactor: Redactor, fake: Faker) -> None:
     assert redactor.redact(f"« {fake.email()} » — ok ✓") == "« [REDACTED:email] » — ok ✓"
 

@@ -148,19 +148,21 @@ class Scanner:
         self._whole.Compile()
         self._match_whole: Callable[[bytes], list[int] | None] = getattr(self._whole, "_set", self._whole).Match
 
-    def _identify(self, data: bytes, start: int, end: int) -> tuple[Finding | None, int]:
+    def _identify(self, data: bytes, start: int, end: int, present: Sequence[int] | None) -> tuple[Finding | None, int]:
         """The finding that starts at ``start``, and where to scan on from.
 
         The patterns are tried in policy order, starting with the guess; a candidate that
         a validator rejects (a card number failing Luhn) is offered to the next pattern,
-        so that the phone number it really is still gets found.
+        so that the phone number it really is still gets found. ``present``: the patterns
+        that match anywhere in ``data`` (the prefilter's answer), the only ones worth a try;
+        None when unknown.
         """
         whole = self._match_whole(data[start:end])
         first = min(whole) if whole else 0
         if whole and (found := self._whole_candidate(data, start, end, first)) is not None:
             return found, end
-        count = len(self._patterns)
-        for index in (*range(first, count), *range(first)):
+        indices = range(len(self._patterns)) if present is None else present
+        for index in (*(i for i in indices if i >= first), *(i for i in indices if i < first)):
             pattern = self._patterns[index]
             cheap = self._guess_each[index]
             if index != first and cheap is not None and cheap.match(data, start) is None:
@@ -216,7 +218,7 @@ class Scanner:
                 return candidate
         return None
 
-    def _scan(self, data: bytes) -> Iterator[tuple[int, int, Finding]]:
+    def _scan(self, data: bytes, present: Sequence[int] | None) -> Iterator[tuple[int, int, Finding]]:
         """(match start, match end, finding) for every finding in ``data``, left to right."""
         position = 0
         while position <= len(data):
@@ -224,13 +226,13 @@ class Scanner:
             if candidate is None:
                 return
             start, end = candidate[0]
-            finding, resume = self._identify(data, start, end)
+            finding, resume = self._identify(data, start, end, present)
             if finding is not None:
                 yield start, resume, finding
             position = max(resume, start + 1)
 
-    def _findings(self, data: bytes) -> list[Finding]:
-        return [finding for _, _, finding in self._scan(data)]
+    def _findings(self, data: bytes, present: Sequence[int] | None = None) -> list[Finding]:
+        return [finding for _, _, finding in self._scan(data, present)]
 
     @staticmethod
     def _apply(data: bytes, findings: list[Finding]) -> str:
@@ -314,7 +316,7 @@ class Scanner:
                 hits.pop()
             if not hits or hits[-1] < self._first_trigger:  # nothing encoded: the fast path
                 data = b" " + text.encode("ascii")  # a separator in front: labels need one before them
-                findings = self._findings(data) if hits else []
+                findings = self._findings(data, hits) if hits else []
                 if candidate:
                     decoded = self._base64_findings(text, depth)
                     if decoded:
