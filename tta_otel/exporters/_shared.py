@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace import Event, ReadableSpan
+from opentelemetry.trace import Link
 
 from tta_otel.exporters.sdk_hooks import is_refusal
 from tta_otel.privacy import Redactor, active_redactor
@@ -38,6 +39,16 @@ def span_attributes(span: ReadableSpan) -> Mapping[str, Any]:
     """A span's attributes as a plain dict: ``ReadableSpan.attributes`` wraps the bounded
     mapping in a proxy, so the dict is reached through the span's own field."""
     return plain_attributes(getattr(span, "_attributes", None) or span.attributes)
+
+
+def span_events(span: ReadableSpan) -> Sequence[Event]:
+    """A span's events: the SDK copies them at every read, an empty list is not worth the copy."""
+    return span.events if getattr(span, "_events", True) else ()
+
+
+def span_links(span: ReadableSpan) -> Sequence[Link]:
+    """A span's links: the SDK copies them at every read, an empty list is not worth the copy."""
+    return span.links if getattr(span, "_links", True) else ()
 
 
 class ResourceRedactor:

@@ -22,13 +22,15 @@ from tta_otel.exporters._shared import (
     active_redactor,
     send_counted,
     span_attributes,
+    span_events,
+    span_links,
 )
 from tta_otel.exporters.sdk_hooks import watch_export_outcomes
 from tta_otel.log_privacy import exporting
 from tta_otel.privacy import Redactor
 from tta_otel.privacy.exceptions import redact_exception_attributes
 
-_Parts = tuple[Mapping[str, Any], tuple[Event, ...], Sequence[Link]]
+_Parts = tuple[Mapping[str, Any], Sequence[Event], Sequence[Link]]
 """A span's attributes, events (exception messages already handled) and links."""
 
 
@@ -43,11 +45,10 @@ class RedactingSpanExporter(SpanExporter):
         watch_export_outcomes(exporter, self.drops.export_outcome)
 
     @staticmethod
-    def _events(redactor: Redactor, span: ReadableSpan) -> tuple[Event, ...]:
+    def _events(redactor: Redactor, events: Sequence[Event]) -> Sequence[Event]:
         """The span's events, exception messages replaced in strict mode (before the attribute pass)."""
-        events = span.events
         if not any(event.name == "exception" and event.attributes for event in events):
-            return tuple(events)
+            return events
         return tuple(
             Event(event.name, redact_exception_attributes(event.attributes, redactor), event.timestamp)
             if event.name == "exception" and event.attributes
@@ -87,8 +88,12 @@ class RedactingSpanExporter(SpanExporter):
             events=tuple(
                 Event(redact(event.name), redactor.redact_attributes(event.attributes, redact), event.timestamp)
                 for event in events
-            ),
-            links=tuple(Link(link.context, redactor.redact_attributes(link.attributes, redact)) for link in links),
+            )
+            if events
+            else (),
+            links=tuple(Link(link.context, redactor.redact_attributes(link.attributes, redact)) for link in links)
+            if links
+            else (),
             kind=span.kind,
             status=status,
             start_time=span.start_time,
@@ -101,7 +106,10 @@ class RedactingSpanExporter(SpanExporter):
             try:
                 redactor = self._redactor()
                 # Each span's parts read once: the SDK copies its events and links at every read.
-                parts = [(span_attributes(span), self._events(redactor, span), span.links) for span in spans]
+                parts = [
+                    (span_attributes(span), self._events(redactor, span_events(span)), span_links(span))
+                    for span in spans
+                ]
                 redact = redactor.redact_many(self._strings(redactor, spans, parts))
                 redacted = [self._redact(redactor, span, part, redact) for span, part in zip(spans, parts, strict=True)]
             except Exception:
