@@ -15,8 +15,9 @@ QUERY_GRAMMARS := scripts/query-syntax/node_modules/.package-lock.json
 demo: setup stack-build
 	$(BIN)/python -m examples.demo
 
+# The stack's tests and the rest in two pytest processes at once, coverage combined (scripts/run-tests.sh).
 test: setup lint stack-build
-	$(BIN)/python -m pytest --cov=tta_otel --cov-report=term --cov-fail-under=90
+	BIN=$(BIN) ./scripts/run-tests.sh
 
 setup: system-packages $(VENV)/.installed $(VENV)/.prefilter $(QUERY_GRAMMARS)
 
