@@ -14,7 +14,7 @@ from tests.integration.conftest import REPO
 from tta_otel.ops.secrets import SecretsDir
 from tta_otel.ops.stack.runner import Stack, StackError
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.fixed_ports]  # it starts the native stack
 
 
 def test_a_busy_port_leaves_no_component_of_the_failed_up_running(tmp_path: Path) -> None:

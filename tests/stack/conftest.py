@@ -24,6 +24,19 @@ from tta_otel.ops.stores import JaegerClient, VictoriaLogsClient
 REPO = Path(__file__).resolve().parents[2]
 
 
+_STACK_FIXTURES = frozenset({"stack", "trace_store", "log_store"})
+"""The fixtures that start the package's stack or ask it on its fixed ports."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests of this package that use the stack ``fixed_ports``: ``make test`` runs them in
+    a process of their own (scripts/run-tests.sh), and the rest of the suite beside them."""
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here) and _STACK_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.fixed_ports)
+
+
 @pytest.fixture(scope="package")
 def stack_secrets(tmp_path_factory: pytest.TempPathFactory) -> secrets.SecretsDir:
     directory = secrets.SecretsDir(tmp_path_factory.mktemp("stack-secrets") / "secrets")
