@@ -118,23 +118,34 @@ class Load:
 
 
 def _send(client: httpx.Client, path: str, message: Any) -> None:
-    response = client.post(
-        f"{COLLECTOR_HTTP}{path}",
-        content=message.SerializeToString(),
-        headers={"Content-Type": "application/x-protobuf"},
-    )
-    response.raise_for_status()
+    """One OTLP request, tried again for up to 10 s while the agent does not answer (it reloads its
+    configuration when a gateway leaves or joins), as the SDK's exporters do."""
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            response = client.post(
+                f"{COLLECTOR_HTTP}{path}",
+                content=message.SerializeToString(),
+                headers={"Content-Type": "application/x-protobuf"},
+            )
+            if response.status_code != 503 or time.monotonic() > deadline:
+                response.raise_for_status()
+                return
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.1)
 
 
-def _drive(stack: Stack) -> Load:
-    """Spans and logs every ``TICK_S`` for ``LOAD_S`` seconds; the victim gets SIGKILL at ``KILL_AT_S``."""
-    load = Load(f"gateways-{os.getpid()}")
+def _drive(stack: Stack, seconds: float = LOAD_S, kill_at: float | None = KILL_AT_S, name: str = "gateways") -> Load:
+    """Spans and logs every ``TICK_S`` for ``seconds``; the victim gets SIGKILL at ``kill_at`` (None: never)."""
+    load = Load(f"{name}-{os.getpid()}")
     victim = stack.service(gateways.gateway_name(VICTIM))
     auth = collector_auth()
     with httpx.Client(verify=auth["verify"], headers=auth["headers"], timeout=10) as client:
         started = time.monotonic()
-        while (elapsed := time.monotonic() - started) < LOAD_S:
-            if load.killed_at is None and elapsed >= KILL_AT_S:
+        while (elapsed := time.monotonic() - started) < seconds:
+            if kill_at is not None and load.killed_at is None and elapsed >= kill_at:
                 load.victim_pid = stack.pid(victim)
                 assert load.victim_pid is not None
                 os.kill(load.victim_pid, signal.SIGKILL)
@@ -215,3 +226,20 @@ def test_a_gateway_killed_with_sigkill_under_load_loses_no_span_and_no_log(
     assert distinct == records_sent
     # and the survivor handed spans to Jaeger after the kill
     assert _spans(SURVIVOR, SENT) > load.survivor_sent_at_kill
+
+
+def test_a_gateway_that_stays_down_leaves_the_ring_and_the_survivor_takes_its_share(topology: Stack) -> None:
+    victim = gateways.gateway_name(VICTIM)
+    topology.stop(victim, signal.SIGKILL)  # held: the supervisor leaves it down
+    assert wait_until(lambda: topology.gateway_members() == [SURVIVOR], timeout=10, interval=0.2)
+
+    load = _drive(topology, seconds=4.0, kill_at=None, name="gateway-down")
+    traces = StoredTraces(load.traces, load.service)
+    assert wait_until(traces.all_whole, timeout=75, interval=3), f"{traces.not_whole} traces not whole"
+    assert not topology.is_running(victim)  # every trace, half of them the victim's share, went to the survivor
+
+    topology.start(victim)
+    assert wait_until(lambda: topology.gateway_members() == [VICTIM, SURVIVOR], timeout=30, interval=0.2)
+    taken = _spans(VICTIM, ACCEPTED)
+    _drive(topology, seconds=1.0, kill_at=None, name="gateway-back")
+    assert wait_until(lambda: _spans(VICTIM, ACCEPTED) > taken, timeout=30, interval=0.5)

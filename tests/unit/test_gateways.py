@@ -120,8 +120,48 @@ def test_the_agent_queues_on_disk_and_reaches_the_gateways_with_tls_and_the_toke
         otlp = exporter["protocol"]["otlp"]
         assert otlp["tls"]["ca_file"].endswith("/ca.crt") and "insecure" not in otlp["tls"]
         assert otlp["auth"]["authenticator"] == "bearertokenauth/otlp"
-        assert otlp["retry_on_failure"]["max_elapsed_time"] == "0s"
         assert "TTA_COLLECTOR_GATEWAYS" in exporter["resolver"]["static"]["hostnames"]
+
+
+def test_a_batch_a_gateway_refuses_goes_back_to_the_queue_on_disk_never_to_one_in_memory() -> None:
+    for name in ("load_balancing/by_trace", "load_balancing/by_service"):
+        otlp = _exporter(name)["protocol"]["otlp"]
+        assert otlp["sending_queue"] == {"enabled": False}
+        assert otlp["retry_on_failure"] == {"enabled": False}
+
+
+def test_the_members_file_sends_both_balancers_to_the_named_gateways_only() -> None:
+    overlay = yaml.safe_load(gateways.members_overlay([1, 3]))
+    for name in ("load_balancing/by_trace", "load_balancing/by_service"):
+        assert overlay["exporters"][name] == {
+            "resolver": {"static": {"hostnames": ["127.0.0.1:4417", "127.0.0.1:4617"]}}
+        }
+
+
+def test_the_members_file_reads_back_the_gateways_it_names(tmp_path: Path) -> None:
+    members = tmp_path / "otel-collector" / gateways.MEMBERS_FILE
+    gateways.write_members(members, [2])
+    assert gateways.read_members(members) == [2]
+    assert not members.with_name(f"{members.name}.new").exists()
+
+
+@pytest.mark.parametrize("content", [None, "", "exporters: []", "{not yaml"])
+def test_a_missing_or_foreign_members_file_names_no_gateway(tmp_path: Path, content: str | None) -> None:
+    members = tmp_path / gateways.MEMBERS_FILE
+    if content is not None:
+        members.write_text(content)
+    assert gateways.read_members(members) == []
+
+
+def test_an_agent_with_no_gateway_to_send_to_is_refused() -> None:
+    with pytest.raises(gateways.TopologyError, match="at least one gateway"):
+        gateways.members_overlay([])
+
+
+def test_changing_the_members_of_a_stopped_agent_only_writes_the_file(tmp_path: Path) -> None:
+    stack = Stack(REPO, tmp_path / "state", SecretsDir(tmp_path / "secrets"), gateways=3)
+    stack.set_gateway_members([1, 3])
+    assert stack.gateway_members() == [1, 3]
 
 
 def test_privacy_comes_before_anything_is_queued_and_again_on_each_gateway() -> None:

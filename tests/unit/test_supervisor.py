@@ -1,16 +1,92 @@
-"""Specification of the supervisor's back-off and log rotation."""
+"""Specification of the supervisor's back-off, log rotation and following of the gateways."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
 from tta_otel.ops.secrets import SecretsDir
 from tta_otel.ops.stack.runner import Stack
-from tta_otel.ops.stack.supervisor import BACKOFF_MAX_S, backoff, rotate
+from tta_otel.ops.stack.supervisor import BACKOFF_MAX_S, Supervisor, backoff, rotate
 from tta_otel.ops.stack.supervisor_process import start_supervisor, stop_supervisor, supervisor_pid
 from tta_otel.testing.processes import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+class _AgentWithGateways:
+    """A stand-in for a ``Stack`` started with gateways, whose gateways answer their health check
+    or not as the test says; no process runs (tests/stack/test_gateways.py runs the real ones)."""
+
+    def __init__(self, logs: Path, count: int) -> None:
+        self.gateways = count
+        self.answering = set(range(1, count + 1))
+        self.members = list(range(1, count + 1))
+        self.reloads = 0
+        self._logs = logs
+
+    def gateway_names(self) -> list[str]:
+        return [f"otel-gateway-{index}" for index in range(1, self.gateways + 1)]
+
+    def native_names(self) -> list[str]:
+        return [*self.gateway_names(), "otel-collector"]
+
+    def log_file(self, name: str) -> Path:
+        return self._logs / f"{name}.log"
+
+    def expected(self, name: str) -> bool:
+        return False  # nothing to start again here
+
+    def is_running(self, name: str) -> bool:
+        return True
+
+    def is_ready(self, name: str) -> bool:
+        return int(name.rpartition("-")[2]) in self.answering
+
+    def gateway_members(self) -> list[int]:
+        return self.members
+
+    def set_gateway_members(self, indices: list[int]) -> None:
+        self.members = list(indices)
+        self.reloads += 1
+
+
+def _supervising(stack: _AgentWithGateways) -> Supervisor:
+    return Supervisor(cast(Any, stack))
+
+
+def test_a_gateway_that_stops_answering_leaves_the_agents_ring(tmp_path: Path) -> None:
+    stack = _AgentWithGateways(tmp_path, 3)
+    supervisor = _supervising(stack)
+    stack.answering.discard(2)
+    supervisor.check()
+    assert (stack.members, stack.reloads) == ([1, 3], 1)
+
+
+def test_a_gateway_that_answers_again_gets_its_share_back(tmp_path: Path) -> None:
+    stack = _AgentWithGateways(tmp_path, 2)
+    supervisor = _supervising(stack)
+    stack.answering.discard(1)
+    supervisor.check()
+    stack.answering.add(1)
+    supervisor.check()
+    assert (stack.members, stack.reloads) == ([1, 2], 2)
+
+
+def test_the_agent_is_not_reloaded_while_its_gateways_stay_as_they_are(tmp_path: Path) -> None:
+    stack = _AgentWithGateways(tmp_path, 2)
+    supervisor = _supervising(stack)
+    supervisor.check()
+    supervisor.check()
+    assert stack.reloads == 0
+
+
+def test_while_no_gateway_answers_the_agent_keeps_its_list_and_its_queue(tmp_path: Path) -> None:
+    stack = _AgentWithGateways(tmp_path, 2)
+    supervisor = _supervising(stack)
+    stack.answering.clear()
+    supervisor.check()
+    assert (stack.members, stack.reloads) == ([1, 2], 0)
 
 
 def test_the_back_off_doubles_from_one_second_up_to_a_minute() -> None:

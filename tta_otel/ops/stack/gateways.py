@@ -8,12 +8,21 @@ module is the topology as data - each gateway's name, addresses and environment,
 how many gateways a state directory's stack was started with, so that ``status``, ``down`` and
 the supervisor see the same components as the ``up`` that started them. The runner turns it into
 launch-table entries.
+
+The agent's list of gateways is a configuration file of its own in its state directory (the
+*members* file, merged after ``agent.yaml``): ``up`` writes every gateway there, and the supervisor
+rewrites it with the gateways that answer their health check and sends the agent SIGHUP, which
+reloads its configuration. A gateway that is down leaves the agent's ring, its share of the trace
+ids goes to the others, and it takes its share back once it answers again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 AGENT_CONFIG = "collector-config/agent.yaml"
 GATEWAY_CONFIG = "collector-config/gateway.yaml"
@@ -22,6 +31,9 @@ MIN_GATEWAYS = 2
 MAX_GATEWAYS = 8
 """The fixed port layout below leaves room for this many."""
 _RECORD = "gateways"
+MEMBERS_FILE = "gateway-members.yaml"
+"""In the agent's state directory: the overlay that names the gateways the agent sends to."""
+_BALANCERS = ("load_balancing/by_trace", "load_balancing/by_service")
 
 
 class TopologyError(ValueError):
@@ -63,6 +75,35 @@ def agent_environment(count: int) -> dict[str, str]:
     return {"TTA_COLLECTOR_GATEWAYS": f"[{addresses}]"}
 
 
+def members_overlay(indices: Iterable[int]) -> str:
+    """The agent's overlay that sends to the gateways ``indices`` only (YAML, merged last)."""
+    addresses = [f"127.0.0.1:{gateway_ports(index).grpc}" for index in indices]
+    if not addresses:
+        raise TopologyError("the agent needs at least one gateway to send to")
+    resolver = {"resolver": {"static": {"hostnames": addresses}}}
+    header = "# Written by tta-otel (stack up, then the supervisor): the gateways that answer now.\n"
+    return header + yaml.safe_dump({"exporters": {name: resolver for name in _BALANCERS}}, sort_keys=False)
+
+
+def write_members(path: Path, indices: Iterable[int]) -> None:
+    """Write the members file at once (a reload never reads half of it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.with_name(f"{path.name}.new")
+    staging.write_text(members_overlay(indices))
+    staging.replace(path)
+
+
+def read_members(path: Path) -> list[int]:
+    """The gateways a members file names (empty when there is none or it is not one)."""
+    try:
+        document = yaml.safe_load(path.read_text())
+        addresses = document["exporters"][_BALANCERS[0]]["resolver"]["static"]["hostnames"]
+    except (OSError, yaml.YAMLError, KeyError, TypeError):
+        return []
+    by_address = {f"127.0.0.1:{gateway_ports(index).grpc}": index for index in range(1, MAX_GATEWAYS + 1)}
+    return [by_address[address] for address in addresses if address in by_address]
+
+
 def gateway_environment(index: int, state: Path, secrets: Path) -> dict[str, str]:
     """Gateway ``index``'s environment: its addresses, its own queue folder, the native stores."""
     ports = gateway_ports(index)
@@ -101,6 +142,7 @@ __all__ = [
     "AGENT_CONFIG",
     "GATEWAY_CONFIG",
     "MAX_GATEWAYS",
+    "MEMBERS_FILE",
     "MIN_GATEWAYS",
     "GatewayPorts",
     "TopologyError",
@@ -110,6 +152,9 @@ __all__ = [
     "gateway_environment",
     "gateway_name",
     "gateway_ports",
+    "members_overlay",
+    "read_members",
     "record_count",
     "recorded_count",
+    "write_members",
 ]

@@ -656,6 +656,11 @@ class Stack:
         _required_secrets(service, self.secrets)
         state = self._state(service)
         placement = service.placement(self.repository, state, self.secrets.path, retention=self.retention)
+        if self._is_agent(service):
+            members = self._members_file()
+            if not _gateways.read_members(members):
+                _gateways.write_members(members, range(1, self.gateways + 1))
+            placement = replace(placement, configs=(*placement.configs, members))
         process = launch(service, component.binary(), placement, state, self.log_file(name))
         self._processes[name] = process
         staging = state / "pid.new"
@@ -663,6 +668,29 @@ class Stack:
         staging.replace(state / "pid")
         (state / "held").unlink(missing_ok=True)
         return True
+
+    def _is_agent(self, service: Service) -> bool:
+        return bool(self.gateways) and service.name == _COLLECTOR.name
+
+    def _members_file(self) -> Path:
+        return self._state(self.service(_COLLECTOR.name)) / _gateways.MEMBERS_FILE
+
+    def gateway_members(self) -> list[int]:
+        """The gateways the agent sends to now (``gateways.MEMBERS_FILE``)."""
+        return _gateways.read_members(self._members_file())
+
+    def set_gateway_members(self, indices: Sequence[int]) -> None:
+        """Make the agent send to the gateways ``indices`` only: the members file is rewritten and
+        a running agent reloads its configuration (SIGHUP), what it holds staying in its queue on disk."""
+        _gateways.write_members(self._members_file(), indices)
+        pid = self.pid(self.service(_COLLECTOR.name))
+        if pid is not None:
+            os.kill(pid, signal.SIGHUP)
+
+    def is_ready(self, name: str) -> bool:
+        """Whether the service answers its readiness check now."""
+        service = self.service(name)
+        return _is_ready(service.ready_url, self._credentials(service))
 
     def wait_ready(self, names: list[str], timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -693,6 +721,8 @@ class Stack:
                 raise StackError(f"{component.name} {component.version} is not built: run `tta-otel stack build`")
             _required_secrets(service, self.secrets)
         self._switch_topology()
+        if self.gateways and self.pid(self.service(_COLLECTOR.name)) is None:
+            _gateways.write_members(self._members_file(), range(1, self.gateways + 1))
         started: list[str] = []
         try:
             for service in self._services:

@@ -8,6 +8,11 @@ has stayed up for a minute. Each restart is counted in the component's state dir
 ``stack status`` and exported as ``tta.stack.component.restarts``. A component's log is rotated
 when it outgrows ``LOG_LIMIT_BYTES`` (copy, then truncate: the component keeps its open file,
 which it writes in append mode), keeping ``LOG_KEEP`` old copies.
+
+With gateways (``stack up --gateways N``), each pass also compares the gateways that answer their
+health check with those the agent sends to, and when they differ makes the agent send to the
+answering ones only (``Stack.set_gateway_members``): a gateway that is down stops receiving its
+share of the trace ids, the others take it, and it gets its share back once it answers again.
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tta_otel.ops.stack.runner import Stack, StackError
+
+AGENT = "otel-collector"
+"""With gateways, the collector that clients talk to is their agent (``tta_otel.ops.stack.gateways``)."""
 
 _logger = logging.getLogger(__name__)
 
@@ -99,10 +107,22 @@ class Supervisor:
             self._stack.count_restart(name)
             restarted.append(name)
             _logger.warning("%s had exited; started again (restart %d)", name, self._stack.restarts(name))
+        self._follow_gateways()
         if now >= self._next_prune:
             self._next_prune = now + LOG_CLASS_PRUNE_INTERVAL_S
             self._prune_log_classes()
         return restarted
+
+    def _follow_gateways(self) -> None:
+        """Send the agent's data to the gateways that answer now (none answering: no change, the
+        agent's queue on disk holds everything until one does)."""
+        if not self._stack.gateways or not self._stack.is_running(AGENT):
+            return
+        names = self._stack.gateway_names()
+        answering = [index for index, name in enumerate(names, start=1) if self._stack.is_ready(name)]
+        if answering and answering != self._stack.gateway_members():
+            self._stack.set_gateway_members(answering)
+            _logger.warning("the agent now sends to %s", ", ".join(names[index - 1] for index in answering))
 
     def _prune_log_classes(self) -> None:
         try:
