@@ -56,15 +56,26 @@ def test_watch_and_json_are_exclusive(capsys: pytest.CaptureFixture[str]) -> Non
 
 def test_watch_keeps_asking_until_ctrl_c_and_exits_with_the_last_status() -> None:
     # Ctrl-C once the command asks Prometheus again (a socket that hangs up): during start-up it would be
-    # Python's, not the command's, and on a busy machine start-up takes seconds
+    # Python's, not the command's, and on a busy machine start-up takes seconds. The command starts
+    # with SIGINT's default disposition, as from a terminal (a shell's background job ignores it).
     with socket.create_server(("127.0.0.1", 0)) as prometheus:
         url = f"http://127.0.0.1:{prometheus.getsockname()[1]}"
         command = [str(Path(sys.executable).parent / "tta-otel"), "status", "--watch", "1", "--prometheus-url", url]
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        prometheus.settimeout(60)
-        for _ in range(2):  # the second ask comes after the first screen, "down", is drawn
-            asked, _ = prometheus.accept()
-            asked.close()
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=60)
+        process = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509 (one C call)
+        )
+        try:
+            prometheus.settimeout(60)
+            for _ in range(2):  # the second ask comes after the first screen, "down", is drawn
+                asked, _ = prometheus.accept()
+                asked.close()
+            process.send_signal(signal.SIGINT)
+            out, err = process.communicate(timeout=60)
+        finally:
+            process.kill()
+            process.wait()
     assert (process.returncode, "status: down: Prometheus at" in out, "Traceback" in err) == (2, True, False)
