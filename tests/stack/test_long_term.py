@@ -6,7 +6,9 @@ written into VictoriaMetrics as they were 29 to 20 days ago - older than Prometh
 with its import API. The overview dashboard's service-level figures for the last 30 days (the
 availability report) and the engagement report then come from the long-term tier, chosen by
 ``--source auto`` because 30 days reach past what Prometheus says it keeps, and they are the
-figures the samples add up to; asked of Prometheus, the same period has nothing.
+figures the samples add up to; asked of Prometheus, the same period has nothing. Every query of
+the long-term dashboard answers from the long-term tier with data, with Grafana's variables as
+Grafana would set them for the last 30 days.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import pytest
 
 from tta_otel.ops import secrets
 from tta_otel.ops.cli.main import main
+from tta_otel.ops.dashboards import PanelQuery, long_term, queries
+from tta_otel.ops.dashboards.lint import expand
 from tta_otel.ops.stack.runner import running_component
 from tta_otel.testing.long_term import Series, import_series
 from tta_otel.testing.processes import free_port
@@ -143,3 +147,27 @@ def test_the_engagement_report_reads_cohorts_from_the_long_term_tier(
     assert cohort["sessions"] == 3 * SAMPLES
     assert cohort["completed"] == 2 * SAMPLES
     assert cohort["journey_steps"] == {"intro": 12 * SAMPLES}
+
+
+def _dashboard_answer(stores: Stores, query: PanelQuery) -> list[Any]:
+    values = {"environment": "production", "repository": ".*", "component": ".*", "__range": "30d"}
+    expr = expand(query.expr, values, default="")
+    auth = _auth(stores.secrets, secrets.VICTORIAMETRICS_CREDENTIALS)
+    if query.instant:
+        response = httpx.get(f"{stores.long_term}/api/v1/query", params={"query": expr}, auth=auth, timeout=30)
+    else:
+        end = NOW.timestamp()
+        params = {"query": expr, "start": f"{end - 30 * 86400:.0f}", "end": f"{end:.0f}", "step": "86400"}
+        response = httpx.get(f"{stores.long_term}/api/v1/query_range", params=params, auth=auth, timeout=30)
+    body = response.json()
+    assert body["status"] == "success", body
+    return list(body["data"]["result"])
+
+
+@pytest.mark.parametrize(
+    "query",
+    [query for query in queries() if query.dashboard == long_term.UID],
+    ids=lambda query: f"{query.panel}:{query.ref_id}",
+)
+def test_the_long_term_dashboard_answers_from_the_long_term_tier(stores: Stores, query: PanelQuery) -> None:
+    assert _dashboard_answer(stores, query), f"no data for {query.panel}: {query.expr}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -41,11 +42,12 @@ def test_the_committed_dashboards_are_what_the_code_builds() -> None:
     assert committed == built, "run `tta-otel dashboards build` and commit grafana-dashboards/"
 
 
-def test_there_are_six_dashboards_with_unique_uids_tagged_tta() -> None:
+def test_there_are_seven_dashboards_with_unique_uids_tagged_tta() -> None:
     assert sorted(model["uid"] for model in MODELS.values()) == [
         "tta-ai-carbon",
         "tta-engagement",
         "tta-errors",
+        "tta-long-term",
         "tta-overview",
         "tta-performance",
         "tta-pipeline",
@@ -68,8 +70,9 @@ def test_every_dashboard_filters_by_environment_repository_and_component(name: s
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_every_dashboard_has_a_time_range_and_links_to_the_others_keeping_time_and_filters(name: str) -> None:
     model = MODELS[name]
-    assert model["time"] == {"from": "now-1h", "to": "now"}
-    assert model["refresh"] == "30s"
+    long_term = name == "long-term.json"  # months of 5-minute series: a longer range, a slower refresh
+    assert model["time"] == {"from": "now-90d" if long_term else "now-1h", "to": "now"}
+    assert model["refresh"] == ("1h" if long_term else "30s")
     (menu,) = model["links"]
     assert (menu["type"], menu["tags"], menu["keepTime"], menu["includeVars"]) == ("dashboards", ["tta"], True, True)
 
@@ -189,3 +192,16 @@ def test_build_writes_every_dashboard_into_the_directory(tmp_path: Path, capsys:
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(MODELS)
     assert json.loads((tmp_path / "overview.json").read_text())["uid"] == "tta-overview"
     assert capsys.readouterr().out.count("wrote ") == len(MODELS)
+
+
+def test_the_long_term_dashboard_offers_only_the_long_term_datasource_and_reads_only_its_series() -> None:
+    model = MODELS["long-term.json"]
+    variables = {variable["name"]: variable for variable in model["templating"]["list"]}
+    rules = yaml.safe_load((REPO / "prometheus" / "rules" / "long-term.yml").read_text())
+    recorded = {rule["record"] for group in rules["groups"] for rule in group["rules"]}
+    expressions = [query.expr for query in queries({"long-term.json": model})]
+    expressions += [variables[name]["query"] for name in ("environment", "repository", "component")]
+    series = {name for expr in expressions for name in re.findall(r"\b[a-z_]*:[a-z0-9_]+:[a-z0-9_]+\b", expr)}
+    assert variables["datasource"]["regex"] == "/long term/"
+    assert series and series <= recorded
+    assert all("sum_over_time(" in query.expr for query in queries({"long-term.json": model}))

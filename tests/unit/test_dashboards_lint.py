@@ -199,7 +199,7 @@ def test_the_lint_command_reports_problems_and_fails(
 
 def test_the_lint_command_passes_the_shipped_dashboards(prometheus: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert _tta_otel_dashboards("lint", "--repo", str(REPO), "--prometheus", prometheus) == 0
-    assert capsys.readouterr().out == "6 dashboards, 0 problems\n"
+    assert capsys.readouterr().out == "7 dashboards, 0 problems\n"
 
 
 def test_the_lint_command_says_what_to_do_without_dashboards_or_promtool(
@@ -215,4 +215,4 @@ def test_the_lint_command_says_what_to_do_without_dashboards_or_promtool(
 @needs_promtool
 def test_every_shipped_promql_expression_parses_with_the_cached_promtool(capsys: pytest.CaptureFixture[str]) -> None:
     assert _tta_otel_dashboards("lint", "--repo", str(REPO)) == 0
-    assert capsys.readouterr().out == "6 dashboards, 0 problems\n"
+    assert capsys.readouterr().out == "7 dashboards, 0 problems\n"

@@ -248,8 +248,8 @@ def test_the_push_command_reads_the_token_file_and_pushes_the_committed_dashboar
     assert _tta_otel_dashboards(*argv, "--with-datasources") == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == (
-        "folder tta (created); dashboards: tta-ai-carbon, tta-engagement, tta-errors, tta-overview, tta-performance, "
-        "tta-pipeline"
+        "folder tta (created); dashboards: tta-ai-carbon, tta-engagement, tta-errors, tta-long-term, tta-overview, "
+        "tta-performance, tta-pipeline"
     )
     assert lines[1] == (
         "datasources: prometheus, victoriametrics, loki, loki-tta-prototype, loki-tta-dev, loki-unassigned, tempo, "

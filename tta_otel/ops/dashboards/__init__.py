@@ -27,7 +27,7 @@ from typing import Any, Final
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models.dashboard import Dashboard
 
-from tta_otel.ops.dashboards import ai_carbon, engagement, errors, overview, performance, pipeline
+from tta_otel.ops.dashboards import ai_carbon, engagement, errors, long_term, overview, performance, pipeline
 
 BUILDERS: Final[Mapping[str, Callable[[], Dashboard]]] = {
     "overview.json": overview.build,
@@ -35,6 +35,7 @@ BUILDERS: Final[Mapping[str, Callable[[], Dashboard]]] = {
     "ai-and-carbon.json": ai_carbon.build,
     "errors.json": errors.build,
     "engagement.json": engagement.build,
+    "long-term.json": long_term.build,
     "pipeline.json": pipeline.build,
 }
 """File name in ``grafana-dashboards/`` -> the function that builds it."""

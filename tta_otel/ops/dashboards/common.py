@@ -68,11 +68,13 @@ def quantile(q: float, histogram: str, *matchers: str, by: str) -> str:
 
 @dataclass(frozen=True)
 class Query:
-    """One PromQL target: its expression, its legend, and whether Grafana asks for a single instant."""
+    """One PromQL target: its expression, its legend, whether Grafana asks for a single instant, and
+    the least step between points of a range query (``interval``: e.g. one point a day)."""
 
     expr: str
     legend: str = ""
     instant: bool = False
+    interval: str = ""
 
 
 def _prometheus_targets(queries: Sequence[Query], table_format: bool = False) -> list[Builder[Dataquery]]:
@@ -85,6 +87,8 @@ def _prometheus_targets(queries: Sequence[Query], table_format: bool = False) ->
             target.instant()
         else:
             target.range()
+        if query.interval:
+            target.interval(query.interval)
         if table_format:
             target.format(PromQueryFormat.TABLE)
         targets.append(target)
@@ -233,21 +237,27 @@ def label_variable(name: str, label: str, metric_selector: str, key: str, *, mul
     return variable
 
 
-def variables(*kinds: str) -> list[Builder[model.VariableModel]]:
-    """The datasource variables of ``kinds`` (Prometheus always) and the filters: one environment
-    at a time (objectives are per environment), any repositories and components (all by default)."""
-    found: list[Builder[model.VariableModel]] = [
-        builder.DatasourceVariable(DATASOURCE_VARIABLES[kind]).label(kind.capitalize()).type(kind)
-        for kind in ("prometheus", *kinds)
-    ]
+def variables(
+    *kinds: str, inventory: str = _INVENTORY, datasource_regex: str | None = None
+) -> list[Builder[model.VariableModel]]:
+    """The datasource variables of ``kinds`` (Prometheus always; ``datasource_regex`` narrows the
+    Prometheus-type datasources offered) and the filters, read from the series ``inventory``: one
+    environment at a time (objectives are per environment), any repositories and components (all
+    by default)."""
+    found: list[Builder[model.VariableModel]] = []
+    for kind in ("prometheus", *kinds):
+        datasource = builder.DatasourceVariable(DATASOURCE_VARIABLES[kind]).label(kind.capitalize()).type(kind)
+        if kind == "prometheus" and datasource_regex is not None:
+            datasource.regex(datasource_regex)
+        found.append(datasource)
     in_environment = f'{ENVIRONMENT}=~"$environment"'
     found += [
-        label_variable("environment", "Environment", _INVENTORY, ENVIRONMENT, multi=False),
-        label_variable("repository", "Repository", f"{_INVENTORY}{{{in_environment}}}", REPOSITORY, multi=True),
+        label_variable("environment", "Environment", inventory, ENVIRONMENT, multi=False),
+        label_variable("repository", "Repository", f"{inventory}{{{in_environment}}}", REPOSITORY, multi=True),
         label_variable(
             "component",
             "Component",
-            f'{_INVENTORY}{{{in_environment}, {REPOSITORY}=~"$repository"}}',
+            f'{inventory}{{{in_environment}, {REPOSITORY}=~"$repository"}}',
             COMPONENT,
             multi=True,
         ),
@@ -264,22 +274,26 @@ def dashboard(
     kinds: Sequence[str] = (),
     extra_variables: Sequence[Builder[model.VariableModel]] = (),
     annotations: Sequence[Builder[model.AnnotationQuery]] = (),
+    time_from: str = "now-1h",
+    refresh: str = "30s",
+    filter_variables: Sequence[Builder[model.VariableModel]] | None = None,
 ) -> model.Dashboard:
-    """A TTA dashboard: the last hour, refreshed every 30 s, the shared variables, a menu of the
-    other TTA dashboards (keeping the time range and variables), and its panels in rows, numbered
-    in reading order (data links and ``viewPanel`` URLs rely on stable ids)."""
+    """A TTA dashboard: the last hour (``time_from``), refreshed every 30 s (``refresh``), the shared
+    variables (or ``filter_variables``), a menu of the other TTA dashboards (keeping the time range
+    and variables), and its panels in rows, numbered in reading order (data links and ``viewPanel``
+    URLs rely on stable ids)."""
     board = (
         builder.Dashboard(title)
         .uid(uid)
         .description(description)
         .tags([TAG])
         .editable()
-        .time("now-1h", "now")
-        .refresh("30s")
+        .time(time_from, "now")
+        .refresh(refresh)
         .timezone("browser")
         .tooltip(model.DashboardCursorSync.CROSSHAIR)
         .timepicker(builder.TimePicker().refresh_intervals(["10s", "30s", "1m", "5m", "15m", "1h"]).hidden(False))
-        .variables([*variables(*kinds), *extra_variables])
+        .variables([*(variables(*kinds) if filter_variables is None else filter_variables), *extra_variables])
         .link(
             builder.DashboardLink("TTA dashboards")
             .type(model.DashboardLinkType.DASHBOARDS)
