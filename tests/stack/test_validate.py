@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 def test_every_shipped_config_and_the_web_configs_of_the_secrets_pass(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "--repo", str(REPO)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in lines] == ["ok"] * 42
+    assert [line.split()[0] for line in lines] == ["ok"] * 44
     assert {line.split("(")[-1].rstrip(")") for line in lines} == {
         "otelcol validate",
         "promtool check config",
@@ -30,6 +30,7 @@ def test_every_shipped_config_and_the_web_configs_of_the_secrets_pass(capsys: py
         "promtool check web-config",
         "dashboard lint",
         "retention schema, store limits",
+        "manifest checks",
     }
 
 

@@ -41,6 +41,9 @@ fi
         ("prometheus/rules/availability.yml", "promtool-rules"),
         ("alertmanager/tests/notes.md", None),
         ("tests/routes.yml", None),
+        ("kubernetes/collector-agent.yaml", "otelcol-kubernetes"),
+        ("kubernetes/tta-otel.yaml", "kubernetes"),
+        ("kubernetes/other.yaml", None),
     ],
 )
 def test_each_file_gets_its_tool(relative: str, kind: str | None) -> None:

@@ -44,6 +44,7 @@ from tta_otel.ops.secrets import ALERTMANAGER_WEB_CONFIG, PROMETHEUS_WEB_CONFIG,
 from tta_otel.ops.stack.components import Component
 from tta_otel.ops.stack.compose_exposure import exposure_errors
 from tta_otel.ops.stack.compose_schema import compose_errors, fetch_schema
+from tta_otel.ops.stack.kubernetes_manifests import AGENT_OVERLAY, manifest_problems
 from tta_otel.ops.stack.retention import RETENTION_FILE, compose_drift
 
 _WEB_CONFIGS = (PROMETHEUS_WEB_CONFIG, ALERTMANAGER_WEB_CONFIG)
@@ -147,6 +148,8 @@ _KINDS: list[tuple[str, Callable[[Path], bool]]] = [
     ("web-config", lambda p: p.name in _WEB_CONFIGS),
     ("retention", lambda p: p.name == RETENTION_FILE),
     ("dashboard", lambda p: p.parent.name == "grafana-dashboards" and p.suffix == ".json"),
+    ("otelcol-kubernetes", lambda p: p.parent.name == "kubernetes" and p.name == AGENT_OVERLAY),
+    ("kubernetes", lambda p: p.parent.name == "kubernetes" and p.name == "tta-otel.yaml"),
 ]
 
 
@@ -190,17 +193,21 @@ def default_paths(repository: Path, secrets: SecretsDir | None = None) -> list[P
         *sorted((repository / "loki" / "rules").glob("*.yml")),
         repository / "docker-compose.yml",
         repository / RETENTION_FILE,
+        repository / "kubernetes" / AGENT_OVERLAY,
+        repository / "kubernetes" / "tta-otel.yaml",
         *sorted((repository / "grafana-dashboards").glob("*.json")),
         *web,
     ]
 
 
-def _check_collector(path: Path, otelcol: Path, secrets: Callable[[], Path]) -> Result:
+def _check_collector(path: Path, otelcol: Path, secrets: Callable[[], Path], before: tuple[str, ...] = ()) -> Result:
     """``otelcol validate`` of ``otelcol.yaml`` with the generated privacy processors (and, for an
-    overlay such as ``compose.yaml``, with the overlay after them), reading the files of the secrets directory
+    overlay such as ``compose.yaml``, with the overlay after them, and after the overlays of
+    ``collector-config`` named in ``before``), reading the files of the secrets directory
     ``secrets()`` gives (the files it reads must exist)."""
-    base = path.parent / "otelcol.yaml"
-    configs = [base, path.parent / "privacy.yaml", *([path] if path != base else [])]
+    folder = path.parent.parent / "collector-config" if path.parent.name == "kubernetes" else path.parent
+    base = folder / "otelcol.yaml"
+    configs = [base, folder / "privacy.yaml", *(folder / name for name in before), *([path] if path != base else [])]
     command = [str(otelcol), "validate", *(argument for config in configs for argument in ("--config", str(config)))]
     return _check(path, "otelcol validate", command, {TTA_SECRETS_DIR: str(secrets())})
 
@@ -215,6 +222,11 @@ def _check_retention(path: Path) -> Result:
     return Result(path, "retention schema, store limits", not problems, "\n".join(problems))
 
 
+def _check_kubernetes(path: Path) -> Result:
+    problems = manifest_problems(path)
+    return Result(path, "manifest checks", not problems, "\n".join(problems))
+
+
 def _check_compose(path: Path) -> Result:
     errors = compose_errors(path, fetch_schema()) + exposure_errors(path)
     return Result(path, "Compose Specification schema, exposure", not errors, "\n".join(errors))
@@ -224,6 +236,7 @@ _WITHOUT_TOOLS: dict[str, Callable[[Path], Result]] = {
     "loki-rules": _check_loki_rules,
     "compose": _check_compose,
     "retention": _check_retention,
+    "kubernetes": _check_kubernetes,
 }
 """Kinds checked in Python, without a built tool."""
 
@@ -251,6 +264,8 @@ def _validate(paths: list[Path], tools: dict[str, Component], secrets: Callable[
             results.append(_WITHOUT_TOOLS[kind](path))
         elif kind == "otelcol":
             results.append(_check_collector(path, tools["otelcol"].binary(), secrets))
+        elif kind == "otelcol-kubernetes":
+            results.append(_check_collector(path, tools["otelcol"].binary(), secrets, before=("agent.yaml",)))
         elif kind == "promtool-config":
             command = [str(tools["prometheus"].binary("promtool")), "check", "config", str(path)]
             results.append(_check(path, "promtool check config", command))
