@@ -23,6 +23,7 @@ class _AgentWithGateways:
         self.answering = set(range(1, count + 1))
         self.members = list(range(1, count + 1))
         self.reloads = 0
+        self.agent_ready = True
         self._logs = logs
 
     def gateway_names(self) -> list[str]:
@@ -41,6 +42,8 @@ class _AgentWithGateways:
         return True
 
     def is_ready(self, name: str) -> bool:
+        if name == "otel-collector":
+            return self.agent_ready
         return int(name.rpartition("-")[2]) in self.answering
 
     def gateway_members(self) -> list[int]:
@@ -55,10 +58,12 @@ def _supervising(stack: _AgentWithGateways) -> Supervisor:
     return Supervisor(cast(Any, stack))
 
 
-def test_a_gateway_that_stops_answering_leaves_the_agents_ring(tmp_path: Path) -> None:
+def test_a_gateway_that_stops_answering_leaves_the_agents_ring_after_two_checks(tmp_path: Path) -> None:
     stack = _AgentWithGateways(tmp_path, 3)
     supervisor = _supervising(stack)
     stack.answering.discard(2)
+    supervisor.check()
+    assert (stack.members, stack.reloads) == ([1, 2, 3], 0)
     supervisor.check()
     assert (stack.members, stack.reloads) == ([1, 3], 1)
 
@@ -67,6 +72,7 @@ def test_a_gateway_that_answers_again_gets_its_share_back(tmp_path: Path) -> Non
     stack = _AgentWithGateways(tmp_path, 2)
     supervisor = _supervising(stack)
     stack.answering.discard(1)
+    supervisor.check()
     supervisor.check()
     stack.answering.add(1)
     supervisor.check()
@@ -85,6 +91,17 @@ def test_while_no_gateway_answers_the_agent_keeps_its_list_and_its_queue(tmp_pat
     stack = _AgentWithGateways(tmp_path, 2)
     supervisor = _supervising(stack)
     stack.answering.clear()
+    supervisor.check()
+    supervisor.check()
+    assert (stack.members, stack.reloads) == ([1, 2], 0)
+
+
+def test_an_agent_that_does_not_answer_yet_is_not_sent_a_reload(tmp_path: Path) -> None:
+    stack = _AgentWithGateways(tmp_path, 2)
+    supervisor = _supervising(stack)
+    stack.answering.discard(2)
+    stack.agent_ready = False
+    supervisor.check()
     supervisor.check()
     assert (stack.members, stack.reloads) == ([1, 2], 0)
 

@@ -18,6 +18,7 @@ official images. The native collector sends traces to Jaeger v2 and logs to Vict
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -685,7 +686,8 @@ class Stack:
         _gateways.write_members(self._members_file(), indices)
         pid = self.pid(self.service(_COLLECTOR.name))
         if pid is not None:
-            os.kill(pid, signal.SIGHUP)
+            with contextlib.suppress(ProcessLookupError):  # it ended meanwhile: it reads the file when started again
+                os.kill(pid, signal.SIGHUP)
 
     def is_ready(self, name: str) -> bool:
         """Whether the service answers its readiness check now."""

@@ -11,8 +11,11 @@ which it writes in append mode), keeping ``LOG_KEEP`` old copies.
 
 With gateways (``stack up --gateways N``), each pass also compares the gateways that answer their
 health check with those the agent sends to, and when they differ makes the agent send to the
-answering ones only (``Stack.set_gateway_members``): a gateway that is down stops receiving its
-share of the trace ids, the others take it, and it gets its share back once it answers again.
+answering ones only (``Stack.set_gateway_members``): a gateway that has not answered
+``LEAVE_AFTER_FAILED_CHECKS`` checks in a row stops receiving its share of the trace ids, the others
+take it, and it gets its share back once it answers again. The agent is told only while it answers
+its own health check and was not started in the same pass: the reload is a SIGHUP, which a
+collector still starting would not survive.
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ STABLE_AFTER_S = 60.0
 """A component that has run this long has its back-off reset."""
 LOG_LIMIT_BYTES = 10 * 1024 * 1024
 LOG_KEEP = 3
+LEAVE_AFTER_FAILED_CHECKS = 2
+"""A gateway leaves the agent's ring after this many failed health checks in a row (one a pass):
+one slow answer does not cost the agent a reload."""
 LOG_CLASS_PRUNE_INTERVAL_S = 3600.0
 """How often the shorter log classes are pruned from VictoriaLogs (its own retention checks hourly too)."""
 
@@ -79,6 +85,7 @@ class Supervisor:
         self._stack = stack
         self._clock = clock
         self._watches = {name: _Watch() for name in stack.native_names()}
+        self._failed_checks: dict[str, int] = {}
         self._next_prune = clock() + LOG_CLASS_PRUNE_INTERVAL_S  # `stack up` has just pruned
 
     def check(self) -> list[str]:
@@ -107,19 +114,24 @@ class Supervisor:
             self._stack.count_restart(name)
             restarted.append(name)
             _logger.warning("%s had exited; started again (restart %d)", name, self._stack.restarts(name))
-        self._follow_gateways()
+        if AGENT not in restarted:
+            self._follow_gateways()
         if now >= self._next_prune:
             self._next_prune = now + LOG_CLASS_PRUNE_INTERVAL_S
             self._prune_log_classes()
         return restarted
 
     def _follow_gateways(self) -> None:
-        """Send the agent's data to the gateways that answer now (none answering: no change, the
+        """Send the agent's data to the gateways that answer (none answering: no change, the
         agent's queue on disk holds everything until one does)."""
-        if not self._stack.gateways or not self._stack.is_running(AGENT):
+        if not self._stack.gateways or not self._stack.is_ready(AGENT):
             return
         names = self._stack.gateway_names()
-        answering = [index for index, name in enumerate(names, start=1) if self._stack.is_ready(name)]
+        for name in names:
+            self._failed_checks[name] = 0 if self._stack.is_ready(name) else self._failed_checks.get(name, 0) + 1
+        answering = [
+            index for index, name in enumerate(names, start=1) if self._failed_checks[name] < LEAVE_AFTER_FAILED_CHECKS
+        ]
         if answering and answering != self._stack.gateway_members():
             self._stack.set_gateway_members(answering)
             _logger.warning("the agent now sends to %s", ", ".join(names[index - 1] for index in answering))
@@ -143,6 +155,7 @@ class Supervisor:
 
 __all__ = [
     "BACKOFF_MAX_S",
+    "LEAVE_AFTER_FAILED_CHECKS",
     "LOG_CLASS_PRUNE_INTERVAL_S",
     "LOG_KEEP",
     "LOG_LIMIT_BYTES",
