@@ -7,7 +7,10 @@
 # time is spent waiting on stores, so the two overlap well even on two cores.
 #
 # The stack's output goes to a file and is printed when it ends; the run fails when either
-# process fails or coverage is under 90 %. On any exit, the stack's pytest is stopped by pid.
+# process fails or coverage is under 90 %. On any exit, the stack's pytest is stopped by pid with
+# SIGTERM, which its stack fixture turns into an interrupt so that the stack is stopped too (its
+# components run in sessions of their own); SIGKILL only if it has not ended within two minutes.
+# Job control (set -m) starts it in its own process group: Ctrl-C reaches this script, which stops it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
@@ -16,17 +19,25 @@ stack_pid=
 cleanup() {
     if [[ -n $stack_pid ]] && kill -0 "$stack_pid" 2>/dev/null; then
         kill -TERM "$stack_pid" 2>/dev/null
+        for _ in {1..120}; do
+            kill -0 "$stack_pid" 2>/dev/null || break
+            sleep 1
+        done
+        kill -KILL "$stack_pid" 2>/dev/null
         wait "$stack_pid" 2>/dev/null
     fi
     rm -f "$stack_log"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 rm -f .coverage .coverage.*
+set -m
 COVERAGE_FILE=.coverage.stack "$BIN/python" -m pytest --cov=tta_otel --cov-report= --durations=10 \
     -m fixed_ports >"$stack_log" 2>&1 &
 stack_pid=$!
+set +m
 
 COVERAGE_FILE=.coverage.rest "$BIN/python" -m pytest --cov=tta_otel --cov-report= --durations=10 -m "not fixed_ports"
 rest=$?

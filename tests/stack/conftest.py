@@ -11,6 +11,7 @@ file and the CA through ``distro_environment``.
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,12 +60,23 @@ def stack_client_environment(stack_secrets: secrets.SecretsDir) -> Iterator[dict
             os.environ[name] = value
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 @pytest.fixture(scope="package")
 def stack(tmp_path_factory: pytest.TempPathFactory, stack_secrets: secrets.SecretsDir) -> Iterator[Stack]:
+    """The stack, up for the package. While it runs, SIGTERM stops pytest as Ctrl-C does, so that
+    this fixture still stops the stack (its components run in sessions of their own, and would
+    outlive a pytest ended by the signal's default action on the stack's fixed ports)."""
+    previous = signal.signal(signal.SIGTERM, _interrupted)
     running = Stack(REPO, tmp_path_factory.mktemp("stack-state"), stack_secrets)
-    running.up(timeout=90)
-    yield running
-    running.down(purge=True)
+    try:
+        running.up(timeout=90)
+        yield running
+    finally:
+        running.down(purge=True)
+        signal.signal(signal.SIGTERM, previous)
 
 
 @pytest.fixture(scope="package")
