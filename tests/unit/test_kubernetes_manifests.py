@@ -105,3 +105,20 @@ def test_without_a_role_to_watch_endpointslices_the_agent_cannot_resolve(checkou
         checkout, "tta-otel.yaml", lambda docs: docs.__setitem__(slice(None), [d for d in docs if d["kind"] != "Role"])
     )
     assert manifest_problems(path) == ["no Role lets the agent list and watch endpointslices (its k8s resolver does)"]
+
+
+def test_a_document_without_a_name_is_reported_not_a_crash(checkout: Path) -> None:
+    def strip(documents: list[Any]) -> None:
+        documents.append({"kind": "ConfigMap", "metadata": {"namespace": "tta-otel"}})
+
+    (problem,) = manifest_problems(_edit(checkout, "tta-otel.yaml", strip))
+    assert problem.startswith("a document without kind, metadata.name or metadata.namespace: ")
+
+
+def test_the_queue_owner_init_container_is_held_to_the_pinned_image_too(checkout: Path) -> None:
+    def replace(documents: list[Any]) -> None:
+        (agent,) = [document for document in documents if document["kind"] == "DaemonSet"]
+        agent["spec"]["template"]["spec"]["initContainers"][0]["image"] = "busybox"
+
+    (problem,) = manifest_problems(_edit(checkout, "tta-otel.yaml", replace))
+    assert problem.startswith("DaemonSet otel-agent container queue-owner: image 'busybox'")

@@ -3,7 +3,7 @@
 No Kubernetes tool runs here (no cluster, no schema registry to reach), so ``tta-otel validate``
 checks what would otherwise fail only once applied: the image is the collector build of
 ``versions.env``; each ``--config`` names a file of the ConfigMap the docs make from the checkout;
-every container runs locked down with a memory limit; and the agent's overlay resolves its
+every container (init containers too) runs locked down with a memory limit; and the agent's overlay resolves its
 gateways through a headless Service that exists, with a Role that lets the agent watch it. The
 overlay itself is checked by ``otelcol validate`` (``validation.py``).
 """
@@ -67,9 +67,19 @@ def _resolver_problems(documents: list[Mapping[str, Any]], overlay: Mapping[str,
         service = services.get((service_name, namespace))
         if service is None or service["spec"].get("clusterIP") != "None":
             yield f"{AGENT_OVERLAY}: {name} resolves {target!r}, which is no headless Service of the manifests"
-    rules = [rule for document in documents if document.get("kind") == "Role" for rule in document["rules"]]
-    if not any("endpointslices" in rule["resources"] and {"list", "watch"} <= set(rule["verbs"]) for rule in rules):
+    rules = [rule for document in documents if document["kind"] == "Role" for rule in document.get("rules") or []]
+    if not any(
+        "endpointslices" in rule.get("resources", []) and {"list", "watch"} <= set(rule.get("verbs", []))
+        for rule in rules
+    ):
         yield "no Role lets the agent list and watch endpointslices (its k8s resolver does)"
+
+
+def _named(document: Any) -> bool:
+    metadata = document.get("metadata") if isinstance(document, Mapping) else None
+    return isinstance(metadata, Mapping) and bool(
+        document.get("kind") and metadata.get("name") and metadata.get("namespace")
+    )
 
 
 def manifest_problems(path: Path) -> list[str]:
@@ -81,15 +91,20 @@ def manifest_problems(path: Path) -> list[str]:
         version = read_versions(checkout / "versions.env")["OTELCOL_VERSION"]
     except (OSError, yaml.YAMLError, KeyError, ValueError) as error:
         return [str(error)]
+    malformed = [document for document in documents if not _named(document)]
+    if malformed:
+        return [
+            f"a document without kind, metadata.name or metadata.namespace: {document!r:.80}" for document in malformed
+        ]
     problems = [
-        f"{document.get('kind')} {document.get('metadata', {}).get('name')}: not in namespace {NAMESPACE}"
+        f"{document['kind']} {document['metadata']['name']}: not in namespace {NAMESPACE}"
         for document in documents
-        if document.get("metadata", {}).get("namespace") != NAMESPACE
+        if document["metadata"]["namespace"] != NAMESPACE
     ]
     for where, pod in _pods(documents):
         if pod.get("securityContext", {}).get("runAsNonRoot") is not True:
             problems.append(f"{where}: the pod must run as non-root")
-        for container in pod.get("containers", []):
+        for container in [*pod.get("initContainers", []), *pod.get("containers", [])]:
             problems += _container_problems(f"{where} container {container.get('name')}", container, version)
     problems += [
         f"{name} of the ConfigMap is not in the checkout ({folder}/{name})"
