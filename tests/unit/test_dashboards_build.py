@@ -74,7 +74,9 @@ def test_every_dashboard_has_a_time_range_and_links_to_the_others_keeping_time_a
     assert model["time"] == {"from": "now-90d" if long_term else "now-1h", "to": "now"}
     assert model["refresh"] == ("1h" if long_term else "30s")
     (menu,) = model["links"]
-    assert (menu["type"], menu["tags"], menu["keepTime"], menu["includeVars"]) == ("dashboards", ["tta"], True, True)
+    # from the long-term tier, the others open with their own datasource and range
+    keeps = not long_term
+    assert (menu["type"], menu["tags"], menu["keepTime"], menu["includeVars"]) == ("dashboards", ["tta"], keeps, keeps)
 
 
 def test_panel_ids_are_unique_within_each_dashboard() -> None:

@@ -277,11 +277,13 @@ def dashboard(
     time_from: str = "now-1h",
     refresh: str = "30s",
     filter_variables: Sequence[Builder[model.VariableModel]] | None = None,
+    menu_keeps_context: bool = True,
 ) -> model.Dashboard:
     """A TTA dashboard: the last hour (``time_from``), refreshed every 30 s (``refresh``), the shared
     variables (or ``filter_variables``), a menu of the other TTA dashboards (keeping the time range
     and variables), and its panels in rows, numbered in reading order (data links and ``viewPanel``
-    URLs rely on stable ids)."""
+    URLs rely on stable ids). ``menu_keeps_context=False``: the menu opens the others with their own
+    time range and variables (a dashboard whose datasource and range would mislead them)."""
     board = (
         builder.Dashboard(title)
         .uid(uid)
@@ -299,8 +301,8 @@ def dashboard(
             .type(model.DashboardLinkType.DASHBOARDS)
             .tags([TAG])
             .as_dropdown(True)
-            .include_vars(True)
-            .keep_time(True)
+            .include_vars(menu_keeps_context)
+            .keep_time(menu_keeps_context)
         )
     )
     for annotation in annotations:

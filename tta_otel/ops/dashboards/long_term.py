@@ -147,4 +147,6 @@ def build() -> model.Dashboard:
         time_from="now-90d",
         refresh="1h",
         filter_variables=variables(inventory=REQUESTS, datasource_regex=DATASOURCE_REGEX),
+        # its datasource (the long-term tier) and 90 days would leave the others' raw series empty
+        menu_keeps_context=False,
     )
