@@ -182,7 +182,8 @@ class _Stores:
     """The stack's stores, asked with the credentials of ``tta-otel stack env``."""
 
     def __init__(self) -> None:
-        self.jaeger = JaegerClient(URLS["TTA_JAEGER_URL"], jaeger_auth())
+        # reading back every trace of a long run (a soak: thousands) takes Jaeger minutes, not seconds
+        self.jaeger = JaegerClient(URLS["TTA_JAEGER_URL"], jaeger_auth(), timeout_s=600)
         self.logs = VictoriaLogsClient(URLS["TTA_VICTORIALOGS_URL"], victorialogs_auth())
         self.prometheus = PrometheusClient(URLS["TTA_PROMETHEUS_URL"], timeout_s=10, credentials=prometheus_auth())
 
