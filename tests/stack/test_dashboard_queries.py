@@ -22,7 +22,7 @@ from examples.tta_service.traffic import PlantedData, play_instrumented
 from tta_otel import semconv
 from tta_otel.ops.client_credentials import prometheus_auth
 from tta_otel.ops.dashboards import PanelQuery, long_term, models, panels, queries
-from tta_otel.ops.dashboards.lint import expand
+from tta_otel.ops.dashboards.findings import expand
 from tta_otel.ops.stack.runner import URLS, Stack
 from tta_otel.testing.neo4j_server import Neo4jServer
 from tta_otel.testing.processes import wait_until

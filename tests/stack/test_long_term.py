@@ -26,7 +26,7 @@ import pytest
 from tta_otel.ops import secrets
 from tta_otel.ops.cli.main import main
 from tta_otel.ops.dashboards import PanelQuery, long_term, queries
-from tta_otel.ops.dashboards.lint import expand
+from tta_otel.ops.dashboards.findings import expand
 from tta_otel.ops.stack.runner import running_component
 from tta_otel.testing.long_term import Series, import_series
 from tta_otel.testing.processes import free_port

@@ -21,7 +21,8 @@ from tta_otel.environment_variables import TTA_OTEL_CACHE as CACHE_ENV
 from tta_otel.ops import dashboards
 from tta_otel.ops.cli import dashboards_command
 from tta_otel.ops.dashboards import panels
-from tta_otel.ops.dashboards.lint import Problem, expand, lint, prometheus_parser, promtool_parser
+from tta_otel.ops.dashboards.findings import Problem, expand
+from tta_otel.ops.dashboards.lint import lint, prometheus_parser, promtool_parser
 from tta_otel.ops.stack.components import components
 
 REPO = Path(__file__).resolve().parents[2]

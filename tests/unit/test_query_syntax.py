@@ -16,7 +16,8 @@ import pytest
 
 from tta_otel.ops import dashboards
 from tta_otel.ops.dashboards import panels, query_syntax
-from tta_otel.ops.dashboards.lint import Problem, lint
+from tta_otel.ops.dashboards.findings import Problem
+from tta_otel.ops.dashboards.lint import lint
 from tta_otel.ops.dashboards.query_syntax import (
     FALSE_ERRORS,
     FalseError,

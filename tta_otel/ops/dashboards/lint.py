@@ -30,55 +30,20 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 from tta_otel.ops.dashboards import panels
+from tta_otel.ops.dashboards.findings import Problem, expand, variable_names
+from tta_otel.ops.dashboards.query_syntax import check_dashboards
 
 Parser = Callable[[str], str | None]
 """Parses a PromQL expression: None when it parses, else the parser's message."""
 
 REQUIRED_VARIABLES: Final = ("environment", "repository", "component")
-SAMPLE_VALUES: Final = {
-    "__rate_interval": "1m",
-    "__interval": "1m",
-    "__auto": "1m",
-    "__interval_ms": "60000",
-    "__range": "1h",
-    "__range_s": "3600",
-    "__range_ms": "3600000",
-}
-"""What Grafana's own variables become before a query is parsed; any other variable becomes ``x``."""
 NO_UNIT_PANELS: Final = frozenset({"logs", "nodeGraph", "text", "alertlist", "dashlist", "news", "traces"})
-VARIABLE = re.compile(r"\$\{(\w+)(?:[.:][^}]*)?\}|\$(\w+)|\[\[(\w+)(?::\w+)?\]\]")
 _DASHBOARD_URL = re.compile(r"/d/([\w-]+)")
 _LABEL_VALUES = re.compile(r"^\s*label_values\((?P<selector>.*),\s*\w+\s*\)\s*$", re.DOTALL)
-
-
-@dataclass(frozen=True)
-class Problem:
-    dashboard: str
-    where: str
-    rule: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.dashboard}: {self.where}: {self.message} [{self.rule}]"
-
-
-def expand(expr: str, values: Mapping[str, str] = SAMPLE_VALUES, default: str = "x") -> str:
-    """``expr`` with every Grafana variable replaced by its value in ``values`` (else ``default``)."""
-
-    def value(match: re.Match[str]) -> str:
-        name = next(group for group in match.groups() if group)
-        return values.get(name, default)
-
-    return VARIABLE.sub(value, expr)
-
-
-def variable_names(text: str) -> set[str]:
-    return {next(group for group in match.groups() if group) for match in VARIABLE.finditer(text)}
 
 
 def promtool_parser(promtool: Path) -> Parser:
@@ -220,9 +185,6 @@ def _check_promql(model: Mapping[str, Any], parse: Parser) -> Iterator[tuple[str
 
 def lint(dashboards: Mapping[str, Mapping[str, Any]], parse: Parser, other_uids: Iterable[str] = ()) -> list[Problem]:
     """Every rule broken by ``dashboards`` (by file name), in file order; links may also point to ``other_uids``."""
-    # Imported here: query_syntax builds on this module (Problem, the variables and their sample values).
-    from tta_otel.ops.dashboards.query_syntax import check_dashboards
-
     uids = {str(model.get("uid")) for model in dashboards.values()} | set(other_uids)
     syntax = check_dashboards(dashboards)
     problems = []

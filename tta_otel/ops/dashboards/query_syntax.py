@@ -32,7 +32,7 @@ from typing import Any, Final
 import yaml
 
 from tta_otel.ops.dashboards import panels
-from tta_otel.ops.dashboards.lint import SAMPLE_VALUES, VARIABLE, Problem
+from tta_otel.ops.dashboards.findings import SAMPLE_VALUES, VARIABLE, Problem
 
 SCRIPT_DIR: Final = Path(__file__).resolve().parents[3] / "scripts" / "query-syntax"
 """The Node script and its pinned grammars, beside the package in the checkout."""
