@@ -30,27 +30,27 @@ from tta_otel.ops.dashboards.common import (
     variables,
 )
 from tta_otel.ops.dashboards.overview import LATENCY_OBJECTIVE_S, OBJECTIVE
-from tta_otel.ops.reports.sources import long_term_series
+from tta_otel.ops.reports.sources import LONG_TERM, long_term_series, period_increase
 from tta_otel.semconv import prometheus_label
 
 UID: Final = "tta-long-term"
 DATASOURCE_REGEX: Final = "/long term/"
 """Grafana's name of the long-term datasource contains this (grafana-dashboards/provisioning)."""
-REQUESTS: Final = long_term_series(semconv.HTTP_SERVER_REQUEST_DURATION.prometheus_count)
-BUCKETS: Final = long_term_series(f"{semconv.HTTP_SERVER_REQUEST_DURATION.prometheus}_bucket")
-ERRORS: Final = long_term_series(semconv.TTA_ERRORS.prometheus)
-SESSIONS_STARTED: Final = long_term_series(semconv.TTA_ENGAGEMENT_SESSIONS_STARTED.prometheus)
-SESSIONS_COMPLETED: Final = long_term_series(semconv.TTA_ENGAGEMENT_SESSIONS_COMPLETED.prometheus)
+REQUESTS: Final = semconv.HTTP_SERVER_REQUEST_DURATION.prometheus_count
+BUCKETS: Final = f"{semconv.HTTP_SERVER_REQUEST_DURATION.prometheus}_bucket"
+ERRORS: Final = semconv.TTA_ERRORS.prometheus
+SESSIONS_STARTED: Final = semconv.TTA_ENGAGEMENT_SESSIONS_STARTED.prometheus
+SESSIONS_COMPLETED: Final = semconv.TTA_ENGAGEMENT_SESSIONS_COMPLETED.prometheus
 STATUS_CODE: Final = prometheus_label(semconv.HTTP_RESPONSE_STATUS_CODE)
 COHORT: Final = prometheus_label(semconv.TTA_COHORT)
 _NOT_SERVER_ERROR: Final = f'{STATUS_CODE}!~"5.."'
 _WITHIN_OBJECTIVE: Final = f'le="{LATENCY_OBJECTIVE_S:g}"'
 
 
-def total(series: str, *matchers: str, by: str, window: str = "$__range") -> str:
-    """The increase of the counter behind ``series`` over ``window``, grouped ``by``."""
-    selected = ", ".join((FILTERS, *matchers))
-    return f"sum by ({by}) (sum_over_time({series}{{{selected}}}[{window}]))"
+def total(counter: str, *matchers: str, by: str, window: str = "$__range") -> str:
+    """The increase of ``counter`` over ``window`` from the long-term tier, grouped ``by``: the
+    query ``tta-otel report`` writes for the same period (``sources.period_increase``)."""
+    return f"sum by ({by}) ({period_increase(counter, ', '.join((FILTERS, *matchers)), window, LONG_TERM)})"
 
 
 def _good_ratio() -> str:
@@ -146,7 +146,7 @@ def build() -> model.Dashboard:
         [("Service level over the time range", _service_level()), ("Per day and per week", _per_day())],
         time_from="now-90d",
         refresh="1h",
-        filter_variables=variables(inventory=REQUESTS, datasource_regex=DATASOURCE_REGEX),
+        filter_variables=variables(inventory=long_term_series(REQUESTS), datasource_regex=DATASOURCE_REGEX),
         # its datasource (the long-term tier) and 90 days would leave the others' raw series empty
         menu_keeps_context=False,
     )
