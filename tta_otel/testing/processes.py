@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -22,10 +23,23 @@ BIN = Path(sys.executable).parent
 EXAMPLE_APP = "examples.tta_service.app:app"
 
 
+_PICKED_PORTS = range(20000, 31000)
+"""Below Linux's ephemeral range (32768-60999), where the kernel takes the local ports of outgoing
+connections: a port picked there could be taken by another test process's connection between the
+pick and the bind (``make test`` runs two at once). Clear of the native stack's fixed ports and of
+the private collectors' fixed ports in tests/stack/test_collector_privacy_processor.py (31777 and up)."""
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A loopback port nothing listens on now, drawn at random from ``_PICKED_PORTS``."""
+    while True:
+        port = random.choice(_PICKED_PORTS)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 20.0, interval: float = 0.1) -> bool:
