@@ -1,7 +1,7 @@
 """Specification of ``tta.telemetry.dropped``'s reasons: a refusing collector, a dead one, a full
 queue, each counted as what it is. The collector is the project's in-memory OTLP receiver, which
-answers as a collector whose memory limiter refuses data (a real collector cannot be made to
-refuse on demand in a unit test)."""
+answers as a collector whose memory limiter refuses data, on demand; the real collector's
+memory limiter refusing is tests/stack/test_collector_refusal.py."""
 
 from __future__ import annotations
 
