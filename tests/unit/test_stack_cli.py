@@ -158,7 +158,7 @@ def test_up_with_a_gateway_count_it_cannot_run_says_which_it_can(
 
 def test_gateways_under_compose_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["stack", "up", "--compose", "--gateways", "2", "--repo", str(REPO)]) == 2
-    assert "--gateways runs natively only" in capsys.readouterr().err
+    assert "--gateways and --log-nodes run natively only" in capsys.readouterr().err
 
 
 def test_logs_of_a_component(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -30,9 +30,14 @@ from tta_otel.ops.stores import StoreError
 def _stack(args: argparse.Namespace) -> Stack:
     repository = find_checkout(args.repo)
     secrets = SecretsDir(args.secrets_dir) if args.secrets_dir else SecretsDir()
-    # `up --gateways N` chooses the collector's topology; every other action takes the recorded one
-    gateways = getattr(args, "gateways", None)
-    return Stack(repository, (args.state_dir or repository / "state").resolve(), secrets, gateways=gateways)
+    # `up --gateways N --log-nodes M` chooses the topology; every other action takes the recorded one
+    return Stack(
+        repository,
+        (args.state_dir or repository / "state").resolve(),
+        secrets,
+        gateways=getattr(args, "gateways", None),
+        log_nodes=getattr(args, "log_nodes", None),
+    )
 
 
 def build_command(args: argparse.Namespace) -> int:
@@ -51,8 +56,11 @@ def build_command(args: argparse.Namespace) -> int:
 
 def up_command(args: argparse.Namespace) -> int:
     if args.compose:
-        if args.gateways:
-            raise StackError("--gateways runs natively only: docker compose has no gateway topology yet")
+        if args.gateways or args.log_nodes:
+            raise StackError(
+                "--gateways and --log-nodes run natively only: under docker compose, Loki scales on its own "
+                "(docs/scaling.md) and there is no gateway topology yet"
+            )
         return _compose(args, ["up", "-d", "--wait"])
     stack = _stack(args)
     started = time.monotonic()
@@ -67,6 +75,8 @@ def up_command(args: argparse.Namespace) -> int:
     if stack.gateways:
         names = ", ".join(stack.gateway_names())
         print(f"  The collector on 4317/4318 is an agent in front of {names} (docs/gateways.md)")
+    if stack.log_nodes:
+        print(f"  VictoriaLogs on 9428 is the front of {stack.log_nodes} storage nodes (docs/scaling.md)")
     if not args.no_supervise:
         pid = start_supervisor(stack)
         print(f"  Supervised (pid {pid}): a component that exits is started again; `stack status` counts restarts")
@@ -203,6 +213,14 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
                 default=0,
                 metavar="N",
                 help="run the collector as an agent in front of N (2 or more) gateway collectors (docs/gateways.md)",
+            )
+            action.add_argument(
+                "--log-nodes",
+                type=int,
+                default=0,
+                metavar="N",
+                help="run VictoriaLogs in its cluster mode: a front on 9428 and N (2 or more) storage nodes "
+                "(docs/scaling.md)",
             )
         if name == "down":
             action.add_argument("--purge", action="store_true", help="also remove the data")

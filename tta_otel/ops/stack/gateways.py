@@ -24,6 +24,8 @@ from pathlib import Path
 
 import yaml
 
+from tta_otel.ops.stack.topology import read_count, write_count
+
 AGENT_CONFIG = "collector-config/agent.yaml"
 GATEWAY_CONFIG = "collector-config/gateway.yaml"
 MIN_GATEWAYS = 2
@@ -121,17 +123,11 @@ def gateway_environment(index: int, state: Path, secrets: Path) -> dict[str, str
 
 def recorded_count(state_dir: Path) -> int:
     """How many gateways the stack of ``state_dir`` was last started with (0 when never)."""
-    try:
-        return check_count(int((state_dir / _RECORD).read_text()))
-    except (OSError, ValueError):
-        return 0
+    return read_count(state_dir, _RECORD, check_count)
 
 
 def record_count(state_dir: Path, count: int) -> None:
-    state_dir.mkdir(parents=True, exist_ok=True)
-    staging = state_dir / f"{_RECORD}.new"
-    staging.write_text(str(check_count(count)))
-    staging.replace(state_dir / _RECORD)
+    write_count(state_dir, _RECORD, check_count(count))
 
 
 def describe(count: int) -> str:

@@ -78,6 +78,7 @@ from tta_otel.ops.secrets import (
     SecretsError,
 )
 from tta_otel.ops.stack import gateways as _gateways
+from tta_otel.ops.stack import log_cluster as _log_cluster
 from tta_otel.ops.stack import retention as retention_of
 from tta_otel.ops.stack.components import Component, components
 from tta_otel.ops.stack.native_configs import COMPOSE_SECRETS, native_copy
@@ -366,11 +367,33 @@ def _gateway(index: int) -> Service:
     )
 
 
-def native_services(gateway_count: int = 0) -> tuple[Service, ...]:
+_VICTORIALOGS = table_entry("victorialogs")
+
+
+def _log_front(count: int) -> Service:
+    """VictoriaLogs as the front of ``count`` storage nodes: same name, port and credentials."""
+    return replace(
+        _VICTORIALOGS,
+        arguments=lambda at: [*_VICTORIALOGS.arguments(at), *_log_cluster.stack_front_flags(count, Path(at.secrets))],
+    )
+
+
+def _log_node(index: int) -> Service:
+    """Storage node ``index``: the single node's command line on its own port, plus what a node needs."""
+    return replace(
+        _VICTORIALOGS,
+        name=_log_cluster.node_name(index),
+        port=_log_cluster.node_port(index),
+        arguments=lambda at: [*_VICTORIALOGS.arguments(at), *_log_cluster.STORAGE_NODE_FLAGS],
+    )
+
+
+def native_services(gateway_count: int = 0, log_nodes: int = 0) -> tuple[Service, ...]:
     """The native components in start order; with gateways, the gateways come right before the
     agent, so that ``down`` (reverse order) stops the agent while its gateways can still take
-    what it holds."""
+    what it holds; with log nodes, the storage nodes right before their front, for the same reason."""
     _gateways.check_count(gateway_count)
+    _log_cluster.check_count(log_nodes)
     services: list[Service] = []
     for service in SERVICES:
         if not service.native:
@@ -378,6 +401,9 @@ def native_services(gateway_count: int = 0) -> tuple[Service, ...]:
         if service is _COLLECTOR and gateway_count:
             services += [_gateway(index) for index in range(1, gateway_count + 1)]
             services.append(_agent(gateway_count))
+        elif service is _VICTORIALOGS and log_nodes:
+            services += [_log_node(index) for index in range(1, log_nodes + 1)]
+            services.append(_log_front(log_nodes))
         else:
             services.append(service)
     return tuple(services)
@@ -550,9 +576,10 @@ class Stack:
     """The native stack of one checkout, with its state in ``state_dir``.
 
     ``gateways``: how many gateway collectors run behind the agent (0: one collector, the default
-    stack); None takes the count that the state directory's last ``up`` recorded, so that
-    ``status``, ``down`` and the supervisor see what ``up --gateways N`` started. ``retention``:
-    the periods every store is started with (None: the checkout's ``retention.yaml``).
+    stack); ``log_nodes``: how many VictoriaLogs storage nodes run behind its front (0: one
+    VictoriaLogs). None takes the count that the state directory's last ``up`` recorded, so that
+    ``status``, ``down`` and the supervisor see what ``up --gateways N --log-nodes M`` started.
+    ``retention``: the periods every store is started with (None: the checkout's ``retention.yaml``).
     """
 
     def __init__(
@@ -562,6 +589,7 @@ class Stack:
         secrets: SecretsDir | None = None,
         retention: Retention | None = None,
         gateways: int | None = None,
+        log_nodes: int | None = None,
     ) -> None:
         self.repository = repository.resolve()
         self.state_dir = state_dir.resolve()
@@ -572,9 +600,11 @@ class Stack:
         try:
             count = _gateways.recorded_count(self.state_dir) if gateways is None else gateways
             self.gateways = _gateways.check_count(count)
-        except _gateways.TopologyError as error:
+            nodes = _log_cluster.recorded_count(self.state_dir) if log_nodes is None else log_nodes
+            self.log_nodes = _log_cluster.check_count(nodes)
+        except (_gateways.TopologyError, _log_cluster.LogNodesError) as error:
             raise StackError(str(error)) from None
-        self._services = native_services(self.gateways)
+        self._services = native_services(self.gateways, self.log_nodes)
 
     @property
     def retention(self) -> Retention:
@@ -749,17 +779,24 @@ class Stack:
         return retention_of.prune_log_classes(client.delete, self.retention)
 
     def _switch_topology(self) -> None:
-        """Record this stack's gateway count, refusing while collectors of another count run
-        (their processes would be orphaned: ``down`` looks only at the recorded topology)."""
-        recorded = _gateways.recorded_count(self.state_dir)
-        if recorded != self.gateways:
-            running = [s.name for s in native_services(recorded) if s.component == "otelcol" and self.pid(s)]
+        """Record this stack's gateway and log node counts, refusing while collectors or
+        VictoriaLogs nodes of other counts run (their processes would be orphaned: ``down`` looks
+        only at the recorded topology)."""
+        gateways = _gateways.recorded_count(self.state_dir)
+        nodes = _log_cluster.recorded_count(self.state_dir)
+        recorded = native_services(gateways, nodes)
+        for what, component, was, now, describe in (
+            ("the collector", "otelcol", gateways, self.gateways, _gateways.describe),
+            ("VictoriaLogs", "victorialogs", nodes, self.log_nodes, _log_cluster.describe),
+        ):
+            running = [s.name for s in recorded if s.component == component and self.pid(s)] if was != now else []
             if running:
                 raise StackError(
-                    f"the collector runs {_gateways.describe(recorded)} ({', '.join(running)}): "
-                    f"stop it (`tta-otel stack down`) before starting it {_gateways.describe(self.gateways)}"
+                    f"{what} runs {describe(was)} ({', '.join(running)}): "
+                    f"stop it (`tta-otel stack down`) before starting it {describe(now)}"
                 )
         _gateways.record_count(self.state_dir, self.gateways)
+        _log_cluster.record_count(self.state_dir, self.log_nodes)
 
     def stop(self, name: str, sig: signal.Signals = signal.SIGTERM, grace: float = 15.0) -> bool:
         """Stop one service by its pid; SIGKILL after ``grace`` seconds. Returns whether it ran."""
@@ -768,6 +805,8 @@ class Stack:
         if pid is None:
             return False
         (self._state(service) / "held").touch()  # before the signal: the supervisor must not race it
+        if self.log_nodes and name == _VICTORIALOGS.name and sig != signal.SIGKILL:
+            _log_cluster.flush_front(f"http://127.0.0.1:{service.port}", self._credentials(service))
         try:
             os.kill(pid, sig)
             deadline = time.monotonic() + grace
