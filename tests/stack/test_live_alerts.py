@@ -6,7 +6,9 @@ together (one module fixture, one wait of about four minutes):
   minutes): a component's real redis-server is stopped; its health checks report
   ``tta.dependency.up`` 0 until the alert fires, and 1 once the server is back, which resolves it.
 - **TTAComponentAbsent** (prometheus/rules/components.yml): a component started with the distro
-  reports ``tta.component.info`` without configuration, then every process of it stops.
+  reports ``tta.component.info`` without configuration, then every process of it stops; by the
+  time the alert has fired it has been silent for about the 2 minutes after which ``tta-otel
+  status`` shows it down, which is checked here too.
 - **TTADeploymentRegression** (prometheus/rules/deployments.yml, the error variant): version 1.0.0
   of the example service serves traffic without errors, then version 2.0.0 answers half of it 5xx.
 
@@ -27,6 +29,9 @@ context manager, on failure too.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -209,6 +214,30 @@ def test_a_component_whose_processes_all_stopped_fires_ttacomponentabsent(scenar
             "tta_repository": REPOSITORY,
         }
     ]
+
+
+def test_status_shows_the_component_whose_processes_all_stopped_as_down(scenarios: Scenarios) -> None:
+    """``tta-otel status`` uses the shipped 2-minute window (seen within the hour, silent since):
+    no instance up, and the environment is down."""
+
+    def silent() -> bool:
+        (component,) = [c for c in _status_screen()["components"] if c["component"] == GONE]
+        return bool(component["instances_up"] == 0)
+
+    assert wait_until(silent, timeout=150, interval=5)
+    result = _status()
+    assert result.returncode == 2
+    assert f"[{ENVIRONMENT}] {GONE} ({REPOSITORY}): no instance reporting" in json.loads(result.stdout)["reasons"]
+
+
+def _status() -> subprocess.CompletedProcess[str]:
+    command = [str(Path(sys.executable).parent / "tta-otel"), "status", "--json", "--environment", ENVIRONMENT]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+
+
+def _status_screen() -> dict[str, Any]:
+    (screen,) = [e for e in json.loads(_status().stdout)["environments"] if e["name"] == ENVIRONMENT]
+    return dict(screen)
 
 
 def _regressions() -> list[dict[str, str]]:
