@@ -87,6 +87,7 @@ def test_the_components_of_the_checkout() -> None:
         "jaeger",
         "victorialogs",
         "victoriametrics",
+        "seaweedfs",
         "telemetrygen",
     }
     assert found["otelcol"].binaries == ("otelcol-tta",)
@@ -95,6 +96,7 @@ def test_the_components_of_the_checkout() -> None:
     assert found["jaeger"].binaries == ("jaeger",)
     assert found["victorialogs"].binaries == ("victoria-logs",)
     assert found["victoriametrics"].binaries == ("victoria-metrics",)
+    assert found["seaweedfs"].binaries == ("weed",)
 
 
 def test_a_changed_recipe_or_go_sum_means_another_cache_directory(tmp_path: Path) -> None:

@@ -33,7 +33,7 @@ import os
 import shutil
 import tarfile
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
@@ -245,13 +245,20 @@ def list_archives(archives: Path) -> list[Manifest]:
     return sorted(found, key=lambda manifest: manifest.created)
 
 
-def prune(archives: Path, keep: timedelta, now: datetime | None = None) -> list[Manifest]:
+def prune(
+    archives: Path, keep: timedelta, now: datetime | None = None, remove: Callable[[str], None] | None = None
+) -> list[Manifest]:
     """Remove the archives created longer than ``keep`` ago (retention.yaml's ``metrics.long_term``);
-    each removal is recorded in the audit trail. Returns what was removed, oldest first."""
+    each removal is recorded in the audit trail. Returns what was removed, oldest first.
+    ``remove``: how an archive is removed, by id (a bucket's, when ``archives`` holds a copy of
+    its manifests); by default its folder under ``archives``."""
     cutoff = (now or datetime.now(UTC)) - keep
     removed = [manifest for manifest in list_archives(archives) if datetime.fromisoformat(manifest.created) < cutoff]
     for manifest in removed:
-        shutil.rmtree(archives / manifest.id)
+        if remove is None:
+            shutil.rmtree(archives / manifest.id)
+        else:
+            remove(manifest.id)
         audit_log.record("archive.prune", manifest.id, before=manifest.digest)
     return removed
 

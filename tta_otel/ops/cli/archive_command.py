@@ -6,6 +6,9 @@ import argparse
 import json
 import os
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
@@ -22,6 +25,7 @@ from tta_otel.ops.archive import (
     prune,
     restore,
 )
+from tta_otel.ops.archive_bucket import TTA_ARCHIVE_S3_ENDPOINT, Bucket, BucketError, is_bucket
 from tta_otel.ops.client_credentials import prometheus_auth, victoriametrics_auth
 from tta_otel.ops.reports.prometheus import PrometheusClient, PrometheusError
 from tta_otel.ops.secrets import SecretsDir, SecretsError
@@ -34,6 +38,13 @@ from tta_otel.ops.stores.victoriametrics import VictoriaMetricsSnapshots
 
 def _archives(args: argparse.Namespace) -> Path:
     return Path(args.archives) if args.archives else find_checkout(None) / "state" / "archives"
+
+
+def _bucket(args: argparse.Namespace) -> Bucket | None:
+    """The bucket when ``--archives`` is ``s3://...`` (archive_bucket.py), else None: a directory."""
+    if not args.archives or not is_bucket(args.archives):
+        return None
+    return Bucket.at(args.archives, args.s3_endpoint or os.environ.get(TTA_ARCHIVE_S3_ENDPOINT), _secrets(args))
 
 
 def _secrets(args: argparse.Namespace) -> SecretsDir:
@@ -65,8 +76,14 @@ def create_command(args: argparse.Namespace) -> int:
         long_term = None if args.without_long_term else _long_term(args)
         if long_term is not None:
             sources.append(long_term)
-        manifest = create(_archives(args), _secrets(args), sources)
-    except (PrometheusError, StoreError, SecretsError, OSError) as exc:
+        bucket = _bucket(args)
+        if bucket is None:
+            manifest = create(_archives(args), _secrets(args), sources)
+        else:
+            with tempfile.TemporaryDirectory(prefix="tta-archive-") as staging:
+                manifest = create(Path(staging), _secrets(args), sources)
+                bucket.push(Path(staging) / manifest.id)
+    except (PrometheusError, StoreError, SecretsError, BucketError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(json.dumps(asdict(manifest), indent=2))
@@ -74,10 +91,23 @@ def create_command(args: argparse.Namespace) -> int:
 
 
 def list_command(args: argparse.Namespace) -> int:
-    for manifest in list_archives(_archives(args)):
-        held = ", ".join(f"{s.store} {s.min_time} .. {s.max_time} {s.archive_bytes} bytes" for s in manifest.sections)
-        print(f"{manifest.id}  {held}")
+    with _manifests(args) as archives:
+        for manifest in list_archives(archives):
+            held = [f"{s.store} {s.min_time} .. {s.max_time} {s.archive_bytes} bytes" for s in manifest.sections]
+            print(f"{manifest.id}  {', '.join(held)}")
     return 0
+
+
+@contextmanager
+def _manifests(args: argparse.Namespace) -> Iterator[Path]:
+    """Where the archives' manifests are read: the directory, or a copy of a bucket's manifests."""
+    bucket = _bucket(args)
+    if bucket is None:
+        yield _archives(args)
+        return
+    with tempfile.TemporaryDirectory(prefix="tta-archive-") as copy:
+        bucket.pull_manifests(Path(copy))
+        yield Path(copy)
 
 
 def restore_command(args: argparse.Namespace) -> int:
@@ -90,8 +120,14 @@ def restore_command(args: argparse.Namespace) -> int:
         print("error: give --into (Prometheus) or --long-term-into (VictoriaMetrics), or both", file=sys.stderr)
         return 2
     try:
-        manifest = restore(_archives(args), args.id, _secrets(args), into)
-    except (ArchiveTamperedError, FileExistsError, FileNotFoundError, KeyError, SecretsError) as exc:
+        bucket = _bucket(args)
+        if bucket is None:
+            manifest = restore(_archives(args), args.id, _secrets(args), into)
+        else:
+            with tempfile.TemporaryDirectory(prefix="tta-archive-") as copy:
+                bucket.pull(args.id, Path(copy))
+                manifest = restore(Path(copy), args.id, _secrets(args), into)
+    except (ArchiveTamperedError, FileExistsError, FileNotFoundError, KeyError, SecretsError, BucketError) as exc:
         print(f"error: {exc.args[0] if isinstance(exc, KeyError) else exc}", file=sys.stderr)
         return 1
     started = {
@@ -109,7 +145,10 @@ def restore_command(args: argparse.Namespace) -> int:
 
 def prune_command(args: argparse.Namespace) -> int:
     keep = checkout_retention(find_checkout(None)).metrics.long_term
-    for manifest in prune(_archives(args), keep):
+    bucket = _bucket(args)
+    with _manifests(args) as archives:
+        removed = prune(archives, keep, remove=None if bucket is None else bucket.remove)
+    for manifest in removed:
         print(f"removed {manifest.id} (created {manifest.created}; metrics.long_term is {days_or_hours(keep)})")
     return 0
 
@@ -143,6 +182,13 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         (restored, restore_command),
         (pruned, prune_command),
     ):
-        parser.add_argument("--archives", help="where archives live (default: state/archives of the checkout)")
+        parser.add_argument(
+            "--archives",
+            help="where archives live: a directory (default: state/archives of the checkout) or s3://bucket/prefix",
+        )
+        parser.add_argument(
+            "--s3-endpoint",
+            help=f"the S3-compatible endpoint of an s3:// location (default: ${TTA_ARCHIVE_S3_ENDPOINT})",
+        )
         parser.add_argument("--secrets-dir", help="the secrets with archive-key (default: $TTA_SECRETS_DIR)")
         parser.set_defaults(handler=handler)

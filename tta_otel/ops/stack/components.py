@@ -12,6 +12,7 @@ key too: a changed processor rebuilds the collector.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -121,6 +122,34 @@ def _go_build_in_wrapper(
     return build
 
 
+def _module_source(module: str, version: str) -> Path:
+    """The module's source as the Go module proxy serves it (downloaded into the module cache)."""
+    command = [_require_go(), "mod", "download", "-json", f"{module}@v{version}"]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise BuildError(f"`{' '.join(command)}` failed (exit {result.returncode}):\n{result.stdout}{result.stderr}")
+    return Path(json.loads(result.stdout)["Dir"])
+
+
+def _go_build_in_module(module: str, package: str) -> Callable[[Component, Path, Path], None]:
+    """Build ``package`` inside its own module's source: for a module whose go.mod replaces some
+    of its dependencies, which ``go install pkg@version`` refuses (and a wrapper module would not
+    apply). The module cache is read-only, so the source is copied first."""
+
+    def build(component: Component, repository: Path, output: Path) -> None:
+        source = _module_source(module, component.version)
+        with tempfile.TemporaryDirectory(prefix=f"{component.name}-build-") as workdir:
+            tree = Path(workdir) / "src"
+            shutil.copytree(source, tree)
+            for path in (tree, *tree.rglob("*")):
+                path.chmod(path.stat().st_mode | 0o200)
+            for binary in component.binaries:
+                flags = _go_flags(component, None)
+                _run([_require_go(), "build", *flags, "-o", str(output / binary), package], cwd=tree)
+
+    return build
+
+
 def _collector_build(builder: Component) -> Callable[[Component, Path, Path], None]:
     def build(component: Component, repository: Path, output: Path) -> None:
         if not builder.is_built():
@@ -201,6 +230,15 @@ def components(repository: Path) -> dict[str, Component]:
             repository / "build" / "victoriametrics" / "go.mod",
             _go_build_in_wrapper("build/victoriametrics", "github.com/VictoriaMetrics/VictoriaMetrics/app/{binary}"),
             recipe="go build -trimpath -ldflags=-s -w",
+        ),
+        # an operator's S3 bucket in the archive tests (tests/stack/test_archive_s3.py), not a stack component
+        "seaweedfs": Component(
+            "seaweedfs",
+            versions["SEAWEEDFS_VERSION"],
+            ("weed",),
+            None,
+            _go_build_in_module("github.com/seaweedfs/seaweedfs", "./weed"),
+            recipe="go build -trimpath -ldflags=-s -w (in the module)",
         ),
         "telemetrygen": Component(
             "telemetrygen",
