@@ -577,13 +577,14 @@ def _headline(report: dict[str, Any]) -> dict[str, Any]:
 
 
 @contextmanager
-def _own_stack() -> Iterator[None]:
-    """The native stack in a temporary directory with fresh secrets, and this process's
+def _own_stack(gateways: int = 0, log_nodes: int = 0) -> Iterator[None]:
+    """The native stack in a temporary directory with fresh secrets (``gateways`` and
+    ``log_nodes`` as ``stack up --gateways --log-nodes`` take them), and this process's
     environment that of ``tta-otel stack env``; stopped (by pid) at the end."""
     with tempfile.TemporaryDirectory() as state:
         secrets = SecretsDir(Path(state) / "secrets")
         secrets.init()
-        stack = Stack(REPO, Path(state), secrets)
+        stack = Stack(REPO, Path(state), secrets, gateways=gateways, log_nodes=log_nodes)
         stack.up(timeout=90)
         os.environ.update(client_environment(secrets))
         try:
@@ -643,6 +644,8 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help='use the stack of `tta-otel stack up` (eval "$(tta-otel stack env)" first)',
     )
+    parser.add_argument("--gateways", type=int, default=0, help="its own stack with N gateway collectors")
+    parser.add_argument("--log-nodes", type=int, default=0, help="its own stack with VictoriaLogs as N storage nodes")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
     settings = LoadSettings(
@@ -657,7 +660,7 @@ def main(argv: list[str] | None = None) -> int:
         soak=args.soak,
         max_slope_mib_per_hour=args.max_slope_mib_per_hour,
     )
-    with nullcontext() if args.running_stack else _own_stack():
+    with nullcontext() if args.running_stack else _own_stack(args.gateways, args.log_nodes):
         if args.find_max:
             result = find_max(settings, args.players, args.step, args.max_players)
             print(json.dumps(result, indent=2))
