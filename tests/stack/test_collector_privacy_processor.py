@@ -33,32 +33,19 @@ from tests.stack.test_collector_privacy_e2e import _any, _kv
 from tta_otel.ops.secrets import SecretsDir
 from tta_otel.ops.stack.runner import StackError, running_component
 from tta_otel.testing.collector_files import documents
-from tta_otel.testing.processes import wait_until
+from tta_otel.testing.processes import collector_addresses, health_port, wait_until
 
 pytestmark = pytest.mark.integration
 _PSEUDONYM = re.compile(r"^psn_[A-Za-z0-9-]+_[0-9a-f]{16}$")
 _PRIVATE = {  # a private collector's addresses, clear of the session stack's
-    "TTA_COLLECTOR_OTLP_GRPC_ENDPOINT": "127.0.0.1:34317",
-    "TTA_COLLECTOR_OTLP_HTTP_ENDPOINT": "127.0.0.1:34318",
-    "TTA_COLLECTOR_HEALTH_ENDPOINT": "127.0.0.1:33133",
-    "TTA_COLLECTOR_METRICS_PORT": "38888",
-    "TTA_COLLECTOR_PPROF_ENDPOINT": "127.0.0.1:31777",
-    "TTA_COLLECTOR_ZPAGES_ENDPOINT": "127.0.0.1:35679",
+    **collector_addresses(),
     "TTA_PROMETHEUS_OTLP_ENDPOINT": "http://127.0.0.1:9/api/v1/otlp/v1/metrics",
 }
 
 
 # The collector that writes its output to files: other ports again, so that the collector a test
 # expects not to start is never mistaken for it.
-_OUTPUT = {
-    **_PRIVATE,
-    "TTA_COLLECTOR_OTLP_GRPC_ENDPOINT": "127.0.0.1:44317",
-    "TTA_COLLECTOR_OTLP_HTTP_ENDPOINT": "127.0.0.1:44318",
-    "TTA_COLLECTOR_HEALTH_ENDPOINT": "127.0.0.1:43133",
-    "TTA_COLLECTOR_METRICS_PORT": "48888",
-    "TTA_COLLECTOR_PPROF_ENDPOINT": "127.0.0.1:41777",
-    "TTA_COLLECTOR_ZPAGES_ENDPOINT": "127.0.0.1:45679",
-}
+_OUTPUT = {**_PRIVATE, **collector_addresses()}
 _COLLECTOR = f"https://{_OUTPUT['TTA_COLLECTOR_OTLP_HTTP_ENDPOINT']}"
 _COLLECTOR_CONFIGS = [
     REPO / "collector-config" / "otelcol.yaml",
@@ -84,7 +71,7 @@ def output(tmp_path_factory: pytest.TempPathFactory, stack_secrets: SecretsDir) 
         state,
         stack_secrets,
         configs=_COLLECTOR_CONFIGS,
-        port=43133,
+        port=health_port(_OUTPUT),
         extra_environment=environment,
     ):
         yield state
@@ -246,6 +233,6 @@ def test_a_collector_whose_privacy_configuration_cannot_be_applied_does_not_star
     configs = [REPO / "collector-config" / "otelcol.yaml", privacy]
     with (
         pytest.raises(StackError, match=re.escape(reason)),
-        running_component(REPO, "otel-collector", tmp_path, stack_secrets, configs=configs, port=33133),
+        running_component(REPO, "otel-collector", tmp_path, stack_secrets, configs=configs, port=health_port(_PRIVATE)),
     ):
         pass

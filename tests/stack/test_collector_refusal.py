@@ -28,18 +28,11 @@ from tta_otel.configurator import configure_telemetry
 from tta_otel.ops.secrets import SecretsDir
 from tta_otel.ops.stack.runner import running_component
 from tta_otel.testing.collector_files import documents
-from tta_otel.testing.processes import wait_until
+from tta_otel.testing.processes import collector_addresses, health_port, wait_until
 
 pytestmark = pytest.mark.integration
 
-_PORTS = {
-    "TTA_COLLECTOR_OTLP_GRPC_ENDPOINT": "127.0.0.1:36317",
-    "TTA_COLLECTOR_OTLP_HTTP_ENDPOINT": "127.0.0.1:36318",
-    "TTA_COLLECTOR_HEALTH_ENDPOINT": "127.0.0.1:36133",
-    "TTA_COLLECTOR_METRICS_PORT": "36888",
-    "TTA_COLLECTOR_PPROF_ENDPOINT": "127.0.0.1:36777",
-    "TTA_COLLECTOR_ZPAGES_ENDPOINT": "127.0.0.1:36679",
-}
+_PORTS = collector_addresses()
 _FILES_AND_METRICS = """
 exporters:
   file/metrics:
@@ -88,7 +81,7 @@ def _collector(state: Path, secrets: SecretsDir, *overlays: Path) -> Any:
         "TTA_COLLECTOR_LOGS_EXPORTERS": "[file/logs, count/logs]",
     }
     return running_component(
-        REPO, "otel-collector", state, secrets, configs=configs, port=36133, extra_environment=environment
+        REPO, "otel-collector", state, secrets, configs=configs, port=health_port(_PORTS), extra_environment=environment
     )
 
 

@@ -26,8 +26,9 @@ EXAMPLE_APP = "examples.tta_service.app:app"
 _PICKED_PORTS = range(20000, 31000)
 """Below Linux's ephemeral range (32768-60999), where the kernel takes the local ports of outgoing
 connections: a port picked there could be taken by another test process's connection between the
-pick and the bind (``make test`` runs two at once). Clear of the native stack's fixed ports and of
-the private collectors' fixed ports in tests/stack/test_collector_privacy_processor.py (31777 and up)."""
+pick and the bind (``make test`` runs two at once). Clear of the native stack's fixed ports. Every
+port a test picks for itself comes from here (``free_port``, ``collector_addresses``): a fixed one
+in the ephemeral range was taken by an outgoing connection now and then."""
 
 
 def free_port() -> int:
@@ -40,6 +41,24 @@ def free_port() -> int:
             except OSError:
                 continue
             return port
+
+
+def collector_addresses() -> dict[str, str]:
+    """The environment that puts a private collector (``running_component``'s) on free ports, clear
+    of the session stack's; ``TTA_COLLECTOR_HEALTH_ENDPOINT``'s port is its readiness port."""
+    return {
+        "TTA_COLLECTOR_OTLP_GRPC_ENDPOINT": f"127.0.0.1:{free_port()}",
+        "TTA_COLLECTOR_OTLP_HTTP_ENDPOINT": f"127.0.0.1:{free_port()}",
+        "TTA_COLLECTOR_HEALTH_ENDPOINT": f"127.0.0.1:{free_port()}",
+        "TTA_COLLECTOR_METRICS_PORT": str(free_port()),
+        "TTA_COLLECTOR_PPROF_ENDPOINT": f"127.0.0.1:{free_port()}",
+        "TTA_COLLECTOR_ZPAGES_ENDPOINT": f"127.0.0.1:{free_port()}",
+    }
+
+
+def health_port(addresses: dict[str, str]) -> int:
+    """The readiness port of a collector on ``collector_addresses``."""
+    return int(addresses["TTA_COLLECTOR_HEALTH_ENDPOINT"].rpartition(":")[2])
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 20.0, interval: float = 0.1) -> bool:
