@@ -34,7 +34,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,6 +50,7 @@ from examples.tta_service.traffic import PlantedData
 from tta_otel.ops.client_credentials import jaeger_auth, prometheus_auth, victorialogs_auth
 from tta_otel.ops.reports.prometheus import PrometheusClient
 from tta_otel.ops.secrets import SecretsDir
+from tta_otel.ops.stack import gateways as gateway_topology
 from tta_otel.ops.stack.runner import URLS, Stack, client_environment
 from tta_otel.ops.stores import JaegerClient, VictoriaLogsClient
 from tta_otel.testing.processes import distro_environment, instrumented_service, redis_server
@@ -104,7 +105,8 @@ _SAMPLE = re.compile(r"^(?P<name>[a-zA-Z_:][\w:]*)(?:\{(?P<labels>[^}]*)\})?\s+(
 
 @dataclass(frozen=True)
 class CollectorSnapshot:
-    """The collector's own metrics (``:8888/metrics``) at one moment."""
+    """The collector tier's own metrics at one moment: the collector's (``:8888/metrics``) and,
+    when the stack runs gateways (``--gateways``), each gateway's, summed."""
 
     at: float
     samples: tuple[tuple[str, str, float], ...]
@@ -116,7 +118,12 @@ class CollectorSnapshot:
 
     @classmethod
     def scrape(cls) -> CollectorSnapshot:
-        return cls.parse(httpx.get(COLLECTOR_METRICS_URL, timeout=5).text, time.monotonic())
+        texts = [httpx.get(COLLECTOR_METRICS_URL, timeout=5).text]
+        for index in range(1, gateway_topology.MAX_GATEWAYS + 1):
+            with suppress(httpx.ConnectError):  # no such gateway
+                url = f"http://127.0.0.1:{gateway_topology.gateway_ports(index).metrics}/metrics"
+                texts.append(httpx.get(url, timeout=5).text)
+        return cls.parse("\n".join(texts), time.monotonic())
 
     def total(self, name: str, label: str = "") -> float:
         """The sum of ``name``'s series whose labels contain ``label``; the name with or without
