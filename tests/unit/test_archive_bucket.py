@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tta_otel.ops.archive_bucket import S3_CREDENTIALS, Bucket, BucketError, is_bucket
+from tta_otel.ops.archive_bucket import S3_CREDENTIALS, TTA_ARCHIVE_S3_ENDPOINT, Bucket, BucketError, is_bucket
+from tta_otel.ops.cli.main import main
 from tta_otel.ops.secrets import SecretsDir, write_private
 
 
@@ -63,3 +64,13 @@ def test_credentials_without_a_secret_are_refused(secrets: SecretsDir) -> None:
     write_private(secrets.path / S3_CREDENTIALS, b"AKIDEXAMPLE")
     with pytest.raises(BucketError, match="must hold ACCESS_KEY:SECRET_KEY on one line"):
         Bucket.at("s3://archives", "http://127.0.0.1:8333", secrets)
+
+
+@pytest.mark.parametrize("action", ["list", "prune"])
+def test_the_cli_names_what_a_bucket_lacks_instead_of_failing(
+    action: str, secrets: SecretsDir, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(TTA_ARCHIVE_S3_ENDPOINT, raising=False)
+    arguments = ["archive", action, "--archives", "s3://archives", "--secrets-dir", str(secrets.path)]
+    assert main(arguments) == 1
+    assert capsys.readouterr().err == "error: an S3 location needs --s3-endpoint or TTA_ARCHIVE_S3_ENDPOINT\n"

@@ -91,17 +91,21 @@ def create_command(args: argparse.Namespace) -> int:
 
 
 def list_command(args: argparse.Namespace) -> int:
-    with _manifests(args) as archives:
-        for manifest in list_archives(archives):
-            held = [f"{s.store} {s.min_time} .. {s.max_time} {s.archive_bytes} bytes" for s in manifest.sections]
-            print(f"{manifest.id}  {', '.join(held)}")
+    try:
+        with _manifests(args, _bucket(args)) as archives:
+            manifests = list_archives(archives)
+    except BucketError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for manifest in manifests:
+        held = [f"{s.store} {s.min_time} .. {s.max_time} {s.archive_bytes} bytes" for s in manifest.sections]
+        print(f"{manifest.id}  {', '.join(held)}")
     return 0
 
 
 @contextmanager
-def _manifests(args: argparse.Namespace) -> Iterator[Path]:
-    """Where the archives' manifests are read: the directory, or a copy of a bucket's manifests."""
-    bucket = _bucket(args)
+def _manifests(args: argparse.Namespace, bucket: Bucket | None) -> Iterator[Path]:
+    """Where the archives' manifests are read: the directory, or a copy of ``bucket``'s manifests."""
     if bucket is None:
         yield _archives(args)
         return
@@ -145,9 +149,13 @@ def restore_command(args: argparse.Namespace) -> int:
 
 def prune_command(args: argparse.Namespace) -> int:
     keep = checkout_retention(find_checkout(None)).metrics.long_term
-    bucket = _bucket(args)
-    with _manifests(args) as archives:
-        removed = prune(archives, keep, remove=None if bucket is None else bucket.remove)
+    try:
+        bucket = _bucket(args)
+        with _manifests(args, bucket) as archives:
+            removed = prune(archives, keep, remove=None if bucket is None else bucket.remove)
+    except BucketError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     for manifest in removed:
         print(f"removed {manifest.id} (created {manifest.created}; metrics.long_term is {days_or_hours(keep)})")
     return 0
