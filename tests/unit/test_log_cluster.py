@@ -45,6 +45,7 @@ def test_the_front_routes_to_every_node_with_the_stacks_credentials(tmp_path: Pa
         f"-storageNode.passwordFile={password},{password},{password}",
     ]
     assert front.port == 9428 and front.credentials == _by_name(SERVICES)["victorialogs"].credentials
+    assert (front.before_stop, _by_name(SERVICES)["victorialogs"].before_stop) == (log_cluster.flush_front, None)
 
 
 def test_each_node_is_the_single_node_on_its_own_port_and_disk_that_deletes_and_flushes_each_second(

@@ -122,6 +122,8 @@ class Service:
     native_copy: bool = False  # its configuration names compose paths: the native stack runs a copy
     in_compose: bool = True  # False: native only (compose runs another component for its job)
     retention_environment: Callable[[Retention], dict[str, str]] = field(default=lambda retention: {})  # native
+    # asked (its URL, its credentials) right before a graceful stop, so that it passes on what it holds
+    before_stop: Callable[[str, tuple[str, str] | None], object] | None = None
 
     @property
     def native(self) -> bool:
@@ -375,6 +377,7 @@ def _log_front(count: int) -> Service:
     return replace(
         _VICTORIALOGS,
         arguments=lambda at: [*_VICTORIALOGS.arguments(at), *_log_cluster.stack_front_flags(count, Path(at.secrets))],
+        before_stop=_log_cluster.flush_front,
     )
 
 
@@ -805,8 +808,8 @@ class Stack:
         if pid is None:
             return False
         (self._state(service) / "held").touch()  # before the signal: the supervisor must not race it
-        if self.log_nodes and name == _VICTORIALOGS.name and sig != signal.SIGKILL:
-            _log_cluster.flush_front(f"http://127.0.0.1:{service.port}", self._credentials(service))
+        if service.before_stop is not None and sig != signal.SIGKILL:
+            service.before_stop(f"http://127.0.0.1:{service.port}", self._credentials(service))
         try:
             os.kill(pid, sig)
             deadline = time.monotonic() + grace
