@@ -19,6 +19,7 @@ import yaml
 from tta_otel.ops.secrets import SecretsDir
 from tta_otel.ops.stack import gateways
 from tta_otel.ops.stack.runner import SERVICES, Stack, StackError, native_services
+from tta_otel.ops.stack.topology import TopologyError
 
 REPO = Path(__file__).resolve().parents[2]
 AGENT: dict[str, Any] = yaml.safe_load((REPO / gateways.AGENT_CONFIG).read_text())
@@ -92,7 +93,7 @@ def test_a_count_that_is_no_redundancy_or_has_no_ports_is_refused(tmp_path: Path
 def test_status_down_and_the_supervisor_see_the_topology_the_last_up_recorded(tmp_path: Path) -> None:
     secrets = SecretsDir(tmp_path / "secrets")
     assert Stack(REPO, tmp_path / "state", secrets).gateways == 0
-    gateways.record_count(tmp_path / "state", 2)
+    gateways.SCALE.record(tmp_path / "state", 2)
     later = Stack(REPO, tmp_path / "state", secrets)
     assert later.gateways == 2
     assert later.gateway_names() == ["otel-gateway-1", "otel-gateway-2"]
@@ -154,7 +155,7 @@ def test_a_missing_or_foreign_members_file_names_no_gateway(tmp_path: Path, cont
 
 
 def test_an_agent_with_no_gateway_to_send_to_is_refused() -> None:
-    with pytest.raises(gateways.TopologyError, match="at least one gateway"):
+    with pytest.raises(TopologyError, match="at least one gateway"):
         gateways.members_overlay([])
 
 

@@ -15,6 +15,7 @@ import pytest
 from tta_otel.ops.secrets import SecretsDir
 from tta_otel.ops.stack import log_cluster
 from tta_otel.ops.stack.runner import SERVICES, Placement, Service, Stack, StackError, native_services
+from tta_otel.ops.stack.topology import TopologyError
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -74,14 +75,14 @@ def test_a_count_that_is_no_cluster_or_has_no_ports_is_refused(tmp_path: Path, c
 
 
 def test_a_front_of_fewer_than_two_nodes_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(log_cluster.LogNodesError, match="at least 2 storage nodes, not 1"):
+    with pytest.raises(TopologyError, match="at least 2 storage nodes, not 1"):
         log_cluster.front_flags(["127.0.0.1:9501"], tmp_path)
 
 
 def test_status_down_and_the_supervisor_see_the_node_count_the_last_up_recorded(tmp_path: Path) -> None:
     secrets = SecretsDir(tmp_path / "secrets")
     assert Stack(REPO, tmp_path / "state", secrets).log_nodes == 0
-    log_cluster.record_count(tmp_path / "state", 2)
+    log_cluster.SCALE.record(tmp_path / "state", 2)
     later = Stack(REPO, tmp_path / "state", secrets)
     assert later.log_nodes == 2
     assert {"victorialogs-storage-1", "victorialogs-storage-2", "victorialogs"} <= set(later.native_names())

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from tta_otel.ops.stack.topology import read_count, write_count
+from tta_otel.ops.stack.topology import Scale, TopologyError
 
 AGENT_CONFIG = "collector-config/agent.yaml"
 GATEWAY_CONFIG = "collector-config/gateway.yaml"
@@ -32,14 +32,9 @@ MIN_GATEWAYS = 2
 """One gateway is a single point of loss again, with an extra hop: refused."""
 MAX_GATEWAYS = 8
 """The fixed port layout below leaves room for this many."""
-_RECORD = "gateways"
 MEMBERS_FILE = "gateway-members.yaml"
 """In the agent's state directory: the overlay that names the gateways the agent sends to."""
 _BALANCERS = ("load_balancing/by_trace", "load_balancing/by_service")
-
-
-class TopologyError(ValueError):
-    """A gateway count the stack cannot run; the message says which ones it can."""
 
 
 @dataclass(frozen=True)
@@ -52,11 +47,10 @@ class GatewayPorts:
     metrics: int
 
 
-def check_count(count: int) -> int:
-    """``count`` when the stack can run it (0: the single collector), else a TopologyError."""
-    if count == 0 or MIN_GATEWAYS <= count <= MAX_GATEWAYS:
-        return count
-    raise TopologyError(f"--gateways takes 0 (one collector) or {MIN_GATEWAYS} to {MAX_GATEWAYS}, not {count}")
+SCALE = Scale(
+    "--gateways", "one collector", "one collector", "an agent with {count} gateways", MIN_GATEWAYS, MAX_GATEWAYS
+)
+"""How many gateways ``stack up --gateways`` can run, and the count it last ran (``Scale``)."""
 
 
 def gateway_name(index: int) -> str:
@@ -121,36 +115,19 @@ def gateway_environment(index: int, state: Path, secrets: Path) -> dict[str, str
     }
 
 
-def recorded_count(state_dir: Path) -> int:
-    """How many gateways the stack of ``state_dir`` was last started with (0 when never)."""
-    return read_count(state_dir, _RECORD, check_count)
-
-
-def record_count(state_dir: Path, count: int) -> None:
-    write_count(state_dir, _RECORD, check_count(count))
-
-
-def describe(count: int) -> str:
-    return f"as an agent with {count} gateways" if count else "as one collector"
-
-
 __all__ = [
     "AGENT_CONFIG",
     "GATEWAY_CONFIG",
     "MAX_GATEWAYS",
     "MEMBERS_FILE",
     "MIN_GATEWAYS",
+    "SCALE",
     "GatewayPorts",
-    "TopologyError",
     "agent_environment",
-    "check_count",
-    "describe",
     "gateway_environment",
     "gateway_name",
     "gateway_ports",
     "members_overlay",
     "read_members",
-    "record_count",
-    "recorded_count",
     "write_members",
 ]

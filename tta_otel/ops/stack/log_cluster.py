@@ -32,13 +32,12 @@ from pathlib import Path
 import httpx
 
 from tta_otel.ops.secrets import BASIC_AUTH_USER, VICTORIALOGS_PASSWORD
-from tta_otel.ops.stack.topology import read_count, write_count
+from tta_otel.ops.stack.topology import Scale, TopologyError
 
 MIN_NODES = 2
 """One storage node behind a front is one node with an extra hop: refused."""
 MAX_NODES = 8
 """The fixed port layout below leaves room for this many."""
-_RECORD = "log-nodes"
 _FIRST_PORT = 9500
 FLUSH_PATH = "/internal/force_flush"
 STORAGE_NODE_FLAGS = (
@@ -48,15 +47,8 @@ STORAGE_NODE_FLAGS = (
 """What a storage node adds to the single node's command line."""
 
 
-class LogNodesError(ValueError):
-    """A node count the stack cannot run; the message says which ones it can."""
-
-
-def check_count(count: int) -> int:
-    """``count`` when the stack can run it (0: one VictoriaLogs), else a LogNodesError."""
-    if count == 0 or MIN_NODES <= count <= MAX_NODES:
-        return count
-    raise LogNodesError(f"--log-nodes takes 0 (one VictoriaLogs) or {MIN_NODES} to {MAX_NODES}, not {count}")
+SCALE = Scale("--log-nodes", "one VictoriaLogs", "one node", "a front of {count} storage nodes", MIN_NODES, MAX_NODES)
+"""How many storage nodes ``stack up --log-nodes`` can run, and the count it last ran (``Scale``)."""
 
 
 def node_name(index: int) -> str:
@@ -66,7 +58,7 @@ def node_name(index: int) -> str:
 def node_port(index: int) -> int:
     """Storage node ``index`` (from 1) listens on 9500 + index."""
     if not 1 <= index <= MAX_NODES:
-        raise LogNodesError(f"no storage node {index}: they are numbered 1 to {MAX_NODES}")
+        raise TopologyError(f"no storage node {index}: they are numbered 1 to {MAX_NODES}")
     return _FIRST_PORT + index
 
 
@@ -74,7 +66,7 @@ def front_flags(addresses: list[str], secrets: Path) -> list[str]:
     """What makes VictoriaLogs the front of the storage nodes at ``addresses`` (host:port), with
     the stack's credentials for each (the array flags take one value per node)."""
     if len(addresses) < MIN_NODES:
-        raise LogNodesError(f"a front needs at least {MIN_NODES} storage nodes, not {len(addresses)}")
+        raise TopologyError(f"a front needs at least {MIN_NODES} storage nodes, not {len(addresses)}")
     each = len(addresses)
     return [
         f"-storageNode={','.join(addresses)}",
@@ -97,31 +89,14 @@ def flush_front(url: str, credentials: tuple[str, str] | None) -> bool:
         return False
 
 
-def recorded_count(state_dir: Path) -> int:
-    """How many storage nodes the stack of ``state_dir`` was last started with (0 when never)."""
-    return read_count(state_dir, _RECORD, check_count)
-
-
-def record_count(state_dir: Path, count: int) -> None:
-    write_count(state_dir, _RECORD, check_count(count))
-
-
-def describe(count: int) -> str:
-    return f"as a front of {count} storage nodes" if count else "as one node"
-
-
 __all__ = [
     "MAX_NODES",
     "MIN_NODES",
+    "SCALE",
     "STORAGE_NODE_FLAGS",
-    "LogNodesError",
-    "check_count",
-    "describe",
     "flush_front",
     "front_flags",
     "node_name",
     "node_port",
-    "record_count",
-    "recorded_count",
     "stack_front_flags",
 ]

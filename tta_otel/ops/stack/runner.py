@@ -83,6 +83,7 @@ from tta_otel.ops.stack import retention as retention_of
 from tta_otel.ops.stack.components import Component, components
 from tta_otel.ops.stack.native_configs import COMPOSE_SECRETS, native_copy
 from tta_otel.ops.stack.retention import DEFAULT_RETENTION, Retention
+from tta_otel.ops.stack.topology import TopologyError
 
 
 class StackError(RuntimeError):
@@ -395,8 +396,8 @@ def native_services(gateway_count: int = 0, log_nodes: int = 0) -> tuple[Service
     """The native components in start order; with gateways, the gateways come right before the
     agent, so that ``down`` (reverse order) stops the agent while its gateways can still take
     what it holds; with log nodes, the storage nodes right before their front, for the same reason."""
-    _gateways.check_count(gateway_count)
-    _log_cluster.check_count(log_nodes)
+    _gateways.SCALE.check(gateway_count)
+    _log_cluster.SCALE.check(log_nodes)
     services: list[Service] = []
     for service in SERVICES:
         if not service.native:
@@ -601,11 +602,11 @@ class Stack:
         self.components: dict[str, Component] = components(repository)
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
         try:
-            count = _gateways.recorded_count(self.state_dir) if gateways is None else gateways
-            self.gateways = _gateways.check_count(count)
-            nodes = _log_cluster.recorded_count(self.state_dir) if log_nodes is None else log_nodes
-            self.log_nodes = _log_cluster.check_count(nodes)
-        except (_gateways.TopologyError, _log_cluster.LogNodesError) as error:
+            count = _gateways.SCALE.recorded(self.state_dir) if gateways is None else gateways
+            self.gateways = _gateways.SCALE.check(count)
+            nodes = _log_cluster.SCALE.recorded(self.state_dir) if log_nodes is None else log_nodes
+            self.log_nodes = _log_cluster.SCALE.check(nodes)
+        except TopologyError as error:
             raise StackError(str(error)) from None
         self._services = native_services(self.gateways, self.log_nodes)
 
@@ -785,21 +786,21 @@ class Stack:
         """Record this stack's gateway and log node counts, refusing while collectors or
         VictoriaLogs nodes of other counts run (their processes would be orphaned: ``down`` looks
         only at the recorded topology)."""
-        gateways = _gateways.recorded_count(self.state_dir)
-        nodes = _log_cluster.recorded_count(self.state_dir)
-        recorded = native_services(gateways, nodes)
-        for what, component, was, now, describe in (
-            ("the collector", "otelcol", gateways, self.gateways, _gateways.describe),
-            ("VictoriaLogs", "victorialogs", nodes, self.log_nodes, _log_cluster.describe),
-        ):
+        scales = (
+            ("the collector", "otelcol", _gateways.SCALE, self.gateways),
+            ("VictoriaLogs", "victorialogs", _log_cluster.SCALE, self.log_nodes),
+        )
+        recorded = native_services(*(scale.recorded(self.state_dir) for _, _, scale, _ in scales))
+        for what, component, scale, now in scales:
+            was = scale.recorded(self.state_dir)
             running = [s.name for s in recorded if s.component == component and self.pid(s)] if was != now else []
             if running:
                 raise StackError(
-                    f"{what} runs {describe(was)} ({', '.join(running)}): "
-                    f"stop it (`tta-otel stack down`) before starting it {describe(now)}"
+                    f"{what} runs {scale.describe(was)} ({', '.join(running)}): "
+                    f"stop it (`tta-otel stack down`) before starting it {scale.describe(now)}"
                 )
-        _gateways.record_count(self.state_dir, self.gateways)
-        _log_cluster.record_count(self.state_dir, self.log_nodes)
+        for _, _, scale, now in scales:
+            scale.record(self.state_dir, now)
 
     def stop(self, name: str, sig: signal.Signals = signal.SIGTERM, grace: float = 15.0) -> bool:
         """Stop one service by its pid; SIGKILL after ``grace`` seconds. Returns whether it ran."""
