@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 
 import pytest
 from faker import Faker
+from opentelemetry import _logs, metrics, trace
+from opentelemetry.util._once import Once
 
 from tta_otel.privacy import Pseudonymizer, PseudonymKey, Redactor, load_policy
 
@@ -72,3 +75,24 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
     yield monkeypatch
     os.environ.clear()
     os.environ.update(saved)
+
+
+def _reset_global_providers() -> None:
+    trace._TRACER_PROVIDER_SET_ONCE = Once()
+    trace._TRACER_PROVIDER = None
+    metrics._internal._METER_PROVIDER_SET_ONCE = Once()
+    metrics._internal._METER_PROVIDER = None
+    _logs._internal._LOGGER_PROVIDER_SET_ONCE = Once()
+    _logs._internal._LOGGER_PROVIDER = None
+
+
+@pytest.fixture
+def fresh_providers() -> Iterator[None]:
+    """No global tracer, meter or logger provider before the test and none after it, and the
+    SIGTERM handler restored: ``configure_telemetry`` sets the providers once per process and
+    installs its SIGTERM flush, so each test that calls it in process starts from nothing."""
+    _reset_global_providers()
+    sigterm = signal.getsignal(signal.SIGTERM)
+    yield
+    _reset_global_providers()
+    signal.signal(signal.SIGTERM, sigterm)

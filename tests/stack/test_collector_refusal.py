@@ -12,15 +12,12 @@ exporter for metrics), on ports of its own beside the session stack's.
 
 from __future__ import annotations
 
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from opentelemetry import _logs, metrics, trace
 from opentelemetry._logs import SeverityNumber
-from opentelemetry.util._once import Once
 
 from tests.stack.conftest import REPO
 from tta_otel.config import load_config
@@ -57,16 +54,6 @@ monitoring:
 """
 
 
-def _reset_global_providers() -> None:
-    """``configure_telemetry`` sets the process's providers once; each test starts without any."""
-    trace._TRACER_PROVIDER_SET_ONCE = Once()
-    trace._TRACER_PROVIDER = None
-    metrics._internal._METER_PROVIDER_SET_ONCE = Once()
-    metrics._internal._METER_PROVIDER = None
-    _logs._internal._LOGGER_PROVIDER_SET_ONCE = Once()
-    _logs._internal._LOGGER_PROVIDER = None
-
-
 def _collector(state: Path, secrets: SecretsDir, *overlays: Path) -> Any:
     configs = [
         REPO / "collector-config" / "otelcol.yaml",
@@ -86,11 +73,11 @@ def _collector(state: Path, secrets: SecretsDir, *overlays: Path) -> Any:
 
 
 @pytest.fixture
-def client(clean_env: pytest.MonkeyPatch, stack_client_environment: dict[str, str], tmp_path: Path) -> Iterator[Path]:
+def client(
+    clean_env: pytest.MonkeyPatch, fresh_providers: None, stack_client_environment: dict[str, str], tmp_path: Path
+) -> Iterator[Path]:
     """This process as a TTA service exporting to the private collector over OTLP/HTTP (TLS and
     token, as every client); yields its ``tta_config.yaml``."""
-    _reset_global_providers()
-    sigterm = signal.getsignal(signal.SIGTERM)
     for name, value in stack_client_environment.items():
         clean_env.setenv(name, value)
     clean_env.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"https://{_PORTS['TTA_COLLECTOR_OTLP_HTTP_ENDPOINT']}")
@@ -100,8 +87,6 @@ def client(clean_env: pytest.MonkeyPatch, stack_client_environment: dict[str, st
     config = tmp_path / "tta_config.yaml"
     config.write_text(_ONLY_WHEN_FLUSHED)
     yield config
-    _reset_global_providers()
-    signal.signal(signal.SIGTERM, sigterm)
 
 
 def _dropped(state: Path) -> dict[str, int]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,10 +11,9 @@ from typing import Any, ClassVar
 
 import pytest
 from faker import Faker
-from opentelemetry import _logs, metrics, trace
+from opentelemetry import metrics, trace
 from opentelemetry._logs import SeverityNumber
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
-from opentelemetry.util._once import Once
 
 from tta_otel import configurator as configurator_module
 from tta_otel import health, privacy
@@ -28,26 +26,13 @@ from tta_otel.testing.otlp_sink import OtlpSink, attributes
 from tta_otel.testing.processes import free_port
 
 
-def _reset_global_providers() -> None:
-    trace._TRACER_PROVIDER_SET_ONCE = Once()
-    trace._TRACER_PROVIDER = None
-    metrics._internal._METER_PROVIDER_SET_ONCE = Once()
-    metrics._internal._METER_PROVIDER = None
-    _logs._internal._LOGGER_PROVIDER_SET_ONCE = Once()
-    _logs._internal._LOGGER_PROVIDER = None
-
-
 @pytest.fixture
-def sink(clean_env: pytest.MonkeyPatch) -> Iterator[OtlpSink]:
-    _reset_global_providers()
-    sigterm = signal.getsignal(signal.SIGTERM)
+def sink(clean_env: pytest.MonkeyPatch, fresh_providers: None) -> Iterator[OtlpSink]:
     with OtlpSink() as running:
         clean_env.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", running.endpoint)
         clean_env.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
         clean_env.setenv("TTA_PSEUDONYM_KEY", "a synthetic test key of at least 32 bytes")
         yield running
-    _reset_global_providers()
-    signal.signal(signal.SIGTERM, sigterm)
 
 
 def _config_file(tmp_path: Path, text: str) -> Path:
