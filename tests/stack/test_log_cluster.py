@@ -13,11 +13,8 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +22,10 @@ import httpx
 import pytest
 
 from tests.stack.conftest import REPO
+from tests.stack.test_authentication import _refused_without_credentials
 from tta_otel.ops.secrets import SecretsDir
 from tta_otel.ops.stack import log_cluster
-from tta_otel.ops.stack.components import components
-from tta_otel.ops.stack.runner import credentials_of, launch, running_component, table_entry
+from tta_otel.ops.stack.runner import component_process, credentials_of, running_component, table_entry
 from tta_otel.ops.stores import VictoriaLogsClient
 from tta_otel.testing.processes import free_port, wait_until
 
@@ -36,27 +33,11 @@ pytestmark = pytest.mark.integration
 _VICTORIALOGS = table_entry("victorialogs")
 
 
-@contextmanager
-def _node(state: Path, secrets: SecretsDir, port: int) -> Iterator[subprocess.Popen[bytes]]:
-    """A storage node (the single node's command line plus ``STORAGE_NODE_FLAGS``) until it is
-    ready; stopped by pid on exit, whatever happened."""
-    binary = components(REPO)["victorialogs"].binary()
-    placement = _VICTORIALOGS.placement(REPO, state, secrets.path, port=port)
-    process = launch(_VICTORIALOGS, binary, placement, state, state / "node.log", log_cluster.STORAGE_NODE_FLAGS)
-    try:
-        assert wait_until(lambda: _answers(port), timeout=30), (state / "node.log").read_text()
-        yield process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            process.wait(timeout=15)
-
-
-def _answers(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
+def _node(state: Path, secrets: SecretsDir, port: int) -> Any:
+    """A storage node: the single node's command line plus ``STORAGE_NODE_FLAGS``."""
+    return component_process(
+        REPO, "victorialogs", state, secrets, port=port, extra_arguments=log_cluster.STORAGE_NODE_FLAGS
+    )
 
 
 class _Writer(threading.Thread):
@@ -113,8 +94,8 @@ def test_records_written_while_a_storage_node_is_down_are_all_read_back(
         writer.start()
         try:
             time.sleep(2)
-            second.send_signal(signal.SIGKILL)
-            second.wait()
+            second.process.send_signal(signal.SIGKILL)
+            second.process.wait()
             down_since = time.monotonic()
             time.sleep(3)
             with _node(tmp_path / "node-2", stack_secrets, ports[1]):
@@ -186,3 +167,34 @@ def test_a_storage_node_added_under_load_takes_new_records(tmp_path: Path, stack
             writer.stop.set()
     assert on_the_new_node
     assert on_the_new_node <= {number for at, number in writer.acknowledged if at > stopped_at}
+
+
+def test_the_front_and_the_nodes_refuse_every_request_without_credentials(
+    tmp_path: Path, stack_secrets: SecretsDir
+) -> None:
+    """The cluster's new ports ask for the stack's credentials like the single node: the front's
+    queries, writes and flush, and the nodes' internal insert and select that the front uses."""
+    ports = [free_port(), free_port()]
+    with (
+        _node(tmp_path / "node-1", stack_secrets, ports[0]) as node,
+        _node(tmp_path / "node-2", stack_secrets, ports[1]),
+        running_component(
+            REPO,
+            "victorialogs",
+            tmp_path / "front",
+            stack_secrets,
+            port=free_port(),
+            extra_arguments=log_cluster.front_flags([f"127.0.0.1:{port}" for port in ports], stack_secrets.path),
+        ) as front,
+    ):
+        refused = {
+            path: _refused_without_credentials(method, path)
+            for method, path in (
+                ("GET", f"{front}/select/logsql/query?query=*"),
+                ("POST", f"{front}/insert/jsonline"),
+                ("GET", f"{front}{log_cluster.FLUSH_PATH}"),
+                ("POST", f"{node.url}/internal/insert"),
+                ("POST", f"{node.url}/internal/select/query"),
+            )
+        }
+    assert all(refused.values()), refused

@@ -32,6 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePath, PurePosixPath
+from typing import Any
 
 from tta_otel.config.loader import ConfigError
 from tta_otel.environment_variables import (
@@ -485,8 +486,14 @@ def launch(
         )
 
 
+@dataclass(frozen=True)
+class RunningComponent:
+    url: str
+    process: subprocess.Popen[bytes]
+
+
 @contextmanager
-def running_component(
+def component_process(
     repository: Path,
     name: str,
     state: Path,
@@ -498,13 +505,14 @@ def running_component(
     extra_arguments: Sequence[str] = (),
     extra_environment: Mapping[str, str] | None = None,
     retention: Retention | None = None,
-) -> Iterator[str]:
+) -> Iterator[RunningComponent]:
     """One native component alone, launched from the table with its own configuration file(s),
-    port, state directory (log in ``state/<name>.log``) and secrets; yields its URL once ready
-    (asking with the service's credentials), and stops it (SIGTERM, then SIGKILL) on exit. The
-    stack tests start a private Alertmanager or collector with it; ``extra_arguments`` add flags,
-    ``extra_environment`` variables that win over the table's (a test's own backends), ``retention``
-    the periods instead of the checkout's."""
+    port, state directory (log in ``state/<name>.log``) and secrets; yields its URL and process
+    once ready (asking with the service's credentials), and stops it (SIGTERM, then SIGKILL) on
+    exit, unless it ended already. The stack tests start a private Alertmanager or collector with
+    it, and kill one with its process; ``extra_arguments`` add flags, ``extra_environment``
+    variables that win over the table's (a test's own backends), ``retention`` the periods instead
+    of the checkout's."""
     service = table_entry(name)
     if service.component is None:
         raise StackError(f"{name} runs under docker compose only")
@@ -529,7 +537,7 @@ def running_component(
             if time.monotonic() > deadline:
                 raise StackError(f"{name} not ready after {timeout:.0f} s:\n{log.read_text(errors='replace')}")
             time.sleep(0.1)
-        yield url
+        yield RunningComponent(url, process)
     finally:
         process.terminate()
         try:
@@ -537,6 +545,13 @@ def running_component(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+@contextmanager
+def running_component(repository: Path, name: str, state: Path, secrets: SecretsDir, **options: Any) -> Iterator[str]:
+    """``component_process`` for a test that needs only the component's URL (``options``: its)."""
+    with component_process(repository, name, state, secrets, **options) as running:
+        yield running.url
 
 
 def _port_in_use(port: int) -> bool:
