@@ -118,12 +118,14 @@ def test_a_tampered_archive_is_refused(stack: Stack, stack_secrets: SecretsDir, 
     assert not (tmp_path / "restored").exists()
 
 
-def _auth(secrets: SecretsDir) -> tuple[str, str]:
+def long_term_auth(secrets: SecretsDir) -> tuple[str, str]:
+    """VictoriaMetrics's basic auth in ``secrets`` (also tests/stack/test_archive_s3.py's)."""
     user, _, password = secrets.read(VICTORIAMETRICS_CREDENTIALS).partition(":")
     return user, password
 
 
-def _answers(url: str, auth: tuple[str, str]) -> dict[str, Any]:
+def answers(url: str, auth: tuple[str, str]) -> dict[str, Any]:
+    """What the VictoriaMetrics at ``url`` answers to ``QUERIES``, to compare a restored copy with."""
     with httpx.Client(base_url=url, auth=auth, timeout=30) as client:
         return {
             path: client.get(path, params=params).raise_for_status().json()["data"] for path, params in QUERIES.items()
@@ -135,14 +137,14 @@ def long_term(tmp_path_factory: pytest.TempPathFactory, stack_secrets: SecretsDi
     """A VictoriaMetrics of its own, holding ``SERIES``."""
     state = tmp_path_factory.mktemp("archive-vm")
     with running_component(REPO, "victoriametrics", state, stack_secrets, port=free_port()) as url:
-        import_series(url, _auth(stack_secrets), SERIES)
-        yield VictoriaMetricsSource(VictoriaMetricsSnapshots(url, _auth(stack_secrets)), state / "data")
+        import_series(url, long_term_auth(stack_secrets), SERIES)
+        yield VictoriaMetricsSource(VictoriaMetricsSnapshots(url, long_term_auth(stack_secrets)), state / "data")
 
 
 def test_the_long_term_tier_restores_into_a_victoriametrics_that_answers_the_same(
     long_term: VictoriaMetricsSource, stack_secrets: SecretsDir, tmp_path: Path
 ) -> None:
-    before = _answers(long_term.client.url, _auth(stack_secrets))
+    before = answers(long_term.client.url, long_term_auth(stack_secrets))
     assert len(before["/api/v1/query"]["result"]) == 2
     assert len(before["/api/v1/query_range"]["result"]) == 2
 
@@ -157,7 +159,7 @@ def test_the_long_term_tier_restores_into_a_victoriametrics_that_answers_the_sam
     restore(tmp_path / "archives", manifest.id, stack_secrets, {VICTORIAMETRICS: restored / "data"})
 
     with running_component(REPO, "victoriametrics", restored, stack_secrets, port=free_port()) as url:
-        assert _answers(url, _auth(stack_secrets)) == before
+        assert answers(url, long_term_auth(stack_secrets)) == before
 
 
 def test_a_flipped_byte_in_the_long_term_section_is_refused(

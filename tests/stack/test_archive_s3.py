@@ -27,7 +27,7 @@ import httpx
 import pytest
 
 from tests.stack.conftest import REPO
-from tests.stack.test_archive import SERIES, _answers, _auth
+from tests.stack.test_archive import SERIES, answers, long_term_auth
 from tta_otel.ops.archive import VICTORIAMETRICS, prune
 from tta_otel.ops.archive_bucket import S3_CREDENTIALS, Bucket, BucketError
 from tta_otel.ops.cli.main import main
@@ -152,7 +152,7 @@ def setting(tmp_path_factory: pytest.TempPathFactory, stack_secrets: SecretsDir)
         long_term = running.enter_context(
             running_component(REPO, "victoriametrics", state / "victoriametrics", secrets, port=free_port())
         )
-        import_series(long_term, _auth(secrets), SERIES)
+        import_series(long_term, long_term_auth(secrets), SERIES)
         setting = _Setting(secrets, endpoint, prometheus, long_term, state)
         setting.client().create_bucket(Bucket=BUCKET)
         yield setting
@@ -174,7 +174,7 @@ def _create(setting: _Setting, monkeypatch: pytest.MonkeyPatch, capsys: pytest.C
 def test_an_archive_in_the_bucket_lists_and_restores_into_a_store_that_answers_the_same(
     setting: _Setting, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    before = _answers(setting.long_term, _auth(setting.secrets))
+    before = answers(setting.long_term, long_term_auth(setting.secrets))
     created = _create(setting, monkeypatch, capsys)
     archive = created["id"]
     assert setting.keys() == [
@@ -188,7 +188,7 @@ def test_an_archive_in_the_bucket_lists_and_restores_into_a_store_that_answers_t
     restored = tmp_path / "restored"
     assert main(setting.cli("restore", archive, "--long-term-into", str(restored / "data"))) == 0
     with running_component(REPO, "victoriametrics", restored, setting.secrets, port=free_port()) as url:
-        assert _answers(url, _auth(setting.secrets)) == before
+        assert answers(url, long_term_auth(setting.secrets)) == before
 
 
 def test_a_tampered_object_in_the_bucket_is_refused(
