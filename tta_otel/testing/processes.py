@@ -46,13 +46,17 @@ def free_port() -> int:
 def collector_addresses() -> dict[str, str]:
     """The environment that puts a private collector (``running_component``'s) on free ports, clear
     of the session stack's; ``TTA_COLLECTOR_HEALTH_ENDPOINT``'s port is its readiness port."""
+    ports: set[int] = set()
+    while len(ports) < 6:  # free_port does not hold what it picked: two draws may be equal
+        ports.add(free_port())
+    grpc, http, health, metrics, pprof, zpages = sorted(ports)
     return {
-        "TTA_COLLECTOR_OTLP_GRPC_ENDPOINT": f"127.0.0.1:{free_port()}",
-        "TTA_COLLECTOR_OTLP_HTTP_ENDPOINT": f"127.0.0.1:{free_port()}",
-        "TTA_COLLECTOR_HEALTH_ENDPOINT": f"127.0.0.1:{free_port()}",
-        "TTA_COLLECTOR_METRICS_PORT": str(free_port()),
-        "TTA_COLLECTOR_PPROF_ENDPOINT": f"127.0.0.1:{free_port()}",
-        "TTA_COLLECTOR_ZPAGES_ENDPOINT": f"127.0.0.1:{free_port()}",
+        "TTA_COLLECTOR_OTLP_GRPC_ENDPOINT": f"127.0.0.1:{grpc}",
+        "TTA_COLLECTOR_OTLP_HTTP_ENDPOINT": f"127.0.0.1:{http}",
+        "TTA_COLLECTOR_HEALTH_ENDPOINT": f"127.0.0.1:{health}",
+        "TTA_COLLECTOR_METRICS_PORT": str(metrics),
+        "TTA_COLLECTOR_PPROF_ENDPOINT": f"127.0.0.1:{pprof}",
+        "TTA_COLLECTOR_ZPAGES_ENDPOINT": f"127.0.0.1:{zpages}",
     }
 
 
