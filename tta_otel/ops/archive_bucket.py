@@ -92,9 +92,15 @@ class Bucket:
     def _key(self, *parts: str) -> str:
         return "/".join(part for part in (self.prefix, *parts) if part)
 
-    def _keys(self, client: Any, under: str) -> list[str]:
+    def _folder(self, *parts: str) -> str:
+        """The key prefix of a folder, with its slash: ``prefix`` alone would also take ``prefix2/``."""
+        key = self._key(*parts)
+        return f"{key}/" if key else ""
+
+    def _keys(self, client: Any, *parts: str) -> list[str]:
+        """Every key in the folder ``parts`` (under the bucket's prefix), at any depth."""
         keys: list[str] = []
-        for page in client.get_paginator("list_objects_v2").paginate(Bucket=self.name, Prefix=under):
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=self.name, Prefix=self._folder(*parts)):
             keys.extend(item["Key"] for item in page.get("Contents", ()))
         return keys
 
@@ -111,8 +117,8 @@ class Bucket:
         """Every archive's manifest, each into ``into/<archive id>/``, as ``list_archives`` reads them."""
         client = self._client()
         with self._errors("reading the manifests"):
-            for key in self._keys(client, self._key()):
-                archive_id, _, name = key.removeprefix(self._key()).strip("/").partition("/")
+            for key in self._keys(client):
+                archive_id, _, name = key.removeprefix(self._folder()).partition("/")
                 if name == MANIFEST:
                     (into / archive_id).mkdir(parents=True, exist_ok=True)
                     client.download_file(self.name, key, str(into / archive_id / name))
@@ -121,7 +127,7 @@ class Bucket:
         """Archive ``archive_id``, whole, into ``into/<archive id>/``."""
         client = self._client()
         with self._errors(f"downloading archive {archive_id}"):
-            keys = self._keys(client, self._key(archive_id) + "/")
+            keys = self._keys(client, archive_id)
             if self._key(archive_id, MANIFEST) not in keys:
                 raise FileNotFoundError(f"no archive {archive_id} in s3://{self.name}/{self.prefix}")
             (into / archive_id).mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -132,7 +138,7 @@ class Bucket:
         """Delete every object of archive ``archive_id``, its manifest first."""
         client = self._client()
         with self._errors(f"removing archive {archive_id}"):
-            keys = sorted(self._keys(client, self._key(archive_id) + "/"), key=lambda key: not key.endswith(MANIFEST))
+            keys = sorted(self._keys(client, archive_id), key=lambda key: not key.endswith(MANIFEST))
             for key in keys:
                 client.delete_object(Bucket=self.name, Key=key)
 
