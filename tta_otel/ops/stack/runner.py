@@ -805,9 +805,9 @@ class Stack:
             ("the collector", "otelcol", _gateways.SCALE, self.gateways),
             ("VictoriaLogs", "victorialogs", _log_cluster.SCALE, self.log_nodes),
         )
-        recorded = native_services(*(scale.recorded(self.state_dir) for _, _, scale, _ in scales))
-        for what, component, scale, now in scales:
-            was = scale.recorded(self.state_dir)
+        counts = [scale.recorded(self.state_dir) for _, _, scale, _ in scales]
+        recorded = native_services(*counts)
+        for (what, component, scale, now), was in zip(scales, counts, strict=True):
             running = [s.name for s in recorded if s.component == component and self.pid(s)] if was != now else []
             if running:
                 raise StackError(
