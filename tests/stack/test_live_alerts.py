@@ -29,9 +29,6 @@ context manager, on failure too.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -44,6 +41,7 @@ import httpx
 import pytest
 import yaml
 
+from tests.stack.test_status import run_status, status_document
 from tta_otel.ops.client_credentials import alertmanager_auth, prometheus_auth
 from tta_otel.ops.stack.runner import URLS, Stack
 from tta_otel.testing.processes import (
@@ -221,23 +219,14 @@ def test_status_shows_the_component_whose_processes_all_stopped_as_down(scenario
     no instance up, and the environment is down."""
 
     def silent() -> bool:
-        (component,) = [c for c in _status_screen()["components"] if c["component"] == GONE]
+        (screen,) = status_document(run_status(environment=ENVIRONMENT))["environments"]
+        (component,) = [c for c in screen["components"] if c["component"] == GONE]
         return bool(component["instances_up"] == 0)
 
     assert wait_until(silent, timeout=150, interval=5)
-    result = _status()
+    result = run_status(environment=ENVIRONMENT)
     assert result.returncode == 2
-    assert f"[{ENVIRONMENT}] {GONE} ({REPOSITORY}): no instance reporting" in json.loads(result.stdout)["reasons"]
-
-
-def _status() -> subprocess.CompletedProcess[str]:
-    command = [str(Path(sys.executable).parent / "tta-otel"), "status", "--json", "--environment", ENVIRONMENT]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
-
-
-def _status_screen() -> dict[str, Any]:
-    (screen,) = [e for e in json.loads(_status().stdout)["environments"] if e["name"] == ENVIRONMENT]
-    return dict(screen)
+    assert f"[{ENVIRONMENT}] {GONE} ({REPOSITORY}): no instance reporting" in status_document(result)["reasons"]
 
 
 def _regressions() -> list[dict[str, str]]:

@@ -31,12 +31,14 @@ TTA_OTEL = str(Path(sys.executable).parent / "tta-otel")
 ENVIRONMENT = f"status-{uuid.uuid4().hex[:8]}"
 
 
-def _status(*arguments: str, environment: str = ENVIRONMENT) -> subprocess.CompletedProcess[str]:
+def run_status(*arguments: str, environment: str = ENVIRONMENT) -> subprocess.CompletedProcess[str]:
+    """``tta-otel status --json`` for one environment (also tests/stack/test_live_alerts.py's)."""
     command = [TTA_OTEL, "status", "--json", "--environment", environment, *arguments]
     return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
 
 
-def _document(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+def status_document(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    """The JSON that ``run_status`` printed."""
     document: dict[str, Any] = json.loads(result.stdout)
     return document
 
@@ -68,14 +70,14 @@ def service(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
             def traffic_reported() -> bool:
                 for _ in range(5):
                     httpx.get(f"{running.url}/players/p-1/scene", timeout=10).raise_for_status()
-                return _ready(_document(_status()))
+                return _ready(status_document(run_status()))
 
             assert wait_until(traffic_reported, timeout=90, interval=2)
             yield
 
 
 def test_a_component_started_with_the_distro_appears_without_configuration(service: None) -> None:
-    (component,) = _screen(_document(_status()))["components"]
+    (component,) = _screen(status_document(run_status()))["components"]
     assert (component["repository"], component["component"], component["instances"], component["instances_up"]) == (
         "tta.dev",
         "player-api",
@@ -86,35 +88,39 @@ def test_a_component_started_with_the_distro_appears_without_configuration(servi
 
 
 def test_the_components_redis_is_reported_up(service: None) -> None:
-    (dependency,) = _screen(_document(_status()))["dependencies"]
+    (dependency,) = _screen(status_document(run_status()))["dependencies"]
     assert (dependency["type"], dependency["instances"], dependency["instances_up"]) == ("redis", 1, 1)
 
 
 def test_a_healthy_stack_exits_0(service: None) -> None:
-    result = _status()
-    assert (result.returncode, _document(result)["status"], _document(result)["reasons"]) == (0, "healthy", [])
+    result = run_status()
+    assert (result.returncode, status_document(result)["status"], status_document(result)["reasons"]) == (
+        0,
+        "healthy",
+        [],
+    )
 
 
 def test_a_stopped_log_store_is_degraded(service: None, stack: Stack) -> None:
     stack.stop("victorialogs")
     try:
-        result = _status()
+        result = run_status()
     finally:
         stack.start("victorialogs")
         stack.wait_ready(["victorialogs"])
-    (store,) = [s for s in _document(result)["platform"]["stores"] if s["name"] == "victorialogs"]
-    assert (result.returncode, store["reachable"], _document(result)["status"]) == (1, False, "degraded")
+    (store,) = [s for s in status_document(result)["platform"]["stores"] if s["name"] == "victorialogs"]
+    assert (result.returncode, store["reachable"], status_document(result)["status"]) == (1, False, "degraded")
 
 
 def test_a_stopped_alertmanager_is_down(service: None, stack: Stack) -> None:
     stack.stop("alertmanager")
     try:
-        result = _status()
+        result = run_status()
     finally:
         stack.start("alertmanager")
         stack.wait_ready(["alertmanager"])
-    (store,) = [s for s in _document(result)["platform"]["stores"] if s["name"] == "alertmanager"]
-    assert (result.returncode, store["reachable"], _document(result)["status"]) == (2, False, "down")
+    (store,) = [s for s in status_document(result)["platform"]["stores"] if s["name"] == "alertmanager"]
+    assert (result.returncode, store["reachable"], status_document(result)["status"]) == (2, False, "down")
 
 
 def test_tta_sh_monitoring_status_reads_the_stack(service: None) -> None:
