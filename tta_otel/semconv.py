@@ -197,6 +197,10 @@ TTA_COMPONENT: Final = "tta.component"
 TTA_REPOSITORY: Final = "tta.repository"
 SERVICE_VERSION: Final = "service.version"
 
+# The retention class of a log record (debug, info, warn: retention.yaml's logs.*), which the
+# compose collector moves into the resource so that Loki makes it a stream label.
+TTA_LOG_RETENTION_CLASS: Final = "tta.log.retention_class"
+
 ERROR_TYPE: Final = "error.type"
 
 # GenAI.

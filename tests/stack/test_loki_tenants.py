@@ -1,7 +1,9 @@
-"""The compose collector's Loki tenants, run natively: the collector with collector-config/compose.yaml
-sends each TTA repository's logs with its own X-Scope-OrgID, after the privacy processors, and
-the logs of no known repository to the tenant "unassigned". Loki itself cannot run here (AGPL,
-see docs/stack.md); an in-memory OTLP receiver stands in for it and records the headers."""
+"""The compose collector's Loki tenants and retention classes, run natively: the collector with
+collector-config/compose.yaml sends each TTA repository's logs with its own X-Scope-OrgID, after the
+privacy processors, and the logs of no known repository to the tenant "unassigned"; each record
+arrives in a resource that names its retention class, the stream label of Loki's per-severity
+retention. Loki itself cannot run here (AGPL, see docs/stack.md); an in-memory OTLP receiver stands
+in for it (and for Prometheus's OTLP receiver) and records the headers."""
 
 from __future__ import annotations
 
@@ -15,15 +17,17 @@ from typing import Any
 import pytest
 from faker import Faker
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
-from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord, ResourceLogs, ScopeLogs
+from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord, ResourceLogs, ScopeLogs, SeverityNumber
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 
 from tests.stack.conftest import REPO
 from tests.stack.otlp_requests import key_values, send
 from tta_otel.ops.secrets import SecretsDir
 from tta_otel.ops.stack.runner import running_component
-from tta_otel.testing.otlp_sink import OtlpSink
+from tta_otel.semconv import TTA_LOG_RETENTION_CLASS
+from tta_otel.testing.otlp_sink import OtlpSink, attributes
 from tta_otel.testing.processes import free_port, wait_until
 
 REPOSITORIES = ["tta.dev", "tta.prototype", "tta.prod", None]
@@ -70,19 +74,27 @@ def collector(
         yield Collector(f"https://127.0.0.1:{http}", (pprof, zpages))
 
 
-def _send(collector: str, repository: str | None, body: str) -> None:
-    attributes: dict[str, Any] = {"service.name": "tenant-test"}
+def _send(collector: str, repository: str | None, *records: LogRecord) -> None:
+    """``records`` in one request, under one resource of ``repository`` (None: none)."""
+    resource: dict[str, Any] = {"service.name": "tenant-test"}
     if repository is not None:
-        attributes["tta.repository"] = repository
-    record = LogRecord(time_unix_nano=time.time_ns(), body=AnyValue(string_value=body))
+        resource["tta.repository"] = repository
     request = ExportLogsServiceRequest(
         resource_logs=[
             ResourceLogs(
-                resource=Resource(attributes=key_values(attributes)), scope_logs=[ScopeLogs(log_records=[record])]
+                resource=Resource(attributes=key_values(resource)), scope_logs=[ScopeLogs(log_records=list(records))]
             )
         ]
     )
     send("/v1/logs", request, collector)
+
+
+def _record(body: str, severity_number: int = 0) -> LogRecord:
+    return LogRecord(
+        time_unix_nano=time.time_ns(),
+        severity_number=SeverityNumber.ValueType(severity_number),
+        body=AnyValue(string_value=body),
+    )
 
 
 def _tenants_of(loki: OtlpSink, marker: str) -> dict[str | None, set[str]]:
@@ -103,7 +115,7 @@ def test_each_repository_lands_in_its_own_tenant_after_redaction(collector: Coll
     marker = uuid.uuid4().hex
     email = Faker().email()
     for repository in REPOSITORIES:
-        _send(collector.url, repository, f"{marker} mail from {email}")
+        _send(collector.url, repository, _record(f"{marker} mail from {email}"))
 
     assert wait_until(lambda: len(_tenants_of(loki, marker)) == len(REPOSITORIES), timeout=30), _tenants_of(
         loki, marker
@@ -115,6 +127,78 @@ def test_each_repository_lands_in_its_own_tenant_after_redaction(collector: Coll
         None: {"unassigned"},
     }
     assert email not in str(loki.received.logs)
+
+
+# OTLP severity numbers: TRACE 1, DEBUG 5, INFO 9, WARN 13, ERROR 17, FATAL 21; 0 unset.
+SEVERITY_CLASSES = {
+    0: "info",
+    1: "debug",
+    5: "debug",
+    8: "debug",
+    9: "info",
+    12: "info",
+    13: "warn",
+    17: "warn",
+    21: "warn",
+}
+
+
+def _classes_of(loki: OtlpSink, marker: str) -> dict[int, tuple[str, str]]:
+    """For each marked record that arrived (by the severity number in its body): its resource's
+    retention class and the tenant it arrived under."""
+    found = {}
+    for headers, message in list(loki.received.headers):
+        if not isinstance(message, ExportLogsServiceRequest):
+            continue
+        for resource_logs in message.resource_logs:
+            resource = attributes(resource_logs.resource.attributes)
+            for scope_logs in resource_logs.scope_logs:
+                for record in scope_logs.log_records:
+                    if record.body.string_value.startswith(marker):
+                        found[int(record.body.string_value.split()[1])] = (
+                            resource.get(TTA_LOG_RETENTION_CLASS, ""),
+                            headers.get("x-scope-orgid", ""),
+                        )
+    return found
+
+
+def test_each_record_arrives_in_a_resource_named_by_its_retention_class(collector: Collector, loki: OtlpSink) -> None:
+    marker = uuid.uuid4().hex
+    _send(collector.url, "tta.prod", *(_record(f"{marker} {number}", number) for number in SEVERITY_CLASSES))
+
+    assert wait_until(lambda: len(_classes_of(loki, marker)) == len(SEVERITY_CLASSES), timeout=30), _classes_of(
+        loki, marker
+    )
+    assert _classes_of(loki, marker) == {number: (name, "tta.prod") for number, name in SEVERITY_CLASSES.items()}
+
+
+def test_the_log_counters_keep_the_records_resource_without_the_retention_class(
+    collector: Collector, loki: OtlpSink
+) -> None:
+    service = f"count-{uuid.uuid4().hex[:8]}"
+    request = ExportLogsServiceRequest(
+        resource_logs=[
+            ResourceLogs(
+                resource=Resource(attributes=key_values({"service.name": service, "tta.repository": "tta.dev"})),
+                scope_logs=[ScopeLogs(log_records=[_record("failed", 17), _record("[REDACTED:email] wrote", 9)])],
+            )
+        ]
+    )
+    send("/v1/logs", request, collector.url)
+
+    def counter_resources() -> list[dict[str, Any]]:
+        return [
+            attributes(resource_metrics.resource.attributes)
+            for message in list(loki.received.metrics)
+            if isinstance(message, ExportMetricsServiceRequest)
+            for resource_metrics in message.resource_metrics
+            if attributes(resource_metrics.resource.attributes).get("service.name") == service
+        ]
+
+    assert wait_until(lambda: len(counter_resources()) >= 1, timeout=30)
+    assert all(
+        resource == {"service.name": service, "tta.repository": "tta.dev"} for resource in counter_resources()
+    ), counter_resources()
 
 
 def test_the_compose_collector_serves_no_debugging_extensions(collector: Collector) -> None:

@@ -32,6 +32,8 @@ MODULE_OF_TYPE = {
     "memory_limiter": "memorylimiterprocessor",
     "batch": "batchprocessor",
     "filter": "filterprocessor",
+    "transform": "transformprocessor",
+    "groupbyattrs": "groupbyattrsprocessor",
     "tta_privacy": "privacyprocessor",
     "otlp_grpc": "otlpexporter",
     "otlp_http": "otlphttpexporter",

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tta_otel.audit_log import AuditLog, digest_of
 from tta_otel.config.loader import ConfigError
@@ -18,6 +19,7 @@ from tta_otel.ops.stack import retention
 from tta_otel.ops.stack.retention import DEFAULT_RETENTION, Retention
 from tta_otel.ops.stack.runner import Stack, StackError, table_entry
 from tta_otel.ops.stack.validation import kind_of
+from tta_otel.semconv import TTA_LOG_RETENTION_CLASS
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -100,7 +102,7 @@ def test_the_compose_generator_writes_each_period_into_its_line(tmp_path: Path) 
     periods = Retention.model_validate(
         {
             "metrics": {"raw": "30d", "raw_size": "20GB", "long_term": "2y"},
-            "logs": {"debug": "60d", "info": "60d", "warn": "60d"},
+            "logs": {"debug": "3d", "info": "14d", "warn": "60d"},
         }
     ).model_copy(update={"traces": timedelta(days=21)})
     for name in retention.COMPOSE_FILES:
@@ -115,7 +117,10 @@ def test_the_compose_generator_writes_each_period_into_its_line(tmp_path: Path) 
     assert "- --storage.tsdb.retention.size=20GB\n" in compose
     assert "- --retention=30d\n" in compose  # the alert service's records
     assert "- -retentionPeriod=730d\n" in compose  # VictoriaMetrics: metrics.long_term
-    assert "  retention_period: 1440h\n" in (tmp_path / "loki/loki.yaml").read_text()
+    loki = (tmp_path / "loki/loki.yaml").read_text()
+    assert "  retention_period: 1440h\n" in loki
+    assert """    - {selector: '{tta_log_retention_class="debug"}', priority: 1, period: 72h}\n""" in loki
+    assert """    - {selector: '{tta_log_retention_class="info"}', priority: 1, period: 336h}\n""" in loki
     assert "    block_retention: 504h\n" in (tmp_path / "tempo/tempo.yaml").read_text()
 
 
@@ -148,10 +153,6 @@ def test_the_compose_generator_writes_each_period_into_its_line(tmp_path: Path) 
             "compose: false\nlogs: {debug: 14d, info: 3d, warn: 90d}\n",
             "retention.yaml: logs: a less severe class is never kept longer than a more severe one",
         ),
-        (
-            "logs: {debug: 3d, info: 14d, warn: 90d}\n",
-            "retention.yaml: logs: Loki (docker compose) keeps every severity as long",
-        ),
     ],
 )
 def test_a_period_a_store_cannot_keep_is_refused_with_its_key_and_reason(
@@ -162,7 +163,7 @@ def test_a_period_a_store_cannot_keep_is_refused_with_its_key_and_reason(
     )
 
 
-def test_per_severity_classes_are_kept_natively_when_compose_is_off(tmp_path: Path) -> None:
+def test_compose_files_are_left_alone_when_compose_is_off(tmp_path: Path) -> None:
     periods = retention.parse(_file(tmp_path, "compose: false\nlogs: {debug: 3d, info: 14d, warn: 90d}\n"))
 
     assert (periods.logs.debug, periods.logs.info, periods.logs.warn) == (
@@ -172,6 +173,22 @@ def test_per_severity_classes_are_kept_natively_when_compose_is_off(tmp_path: Pa
     )
     with pytest.raises(ValueError, match="compose: false"):
         retention.write_compose_files(tmp_path, periods)
+
+
+def test_loki_selects_the_shorter_classes_by_the_label_the_compose_collector_sets() -> None:
+    collector = yaml.safe_load((REPO / "collector-config" / "compose.yaml").read_text())
+    loki = yaml.safe_load((REPO / "loki" / "loki.yaml").read_text())["limits_config"]
+    labels = loki["otlp_config"]["resource_attributes"]["attributes_config"][0]["attributes"]
+    statements = collector["processors"]["transform/log_retention_class"]["log_statements"][0]["statements"]
+
+    assert collector["processors"]["groupbyattrs/log_retention_class"]["keys"] == [TTA_LOG_RETENTION_CLASS]
+    assert [statement.split(", ")[1].split(")")[0] for statement in statements] == ['"info"', '"debug"', '"warn"']
+    assert all(statement.startswith(f'set(attributes["{TTA_LOG_RETENTION_CLASS}"]') for statement in statements)
+    assert TTA_LOG_RETENTION_CLASS in labels
+    assert [rule["selector"] for rule in loki["retention_stream"]] == [
+        '{tta_log_retention_class="debug"}',
+        '{tta_log_retention_class="info"}',
+    ]
 
 
 def test_validate_knows_the_file_and_reports_compose_files_that_drifted(tmp_path: Path) -> None:
@@ -191,7 +208,7 @@ def test_validate_knows_the_file_and_reports_compose_files_that_drifted(tmp_path
 
 
 def test_the_shorter_log_classes_are_deleted_by_severity_number_past_their_period() -> None:
-    periods = Retention.model_validate({"compose": False, "logs": {"debug": "3d", "info": "14d", "warn": "90d"}})
+    periods = Retention.model_validate({"logs": {"debug": "3d", "info": "14d", "warn": "90d"}})
     now = datetime(2026, 7, 20, 12, 0, tzinfo=UTC)
 
     assert retention.log_class_filters(periods, now) == [
@@ -202,7 +219,7 @@ def test_the_shorter_log_classes_are_deleted_by_severity_number_past_their_perio
 
 
 def test_pruning_starts_one_delete_task_per_shorter_class() -> None:
-    periods = Retention.model_validate({"compose": False, "logs": {"debug": "3d", "info": "3d", "warn": "90d"}})
+    periods = Retention.model_validate({"logs": {"debug": "3d", "info": "3d", "warn": "90d"}})
     asked: list[str] = []
 
     def delete(logsql: str) -> str:

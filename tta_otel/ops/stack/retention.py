@@ -11,7 +11,7 @@ and ``tempo/tempo.yaml``; ``tests/unit/test_retention.py`` fails when a committe
 | ``metrics.raw``, ``metrics.raw_size`` | Prometheus ``--storage.tsdb.retention.time``/``.size`` | the same |
 | ``metrics.long_term`` | VictoriaMetrics ``-retentionPeriod``; archives (``archive prune``) | the same |
 | ``logs.warn`` (WARN and above) | VictoriaLogs ``-retentionPeriod`` | Loki ``retention_period`` |
-| ``logs.info``, ``logs.debug`` | VictoriaLogs delete tasks (``prune_log_classes``) | Loki: equal to ``warn`` |
+| ``logs.info``, ``logs.debug`` | VictoriaLogs delete tasks (``prune_log_classes``) | Loki ``retention_stream`` |
 | ``traces`` | Jaeger v2 Badger ``ttl.spans`` | Tempo ``block_retention`` |
 | ``alerts.records`` | ``tta-otel alerts serve --retention`` (default) | its ``--retention`` |
 | ``alerts.silences`` | Alertmanager ``--data.retention`` | the same |
@@ -19,10 +19,10 @@ and ``tempo/tempo.yaml``; ``tests/unit/test_retention.py`` fails when a committe
 A period the stores cannot keep is refused with the file, the key and the reason
 (``store_problems``; ``tta-otel validate`` runs it): log periods are whole days (VictoriaLogs drops
 whole days, Loki's retention is a multiple of its 24 h index period), a less severe class is never
-kept longer than a more severe one, the long-term tier keeps whole hours of at least a day (VictoriaMetrics's
-smallest retention) and no less than Prometheus, and under docker compose Loki keeps every severity as long
-(severity is no stream label in its OTLP ingestion), so ``compose: true`` needs the three log
-classes equal.
+kept longer than a more severe one, and the long-term tier keeps whole hours of at least a day
+(VictoriaMetrics's smallest retention) and no less than Prometheus. Under docker compose the
+collector puts each record's class into its resource (``tta.log.retention_class``), which Loki
+makes the stream label that its ``retention_stream`` rules select.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSeriali
 
 from tta_otel import audit_log
 from tta_otel.config.loader import ConfigError, ConfigProblem
+from tta_otel.semconv import TTA_LOG_RETENTION_CLASS, prometheus_label
 
 RETENTION_FILE = "retention.yaml"
 """The file's name at the checkout's root."""
@@ -124,7 +125,7 @@ class Retention(_Section):
     """The whole ``retention.yaml``."""
 
     compose: bool = Field(
-        default=True, description="docker-compose.yml's stores keep this retention too (refuses what Loki cannot)"
+        default=True, description="docker-compose.yml's stores keep this retention too (`stack retention` writes it)"
     )
     metrics: MetricsRetention = MetricsRetention()
     logs: LogsRetention = LogsRetention()
@@ -160,15 +161,6 @@ def store_problems(retention: Retention) -> list[ConfigProblem]:
                 "logs",
                 "a less severe class is never kept longer than a more severe one: debug <= info <= warn "
                 f"(got {days_or_hours(logs.debug)}, {days_or_hours(logs.info)}, {days_or_hours(logs.warn)})",
-            )
-        )
-    if retention.compose and not logs.debug == logs.info == logs.warn:
-        problems.append(
-            ConfigProblem(
-                "logs",
-                "Loki (docker compose) keeps every severity as long (severity is no stream label of its OTLP "
-                "ingestion): make debug, info and warn equal, or set compose: false to keep per-severity "
-                "classes in the native stack only",
             )
         )
     if retention.metrics.raw < timedelta(hours=2):
@@ -299,6 +291,13 @@ class _Line:
     value: Callable[[Retention], str]
 
 
+def _loki_stream(log_class: str) -> str:
+    """Loki's ``retention_stream`` rule for one shorter log class, selected by the stream label that
+    the compose collector sets from the record's severity (collector-config/compose.yaml)."""
+    label = prometheus_label(TTA_LOG_RETENTION_CLASS)
+    return rf"""^\s+- \{{selector: '\{{{label}="{log_class}"\}}', priority: 1, period: (\S+)\}}$"""
+
+
 COMPOSE_FILES: dict[str, tuple[_Line, ...]] = {
     "docker-compose.yml": (
         _Line(r"^\s+- --storage\.tsdb\.retention\.time=(\S+)$", lambda r: days_or_hours(r.metrics.raw)),
@@ -307,7 +306,11 @@ COMPOSE_FILES: dict[str, tuple[_Line, ...]] = {
         _Line(r"^\s+- --retention=(\S+)$", lambda r: days_or_hours(r.alerts.records)),
         _Line(r"^\s+- -retentionPeriod=(\S+)$", lambda r: days_or_hours(r.metrics.long_term)),
     ),
-    "loki/loki.yaml": (_Line(r"^\s+retention_period: (\S+)$", lambda r: go_duration(r.logs.warn)),),
+    "loki/loki.yaml": (
+        _Line(r"^\s+retention_period: (\S+)$", lambda r: go_duration(r.logs.warn)),
+        _Line(_loki_stream("debug"), lambda r: go_duration(r.logs.debug)),
+        _Line(_loki_stream("info"), lambda r: go_duration(r.logs.info)),
+    ),
     "tempo/tempo.yaml": (_Line(r"^\s+block_retention: (\S+)$", lambda r: go_duration(r.traces)),),
 }
 
