@@ -13,6 +13,12 @@ copy into an empty directory (what a restore without encryption would be), in MB
 copied. The snapshot API's own time (a snapshot made and removed, nothing read), which both sides
 include, is given apart: with these few megabytes it is much of the total. Everything stays in the
 page cache and nothing is fsynced, on either side.
+
+The S3 target (``--archives s3://...``): each round's archive is also uploaded to a bucket
+(``Bucket.push``, the manifest last) and downloaded again (``Bucket.pull``), in MB/s of the
+archive's files, against a plain copy of the same folder. The bucket is SeaweedFS on loopback
+(``tta_otel.testing.seaweedfs``, its data on the same disk), so the figure is the cost of the S3
+protocol and of SeaweedFS's writes, not of a network.
 """
 
 from __future__ import annotations
@@ -27,11 +33,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import boto3
+
 from benchmarks.long_term import DAYS, auth, demo_series, stores, wait_merged
 from tta_otel.ops import secrets
 from tta_otel.ops.archive import PrometheusSource, Source, VictoriaMetricsSource, create, restore
+from tta_otel.ops.archive_bucket import S3_CREDENTIALS, Bucket
 from tta_otel.ops.reports.prometheus import PrometheusClient
 from tta_otel.ops.stores.victoriametrics import VictoriaMetricsSnapshots
+from tta_otel.testing.seaweedfs import running_seaweedfs
+
+REPO = Path(__file__).resolve().parents[1]
+BUCKET = "tta-bench-archives"
 
 ROUNDS = 5
 MB = 1e6
@@ -56,9 +69,10 @@ def _rate(size: int, times: list[float]) -> dict[str, float]:
     }
 
 
-def _measure(source: Source, work: Path, directory: secrets.SecretsDir) -> dict[str, Any]:
+def _measure(source: Source, work: Path, directory: secrets.SecretsDir, bucket: Bucket) -> dict[str, Any]:
     archives = work / "archives"
     snapshots, created, restored, copied, copied_back = [], [], [], [], []
+    pushed, pulled, copied_archive = [], [], []
     for round_ in range(ROUNDS):
         target, copy, back = (work / f"{what}-{round_}" for what in ("restored", "copy", "copy-back"))
         begin = time.perf_counter()
@@ -71,13 +85,31 @@ def _measure(source: Source, work: Path, directory: secrets.SecretsDir) -> dict[
         restore(archives, manifest.id, directory, {source.store: target})
         restored.append(time.perf_counter() - begin)
         begin = time.perf_counter()
+        bucket.push(archives / manifest.id)
+        pushed.append(time.perf_counter() - begin)
+        begin = time.perf_counter()
+        bucket.pull(manifest.id, work / f"pulled-{round_}")
+        pulled.append(time.perf_counter() - begin)
+        begin = time.perf_counter()
+        shutil.copytree(archives / manifest.id, work / f"archive-copy-{round_}")
+        copied_archive.append(time.perf_counter() - begin)
+        archive_files = _bytes(archives / manifest.id)
+        bucket.remove(manifest.id)
+        begin = time.perf_counter()
         _copy_snapshot(source, copy)
         copied.append(time.perf_counter() - begin)
         begin = time.perf_counter()
         shutil.copytree(copy, back)
         copied_back.append(time.perf_counter() - begin)
         files = _bytes(copy)
-        for folder in (archives / manifest.id, target, copy, back):
+        for folder in (
+            archives / manifest.id,
+            target,
+            copy,
+            back,
+            work / f"pulled-{round_}",
+            work / f"archive-copy-{round_}",
+        ):
             shutil.rmtree(folder)
     (section,) = manifest.sections
     archive = {
@@ -95,6 +127,14 @@ def _measure(source: Source, work: Path, directory: secrets.SecretsDir) -> dict[
         "baseline_plain_copy": baseline,
         "create_vs_copy": round(statistics.median(created) / statistics.median(copied), 2),
         "restore_vs_copy_back": round(statistics.median(restored) / statistics.median(copied_back), 2),
+        "s3": {
+            "archive_files_bytes": archive_files,
+            "push": _rate(archive_files, pushed),
+            "pull": _rate(archive_files, pulled),
+            "baseline_plain_copy": _rate(archive_files, copied_archive),
+            "push_vs_copy": round(statistics.median(pushed) / statistics.median(copied_archive), 2),
+            "pull_vs_copy": round(statistics.median(pulled) / statistics.median(copied_archive), 2),
+        },
     }
 
 
@@ -105,7 +145,20 @@ def measure() -> dict[str, Any]:
         work = Path(temporary)
         directory = secrets.SecretsDir(work / "secrets")
         directory.init()
-        with stores(work, directory, series) as (prometheus, long_term):
+        access_key, secret_key = "tta-bench", secrets.token()
+        secrets.write_private(directory.path / S3_CREDENTIALS, f"{access_key}:{secret_key}".encode())
+        with (
+            stores(work, directory, series) as (prometheus, long_term),
+            running_seaweedfs(REPO, work / "seaweedfs", access_key, secret_key) as endpoint,
+        ):
+            boto3.client(
+                "s3",
+                endpoint_url=endpoint,
+                aws_access_key_id=access_key,
+                aws_secret_access_key=secret_key,
+                region_name="us-east-1",
+            ).create_bucket(Bucket=BUCKET)
+            bucket = Bucket.at(f"s3://{BUCKET}/bench", endpoint, directory)
             wait_merged(work / "vm" / "data")
             prometheus_client = PrometheusClient(
                 prometheus, credentials=auth(directory, secrets.PROMETHEUS_CREDENTIALS), timeout_s=300
@@ -115,9 +168,11 @@ def measure() -> dict[str, Any]:
             )
             figures = {
                 "prometheus": _measure(
-                    PrometheusSource(prometheus_client, work / "prometheus" / "data"), work, directory
+                    PrometheusSource(prometheus_client, work / "prometheus" / "data"), work, directory, bucket
                 ),
-                "victoriametrics": _measure(VictoriaMetricsSource(vm_client, work / "vm" / "data"), work, directory),
+                "victoriametrics": _measure(
+                    VictoriaMetricsSource(vm_client, work / "vm" / "data"), work, directory, bucket
+                ),
             }
     return {"series": len(series), "days": DAYS, "rounds": ROUNDS, **figures}
 

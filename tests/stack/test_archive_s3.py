@@ -2,9 +2,8 @@
 restored through ``tta-otel archive`` with the bucket as the only copy, pruned there, and a
 tampered object refused.
 
-The bucket is SeaweedFS (Apache-2.0; our build of the module proxy's pseudo-version), standing
-for the operator's object store: ``weed server`` with its S3 gateway on free loopback ports and
-one identity, whose key is the secrets directory's ``archive-s3-credentials``. The stores
+The bucket is SeaweedFS (``tta_otel.testing.seaweedfs``), standing for the operator's object
+store, with one identity whose key is the secrets directory's ``archive-s3-credentials``. The stores
 archived are a Prometheus and a VictoriaMetrics of the test's own, the latter holding two days of
 5-minute series (the same as tests/stack/test_archive.py), which the restored copy must answer
 identically.
@@ -14,16 +13,14 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import boto3
-import httpx
 import pytest
 
 from tests.stack.conftest import REPO
@@ -32,70 +29,14 @@ from tta_otel.ops.archive import VICTORIAMETRICS, prune
 from tta_otel.ops.archive_bucket import S3_CREDENTIALS, Bucket, BucketError
 from tta_otel.ops.cli.main import main
 from tta_otel.ops.secrets import SecretsDir, token, write_private
-from tta_otel.ops.stack.components import components
 from tta_otel.ops.stack.runner import running_component
 from tta_otel.testing.long_term import import_series
-from tta_otel.testing.processes import free_port, wait_until
+from tta_otel.testing.processes import free_port
+from tta_otel.testing.seaweedfs import running_seaweedfs
 
 pytestmark = pytest.mark.integration
 BUCKET, PREFIX = "tta-archives", "native"
 _PROMETHEUS_CONFIG = "global:\n  scrape_interval: 1h\n"  # nothing to scrape, nothing to remote-write
-
-
-def _answering(url: str) -> bool:
-    try:
-        httpx.get(url, timeout=1)
-    except httpx.HTTPError:
-        return False
-    return True
-
-
-@contextmanager
-def _seaweedfs(state: Path, access_key: str, secret_key: str) -> Iterator[str]:
-    """``weed server`` with the S3 gateway, every port free and on loopback, one identity; yields
-    the S3 endpoint, and stops the server by pid (SIGTERM, then SIGKILL) whatever happens."""
-    ports = {name: free_port() for name in ("master", "volume", "filer", "s3")}
-    grpc = {name: free_port() for name in ports}
-    identities = {
-        "identities": [
-            {
-                "name": "tta-otel-archives",
-                "credentials": [{"accessKey": access_key, "secretKey": secret_key}],
-                "actions": ["Admin", "Read", "Write", "List"],
-            }
-        ]
-    }
-    (state / "data").mkdir(parents=True)
-    write_private(state / "s3.json", json.dumps(identities).encode())
-    command = [
-        str(components(REPO)["seaweedfs"].binary()),
-        "server",
-        f"-dir={state / 'data'}",
-        "-ip=127.0.0.1",
-        "-ip.bind=127.0.0.1",
-        "-master.telemetry=false",
-        "-master.volumeSizeLimitMB=64",
-        "-filer",
-        "-s3",
-        f"-s3.config={state / 's3.json'}",
-        "-s3.port.iceberg=0",
-        "-s3.port.lance=0",
-        *(f"-{name}.port={port}" for name, port in ports.items()),
-        *(f"-{name}.port.grpc={port}" for name, port in grpc.items()),
-    ]
-    with open(state / "weed.log", "ab") as log:
-        process = subprocess.Popen(command, cwd=state, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    endpoint = f"http://127.0.0.1:{ports['s3']}"
-    try:
-        assert wait_until(lambda: _answering(endpoint), timeout=60), (state / "weed.log").read_text()
-        yield endpoint
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)  # it takes longer to stop on its own than its test data is worth
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 @dataclass(frozen=True)
@@ -143,7 +84,7 @@ def setting(tmp_path_factory: pytest.TempPathFactory, stack_secrets: SecretsDir)
     write_private(secrets.path / S3_CREDENTIALS, f"{access_key}:{secret_key}".encode())
     (state / "prometheus.yml").write_text(_PROMETHEUS_CONFIG)
     with ExitStack() as running:
-        endpoint = running.enter_context(_seaweedfs(state / "seaweedfs", access_key, secret_key))
+        endpoint = running.enter_context(running_seaweedfs(REPO, state / "seaweedfs", access_key, secret_key))
         prometheus = running.enter_context(
             running_component(
                 REPO, "prometheus", state / "prometheus", secrets, configs=[state / "prometheus.yml"], port=free_port()

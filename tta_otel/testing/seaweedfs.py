@@ -1,0 +1,85 @@
+"""A SeaweedFS server with its S3 gateway, standing for the operator's bucket in tests and benchmarks.
+
+SeaweedFS (Apache-2.0) is our build of the module proxy's pseudo-version (``SEAWEEDFS_VERSION``
+in versions.env); it is a test component, not part of the stack: any S3-compatible store serves
+``tta-otel archive --archives s3://...``. ``weed server`` runs its master, volume server, filer
+and S3 gateway in one process, every port free and on loopback, with one identity whose key the
+caller gives (the secrets directory's ``archive-s3-credentials`` in the tests).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from tta_otel.ops.secrets import write_private
+from tta_otel.ops.stack.components import components
+from tta_otel.testing.processes import free_port, wait_until
+
+IDENTITY = "tta-otel-archives"
+
+
+def _answering(url: str) -> bool:
+    try:
+        httpx.get(url, timeout=1)
+    except httpx.HTTPError:
+        return False
+    return True
+
+
+def _command(binary: Path, state: Path) -> list[str]:
+    ports = {name: free_port() for name in ("master", "volume", "filer", "s3")}
+    grpc = {name: free_port() for name in ports}
+    return [
+        str(binary),
+        "server",
+        f"-dir={state / 'data'}",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        "-master.telemetry=false",
+        "-master.volumeSizeLimitMB=64",
+        "-filer",
+        "-s3",
+        f"-s3.config={state / 's3.json'}",
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
+        *(f"-{name}.port={port}" for name, port in ports.items()),
+        *(f"-{name}.port.grpc={port}" for name, port in grpc.items()),
+    ]
+
+
+@contextmanager
+def running_seaweedfs(repository: Path, state: Path, access_key: str, secret_key: str) -> Iterator[str]:
+    """``weed server`` with the S3 gateway under ``state``; yields the S3 endpoint, and stops the
+    server by pid (SIGTERM, then SIGKILL) whatever happens."""
+    identities = {
+        "identities": [
+            {
+                "name": IDENTITY,
+                "credentials": [{"accessKey": access_key, "secretKey": secret_key}],
+                "actions": ["Admin", "Read", "Write", "List"],
+            }
+        ]
+    }
+    (state / "data").mkdir(parents=True)
+    write_private(state / "s3.json", json.dumps(identities).encode())
+    command = _command(components(repository)["seaweedfs"].binary(), state)
+    endpoint = "http://127.0.0.1:" + next(arg for arg in command if arg.startswith("-s3.port=")).partition("=")[2]
+    with open(state / "weed.log", "ab") as log:
+        process = subprocess.Popen(command, cwd=state, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        if not wait_until(lambda: _answering(endpoint), timeout=60):
+            raise RuntimeError(f"SeaweedFS did not answer at {endpoint}: {(state / 'weed.log').read_text()}")
+        yield endpoint
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=5)  # it takes longer to stop on its own than its test data is worth
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
