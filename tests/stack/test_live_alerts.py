@@ -2,9 +2,10 @@
 the real collector, all three scenarios at once so that their ``for:`` windows are waited out
 together (one module fixture, one wait of about four minutes):
 
-- **TTARedisDown** (``source="health_check"``, prometheus/rules/databases.yml, as shipped: 2
-  minutes): a component's real redis-server is stopped; its health checks report
-  ``tta.dependency.up`` 0 until the alert fires, and 1 once the server is back, which resolves it.
+- **TTARedisDown** and **TTANeo4jDown** (``source="health_check"``, prometheus/rules/databases.yml,
+  as shipped: 2 minutes): a component's real redis-server and Neo4j are stopped together; its
+  health checks report ``tta.dependency.up`` 0 for each until its alert fires, and 1 once the
+  server is back, which resolves it.
 - **TTAComponentAbsent** (prometheus/rules/components.yml): a component started with the distro
   reports ``tta.component.info`` without configuration, then every process of it stops; by the
   time the alert has fired it has been silent for about the 2 minutes after which ``tta-otel
@@ -44,6 +45,7 @@ import yaml
 from tests.stack.test_status import run_status, status_document
 from tta_otel.ops.client_credentials import alertmanager_auth, prometheus_auth
 from tta_otel.ops.stack.runner import URLS, Stack
+from tta_otel.testing.neo4j_server import neo4j_server
 from tta_otel.testing.processes import (
     RunningService,
     distro_environment,
@@ -79,7 +81,7 @@ SHORTENED: dict[str, dict[str, str]] = {
 # B starts), so that B's ratio meets A's "offset 2m" while B is still new (2 minutes).
 OLD_VERSION_HISTORY_S = 100
 SEEN_WITHIN_S = 90.0
-FIRES_WITHIN_S = 300.0  # TTARedisDown: for 2m after the first failed check, plus evaluation intervals
+FIRES_WITHIN_S = 300.0  # TTARedisDown, TTANeo4jDown: for 2m after the first failed check, plus evaluation intervals
 RESOLVES_WITHIN_S = 90.0
 HEALTHY_PATHS = ("/players/p-1/scene",)
 FAILING_PATHS = ("/players/p-1/scene", "/players/p-1/fail")  # half of the requests answered 503
@@ -131,12 +133,14 @@ def _firing(alertname: str, component: str) -> list[dict[str, str]]:
     ]
 
 
-def _service(stack: ExitStack, folder: Path, component: str, redis_url: str, version: str) -> RunningService:
+def _service(
+    stack: ExitStack, folder: Path, component: str, redis_url: str, version: str, **extra: str
+) -> RunningService:
     config = folder / f"{component}-{version}.yaml"
     config.write_text(
         f"monitoring:\n  component: {component}\n  repository: {REPOSITORY}\n  environment: {ENVIRONMENT}\n"
     )
-    env = distro_environment(URLS["TTA_OTLP_GRPC_ENDPOINT"], config, redis_url, TTA_SERVICE_VERSION=version)
+    env = distro_environment(URLS["TTA_OTLP_GRPC_ENDPOINT"], config, redis_url, TTA_SERVICE_VERSION=version, **extra)
     return stack.enter_context(instrumented_service(env, cwd=REPO))
 
 
@@ -147,10 +151,14 @@ def _seen(promql: str, within: float = SEEN_WITHIN_S) -> None:
 @dataclass
 class Scenarios:
     redis_port: int
+    neo4j_port: int
     running: ExitStack
 
     def start_redis_again(self) -> None:
         self.running.enter_context(redis_server(self.redis_port))
+
+    def start_neo4j_again(self) -> None:
+        self.running.enter_context(neo4j_server(self.neo4j_port))
 
 
 @pytest.fixture(scope="module")
@@ -171,10 +179,12 @@ def scenarios(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         running.callback(configuration.write_text, shipped, encoding="utf-8")
         _reload()
 
-        redis_port = free_port()
-        doomed_redis = ExitStack()
-        running.callback(doomed_redis.close)
-        _service(running, folder, CACHE_USER, doomed_redis.enter_context(redis_server(redis_port)), OLD_VERSION)
+        redis_port, neo4j_port = free_port(), free_port()
+        doomed = ExitStack()  # the cache user's Redis and Neo4j
+        running.callback(doomed.close)
+        redis_url = doomed.enter_context(redis_server(redis_port))
+        neo4j_uri = doomed.enter_context(neo4j_server(neo4j_port)).uri
+        _service(running, folder, CACHE_USER, redis_url, OLD_VERSION, TTA_NEO4J_URI=neo4j_uri)
         healthy_redis = running.enter_context(redis_server())
         gone = ExitStack()
         running.callback(gone.close)
@@ -187,9 +197,10 @@ def scenarios(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         running.callback(traffic.stopped.set)
         threading.Thread(target=traffic.run, daemon=True).start()
 
-        _seen(f'tta_dependency_up{{tta_component="{CACHE_USER}"}} == 1')
+        for dependency in ("redis", "neo4j"):
+            _seen(f'tta_dependency_up{{tta_component="{CACHE_USER}", tta_dependency_type="{dependency}"}} == 1')
         _seen(f'tta_component_info{{tta_component="{GONE}"}}')
-        doomed_redis.close()
+        doomed.close()
         gone.close()
 
         old_ratio = "live_test:http_server_request_errors:ratio_rate30m_by_version"
@@ -197,7 +208,7 @@ def scenarios(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         old.close()
         traffic.url = _service(running, folder, DEPLOYED, healthy_redis, NEW_VERSION).url
         traffic.paths = FAILING_PATHS
-        yield Scenarios(redis_port, running)
+        yield Scenarios(redis_port, neo4j_port, running)
 
 
 def test_a_component_whose_processes_all_stopped_fires_ttacomponentabsent(scenarios: Scenarios) -> None:
@@ -287,3 +298,29 @@ def test_ttaredisdown_resolves_once_redis_is_back(scenarios: Scenarios) -> None:
     assert wait_until(lambda: bool(_redis_down()), timeout=FIRES_WITHIN_S, interval=5)
     scenarios.start_redis_again()
     assert wait_until(lambda: not _redis_down(), timeout=RESOLVES_WITHIN_S, interval=5)
+
+
+def _neo4j_down() -> list[dict[str, str]]:
+    return _firing("TTANeo4jDown", CACHE_USER)
+
+
+def test_a_stopped_neo4j_fires_ttaneo4jdown_from_the_health_checks(scenarios: Scenarios) -> None:
+    assert wait_until(lambda: bool(_neo4j_down()), timeout=FIRES_WITHIN_S, interval=5)
+    assert _neo4j_down() == [
+        {
+            "alertname": "TTANeo4jDown",
+            "severity": "critical",
+            "component": "neo4j",
+            "source": "health_check",
+            "deployment_environment_name": ENVIRONMENT,
+            "tta_component": CACHE_USER,
+            "tta_dependency_name": f"127.0.0.1:{scenarios.neo4j_port}",
+            "tta_dependency_type": "neo4j",
+        }
+    ]
+
+
+def test_ttaneo4jdown_resolves_once_neo4j_is_back(scenarios: Scenarios) -> None:
+    assert wait_until(lambda: bool(_neo4j_down()), timeout=FIRES_WITHIN_S, interval=5)
+    scenarios.start_neo4j_again()
+    assert wait_until(lambda: not _neo4j_down(), timeout=RESOLVES_WITHIN_S, interval=5)
