@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -29,7 +30,9 @@ from tta_otel.ops.archive import VICTORIAMETRICS, prune
 from tta_otel.ops.archive_bucket import S3_CREDENTIALS, Bucket, BucketError
 from tta_otel.ops.cli.main import main
 from tta_otel.ops.secrets import SecretsDir, token, write_private
+from tta_otel.ops.stack.components import components
 from tta_otel.ops.stack.runner import running_component
+from tta_otel.ops.stack.versions import read_versions
 from tta_otel.testing.long_term import import_series
 from tta_otel.testing.processes import free_port
 from tta_otel.testing.seaweedfs import running_seaweedfs
@@ -164,3 +167,11 @@ def test_a_wrong_key_is_a_clear_error(setting: _Setting, tmp_path: Path) -> None
     bucket = Bucket.at(f"s3://{BUCKET}/{PREFIX}", setting.endpoint, secrets)
     with pytest.raises(BucketError, match=f"s3://{BUCKET}/{PREFIX} at {setting.endpoint}: reading the manifests"):
         bucket.pull_manifests(tmp_path / "copy")
+
+
+def test_the_seaweedfs_build_is_the_release_that_compose_runs() -> None:
+    """versions.env pins the module proxy's pseudo-version for the build and its release for the
+    image of Tempo's object store (tempo/docker-compose.scalable.yml): one SeaweedFS."""
+    binary = components(REPO)["seaweedfs"].binary()
+    printed = subprocess.run([str(binary), "version"], capture_output=True, text=True, check=True, timeout=30).stdout
+    assert f" {read_versions(REPO / 'versions.env')['SEAWEEDFS_RELEASE']} " in printed

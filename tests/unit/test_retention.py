@@ -200,7 +200,8 @@ def test_validate_knows_the_file_and_reports_compose_files_that_drifted(tmp_path
     _file(tmp_path, "traces: 7d\n")
 
     assert retention.compose_drift(tmp_path / "retention.yaml") == [
-        "tempo/tempo.yaml keeps another retention: run `tta-otel stack retention`"
+        "tempo/tempo.yaml keeps another retention: run `tta-otel stack retention`",
+        "tempo/tempo-scalable.yaml keeps another retention: run `tta-otel stack retention`",
     ]
 
 

@@ -63,3 +63,9 @@ def test_a_malformed_line_is_an_error(tmp_path: Path) -> None:
     path.write_text("# ok\nPROMETHEUS_VERSION\n")
     with pytest.raises(ValueError, match=r"versions.env:2: expected NAME=value"):
         read_versions(path)
+
+
+def test_the_scalable_trace_store_takes_its_image_tag_from_the_versions_file() -> None:
+    override = (REPO / "tempo" / "docker-compose.scalable.yml").read_text()
+    assert override.count("chrislusf/seaweedfs:${SEAWEEDFS_RELEASE}") == 2
+    assert "SEAWEEDFS_RELEASE" in VERSIONS

@@ -56,6 +56,8 @@ VICTORIALOGS_PASSWORD: Final = "victorialogs-password"
 VICTORIALOGS_BASIC_AUTH: Final = "victorialogs-basic-auth"
 VICTORIAMETRICS_CREDENTIALS: Final = "victoriametrics-credentials"
 VICTORIAMETRICS_PASSWORD: Final = "victoriametrics-password"
+TRACE_OBJECTS_CREDENTIALS: Final = "trace-objects-credentials"
+TRACE_OBJECTS_PASSWORD: Final = "trace-objects-password"
 GRAFANA_ADMIN_PASSWORD: Final = "grafana-admin-password"
 ALERTS_WEBHOOK_TOKEN: Final = "alerts-webhook-token"
 ARCHIVE_KEY: Final = "archive-key"
@@ -100,6 +102,8 @@ WHAT: Final[dict[str, str]] = {
     VICTORIALOGS_BASIC_AUTH: "the same, base64 as `Authorization: Basic` takes it (the collector's exporter)",
     VICTORIAMETRICS_CREDENTIALS: f"VictoriaMetrics's basic auth, the long-term tier ({BASIC_AUTH_USER}:<password>)",
     VICTORIAMETRICS_PASSWORD: "the same password alone (its -httpAuth.password, Prometheus's remote_write, Grafana)",
+    TRACE_OBJECTS_CREDENTIALS: f"the S3 key of Tempo's object store, scalable mode ({BASIC_AUTH_USER}:<secret>)",
+    TRACE_OBJECTS_PASSWORD: "the same secret key alone (tempo/docker-compose.scalable.yml: Tempo and its store)",
     GRAFANA_ADMIN_PASSWORD: "Grafana's admin password (GF_SECURITY_ADMIN_PASSWORD__FILE)",
     ALERTS_WEBHOOK_TOKEN: "the bearer token of `tta-otel alerts serve` (--token-file)",
     ARCHIVE_KEY: "the AES-256 key that encrypts archives before they leave the machine (hex)",
@@ -288,6 +292,7 @@ class SecretsDir:
             (JAEGER_CREDENTIALS, (JAEGER_BASIC_AUTH, JAEGER_HTPASSWD)),
             (VICTORIALOGS_CREDENTIALS, (VICTORIALOGS_PASSWORD, VICTORIALOGS_BASIC_AUTH)),
             (VICTORIAMETRICS_CREDENTIALS, (VICTORIAMETRICS_PASSWORD,)),
+            (TRACE_OBJECTS_CREDENTIALS, (TRACE_OBJECTS_PASSWORD,)),
         ):
             step((credentials,), functools.partial(_user_password, credentials))
             step(derived, functools.partial(self._derived, credentials, derived), depends_on=credentials)

@@ -3,8 +3,9 @@
 ``retention.yaml`` at the checkout's root (beside ``versions.env``) names one period per class of
 data; nothing else in the repository writes a retention. The stack's launch table
 (``runner.SERVICES``) builds each native store's flags from it, and ``tta-otel stack retention``
-regenerates the compose side (the retention lines of ``docker-compose.yml``, ``loki/loki.yaml``
-and ``tempo/tempo.yaml``; ``tests/unit/test_retention.py`` fails when a committed file differs).
+regenerates the compose side (the retention lines of ``docker-compose.yml``, ``loki/loki.yaml``,
+``tempo/tempo.yaml`` and ``tempo/tempo-scalable.yaml``; ``tests/unit/test_retention.py`` fails when
+a committed file differs).
 
 | class | native store | docker compose |
 | --- | --- | --- |
@@ -312,6 +313,7 @@ COMPOSE_FILES: dict[str, tuple[_Line, ...]] = {
         _Line(_loki_stream("info"), lambda r: go_duration(r.logs.info)),
     ),
     "tempo/tempo.yaml": (_Line(r"^\s+block_retention: (\S+)$", lambda r: go_duration(r.traces)),),
+    "tempo/tempo-scalable.yaml": (_Line(r"^\s+block_retention: (\S+)$", lambda r: go_duration(r.traces)),),
 }
 
 

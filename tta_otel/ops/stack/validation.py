@@ -127,6 +127,9 @@ def _check(path: Path, tool: str, command: list[str], environment: dict[str, str
     return Result(path, tool, completed.returncode == 0, output)
 
 
+SCALABLE_TRACES = "docker-compose.scalable.yml"
+"""The compose override that runs Tempo in its scalable mode (tempo/)."""
+
 _KINDS: list[tuple[str, Callable[[Path], bool]]] = [
     ("otelcol", lambda p: p.parent.name == "collector-config" and p.name in _COLLECTOR_FILES),
     ("promtool-config", lambda p: p.parent.name == "prometheus" and p.name == "prometheus.yml"),
@@ -144,7 +147,7 @@ _KINDS: list[tuple[str, Callable[[Path], bool]]] = [
         "amtool-routes",
         lambda p: p.parent.name == "tests" and p.parent.parent.name == "alertmanager" and p.suffix in {".yml", ".yaml"},
     ),
-    ("compose", lambda p: p.name in {"docker-compose.yml", "compose.yaml", "compose.yml"}),
+    ("compose", lambda p: p.name in {"docker-compose.yml", "compose.yaml", "compose.yml"} or p.name == SCALABLE_TRACES),
     ("web-config", lambda p: p.name in _WEB_CONFIGS),
     ("retention", lambda p: p.name == RETENTION_FILE),
     ("dashboard", lambda p: p.parent.name == "grafana-dashboards" and p.suffix == ".json"),
@@ -192,6 +195,7 @@ def default_paths(repository: Path, secrets: SecretsDir | None = None) -> list[P
         *sorted((repository / "alertmanager" / "tests").glob("*.yml")),
         *sorted((repository / "loki" / "rules").glob("*.yml")),
         repository / "docker-compose.yml",
+        repository / "tempo" / SCALABLE_TRACES,
         repository / RETENTION_FILE,
         repository / "kubernetes" / AGENT_OVERLAY,
         repository / "kubernetes" / "tta-otel.yaml",
