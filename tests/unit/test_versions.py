@@ -69,3 +69,10 @@ def test_the_scalable_trace_store_takes_its_image_tag_from_the_versions_file() -
     override = (REPO / "tempo" / "docker-compose.scalable.yml").read_text()
     assert override.count("chrislusf/seaweedfs:${SEAWEEDFS_RELEASE}") == 2
     assert "SEAWEEDFS_RELEASE" in VERSIONS
+
+
+def test_the_long_term_cluster_runs_the_pinned_release_of_each_part() -> None:
+    override = (REPO / "prometheus" / "docker-compose.long-term-cluster.yml").read_text()
+    for part in ("vminsert", "vmselect", "vmstorage"):
+        assert f"victoriametrics/{part}:v${{VICTORIAMETRICS_VERSION}}-cluster" in override
+    assert "victoriametrics/vmauth:v${VICTORIAMETRICS_VERSION}" in override

@@ -4,8 +4,8 @@
 data; nothing else in the repository writes a retention. The stack's launch table
 (``runner.SERVICES``) builds each native store's flags from it, and ``tta-otel stack retention``
 regenerates the compose side (the retention lines of ``docker-compose.yml``, ``loki/loki.yaml``,
-``tempo/tempo.yaml`` and ``tempo/tempo-scalable.yaml``; ``tests/unit/test_retention.py`` fails when
-a committed file differs).
+``tempo/tempo.yaml``, ``tempo/tempo-scalable.yaml`` and the long-term cluster's override;
+``tests/unit/test_retention.py`` fails when a committed file differs).
 
 | class | native store | docker compose |
 | --- | --- | --- |
@@ -314,6 +314,9 @@ COMPOSE_FILES: dict[str, tuple[_Line, ...]] = {
     ),
     "tempo/tempo.yaml": (_Line(r"^\s+block_retention: (\S+)$", lambda r: go_duration(r.traces)),),
     "tempo/tempo-scalable.yaml": (_Line(r"^\s+block_retention: (\S+)$", lambda r: go_duration(r.traces)),),
+    "prometheus/docker-compose.long-term-cluster.yml": (
+        _Line(r"^\s+- -retentionPeriod=(\S+)$", lambda r: days_or_hours(r.metrics.long_term)),
+    ),
 }
 
 

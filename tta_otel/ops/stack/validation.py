@@ -30,6 +30,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -127,8 +128,9 @@ def _check(path: Path, tool: str, command: list[str], environment: dict[str, str
     return Result(path, tool, completed.returncode == 0, output)
 
 
-SCALABLE_TRACES = "docker-compose.scalable.yml"
-"""The compose override that runs Tempo in its scalable mode (tempo/)."""
+_DOCKER_COMPOSE = re.compile(r"docker-compose(\.[a-z-]+)?\.yml")  # the file and its overrides
+COMPOSE_OVERRIDES = ("tempo/docker-compose.scalable.yml", "prometheus/docker-compose.long-term-cluster.yml")
+"""The overrides of docker-compose.yml that scale one store out (docs/scaling.md)."""
 
 _KINDS: list[tuple[str, Callable[[Path], bool]]] = [
     ("otelcol", lambda p: p.parent.name == "collector-config" and p.name in _COLLECTOR_FILES),
@@ -147,7 +149,7 @@ _KINDS: list[tuple[str, Callable[[Path], bool]]] = [
         "amtool-routes",
         lambda p: p.parent.name == "tests" and p.parent.parent.name == "alertmanager" and p.suffix in {".yml", ".yaml"},
     ),
-    ("compose", lambda p: p.name in {"docker-compose.yml", "compose.yaml", "compose.yml"} or p.name == SCALABLE_TRACES),
+    ("compose", lambda p: p.name in {"compose.yaml", "compose.yml"} or _DOCKER_COMPOSE.fullmatch(p.name) is not None),
     ("web-config", lambda p: p.name in _WEB_CONFIGS),
     ("retention", lambda p: p.name == RETENTION_FILE),
     ("dashboard", lambda p: p.parent.name == "grafana-dashboards" and p.suffix == ".json"),
@@ -195,7 +197,7 @@ def default_paths(repository: Path, secrets: SecretsDir | None = None) -> list[P
         *sorted((repository / "alertmanager" / "tests").glob("*.yml")),
         *sorted((repository / "loki" / "rules").glob("*.yml")),
         repository / "docker-compose.yml",
-        repository / "tempo" / SCALABLE_TRACES,
+        *(repository / override for override in COMPOSE_OVERRIDES),
         repository / RETENTION_FILE,
         repository / "kubernetes" / AGENT_OVERLAY,
         repository / "kubernetes" / "tta-otel.yaml",
