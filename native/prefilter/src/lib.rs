@@ -52,16 +52,51 @@ fn decodes_to_utf8(run: &[u8]) -> bool {
     std::str::from_utf8(&decoded).is_ok()
 }
 
+/// What a byte is to the base64 check, as bits: `BASE64` for every base64 character (standard
+/// or URL-safe), with `LOWER` or `UPPER` for a letter; 0 for a byte that ends a run.
+const BASE64: u8 = 1;
+const LOWER: u8 = 2;
+const UPPER: u8 = 4;
+const MIXED_CASE: u8 = LOWER | UPPER;
+
+const fn byte_classes() -> [u8; 256] {
+    let mut classes = [0u8; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        classes[byte] = match byte as u8 {
+            b'a'..=b'z' => BASE64 | LOWER,
+            b'A'..=b'Z' => BASE64 | UPPER,
+            b'0'..=b'9' | b'+' | b'-' | b'/' | b'_' => BASE64,
+            _ => 0,
+        };
+        byte += 1;
+    }
+    classes
+}
+
+static BYTE_CLASSES: [u8; 256] = byte_classes();
+
 /// Whether `data` holds a base64 candidate: a run of `BASE64_RUN` or more base64 characters
 /// with both cases (hex ids, UUIDs and paths never mix cases; base64 of text does) that
-/// decodes to UTF-8.
+/// decodes to UTF-8. One pass over the bytes (a table lookup each): on most telemetry strings
+/// this check cost as much as the whole pattern set when it split the runs first.
 fn has_base64_candidate(data: &[u8]) -> bool {
-    data.split(|&byte| base64_value(byte).is_none()).any(|run| {
-        run.len() >= BASE64_RUN
-            && run.iter().any(u8::is_ascii_lowercase)
-            && run.iter().any(u8::is_ascii_uppercase)
-            && decodes_to_utf8(run)
-    })
+    let is_candidate = |run: &[u8], seen: u8| {
+        run.len() >= BASE64_RUN && seen & MIXED_CASE == MIXED_CASE && decodes_to_utf8(run)
+    };
+    let (mut start, mut seen) = (0, 0u8);
+    for (index, &byte) in data.iter().enumerate() {
+        let class = BYTE_CLASSES[usize::from(byte)];
+        if class == 0 {
+            if is_candidate(&data[start..index], seen) {
+                return true;
+            }
+            (start, seen) = (index + 1, 0);
+        } else {
+            seen |= class;
+        }
+    }
+    is_candidate(&data[start..], seen)
 }
 
 /// The compiled patterns. Immutable once built: safe to share between threads.

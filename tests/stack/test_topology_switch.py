@@ -1,0 +1,50 @@
+"""``stack up`` never switches a running part between one process and its scaled-out form: the
+processes of the other form would be orphaned (``down`` stops only the recorded topology). Against
+the package's running stack (one collector, one VictoriaLogs): asking for gateways or for log
+nodes is refused before anything starts, naming what runs and what to do, and nothing changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.stack.conftest import REPO
+from tta_otel.ops.stack import gateways, log_cluster
+from tta_otel.ops.stack.runner import Stack, StackError
+
+
+def _running(stack: Stack) -> dict[str, int | None]:
+    return {name: stack.pid(stack.service(name)) for name in stack.native_names()}
+
+
+def _recorded(state_dir: Path) -> tuple[int, int]:
+    return gateways.SCALE.recorded(state_dir), log_cluster.SCALE.recorded(state_dir)
+
+
+def test_up_refuses_victorialogs_as_a_cluster_while_it_runs_as_one_node(stack: Stack) -> None:
+    before = _running(stack)
+
+    with pytest.raises(StackError) as refused:
+        Stack(REPO, stack.state_dir, stack.secrets, log_nodes=2).up(timeout=60)
+
+    assert str(refused.value) == (
+        "VictoriaLogs runs as one node (victorialogs): stop it (`tta-otel stack down`) before starting it "
+        "as a front of 2 storage nodes"
+    )
+    assert _running(stack) == before
+    assert _recorded(stack.state_dir) == (0, 0)
+
+
+def test_up_refuses_gateways_while_one_collector_runs(stack: Stack) -> None:
+    before = _running(stack)
+
+    with pytest.raises(StackError) as refused:
+        Stack(REPO, stack.state_dir, stack.secrets, gateways=2).up(timeout=60)
+
+    assert str(refused.value) == (
+        "the collector runs as one collector (otel-collector): stop it (`tta-otel stack down`) before starting it "
+        "as an agent with 2 gateways"
+    )
+    assert _running(stack) == before
+    assert _recorded(stack.state_dir) == (0, 0)
