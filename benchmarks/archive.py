@@ -40,6 +40,7 @@ from tta_otel.ops import secrets
 from tta_otel.ops.archive import PrometheusSource, Source, VictoriaMetricsSource, create, restore
 from tta_otel.ops.archive_bucket import S3_CREDENTIALS, Bucket
 from tta_otel.ops.reports.prometheus import PrometheusClient
+from tta_otel.ops.stack.components import components
 from tta_otel.ops.stores.victoriametrics import VictoriaMetricsSnapshots
 from tta_otel.testing.seaweedfs import running_seaweedfs
 
@@ -149,7 +150,9 @@ def measure() -> dict[str, Any]:
         secrets.write_private(directory.path / S3_CREDENTIALS, f"{access_key}:{secret_key}".encode())
         with (
             stores(work, directory, series) as (prometheus, long_term),
-            running_seaweedfs(REPO, work / "seaweedfs", access_key, secret_key) as endpoint,
+            running_seaweedfs(
+                components(REPO)["seaweedfs"].binary(), work / "seaweedfs", access_key, secret_key
+            ) as endpoint,
         ):
             boto3.client(
                 "s3",

@@ -87,7 +87,9 @@ def setting(tmp_path_factory: pytest.TempPathFactory, stack_secrets: SecretsDir)
     write_private(secrets.path / S3_CREDENTIALS, f"{access_key}:{secret_key}".encode())
     (state / "prometheus.yml").write_text(_PROMETHEUS_CONFIG)
     with ExitStack() as running:
-        endpoint = running.enter_context(running_seaweedfs(REPO, state / "seaweedfs", access_key, secret_key))
+        endpoint = running.enter_context(
+            running_seaweedfs(components(REPO)["seaweedfs"].binary(), state / "seaweedfs", access_key, secret_key)
+        )
         prometheus = running.enter_context(
             running_component(
                 REPO, "prometheus", state / "prometheus", secrets, configs=[state / "prometheus.yml"], port=free_port()

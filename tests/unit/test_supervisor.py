@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from tta_otel.ops.secrets import SecretsDir
 from tta_otel.ops.stack.runner import Stack
-from tta_otel.ops.stack.supervisor import BACKOFF_MAX_S, Supervisor, backoff, rotate
+from tta_otel.ops.stack.supervisor import BACKOFF_MAX_S, PRUNE_INTERVAL_S, Supervisor, backoff, rotate
 from tta_otel.ops.stack.supervisor_process import start_supervisor, stop_supervisor, supervisor_pid
 from tta_otel.testing.processes import wait_until
 
@@ -161,3 +161,36 @@ def test_the_supervisor_process_runs_in_the_background_until_stopped_by_its_pid(
         assert stop_supervisor(stack)
     assert supervisor_pid(stack) is None
     assert [path.name for path in (tmp_path / "state").iterdir()] == ["supervisor"]  # it started nothing
+
+
+class _StackWithRetention(_AgentWithGateways):
+    """A stand-in that counts the retention passes asked of it, one of which fails as a store that
+    does not answer does."""
+
+    def __init__(self, logs: Path) -> None:
+        super().__init__(logs, 0)
+        self.passes: list[str] = []
+
+    def prune_reports(self) -> list[Path]:
+        self.passes.append("reports")
+        return [self._logs / "old.json"]
+
+    def prune_log_classes(self) -> list[str]:
+        self.passes.append("log classes")
+        raise OSError("VictoriaLogs does not answer")
+
+
+def test_the_retention_classes_no_store_keeps_are_applied_every_prune_interval(tmp_path: Path) -> None:
+    stack = _StackWithRetention(tmp_path)
+    now = [0.0]
+    supervisor = Supervisor(cast(Any, stack), clock=lambda: now[0])
+
+    supervisor.check()
+    assert stack.passes == []  # `stack up` has just applied them
+    now[0] = PRUNE_INTERVAL_S
+    supervisor.check()
+    supervisor.check()
+    assert stack.passes == ["reports", "log classes"]
+    now[0] = 2 * PRUNE_INTERVAL_S
+    supervisor.check()
+    assert stack.passes == ["reports", "log classes"] * 2

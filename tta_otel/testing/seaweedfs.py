@@ -10,6 +10,7 @@ caller gives (the secrets directory's ``archive-s3-credentials`` in the tests).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,8 +18,6 @@ from pathlib import Path
 
 import httpx
 
-from tta_otel.ops.secrets import write_private
-from tta_otel.ops.stack.components import components
 from tta_otel.testing.processes import free_port, wait_until
 
 IDENTITY = "tta-otel-archives"
@@ -54,9 +53,10 @@ def _command(binary: Path, state: Path) -> list[str]:
 
 
 @contextmanager
-def running_seaweedfs(repository: Path, state: Path, access_key: str, secret_key: str) -> Iterator[str]:
-    """``weed server`` with the S3 gateway under ``state``; yields the S3 endpoint, and stops the
-    server by pid (SIGTERM, then SIGKILL) whatever happens."""
+def running_seaweedfs(binary: Path, state: Path, access_key: str, secret_key: str) -> Iterator[str]:
+    """``weed server`` (``binary``: the stack's cached build, ``components(...)["seaweedfs"].binary()``)
+    with the S3 gateway under ``state``; yields the S3 endpoint, and stops the server by pid
+    (SIGTERM, then SIGKILL) whatever happens. The identity's file is written 0600."""
     identities = {
         "identities": [
             {
@@ -67,8 +67,10 @@ def running_seaweedfs(repository: Path, state: Path, access_key: str, secret_key
         ]
     }
     (state / "data").mkdir(parents=True)
-    write_private(state / "s3.json", json.dumps(identities).encode())
-    command = _command(components(repository)["seaweedfs"].binary(), state)
+    descriptor = os.open(state / "s3.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as identities_file:
+        json.dump(identities, identities_file)
+    command = _command(binary, state)
     endpoint = "http://127.0.0.1:" + next(arg for arg in command if arg.startswith("-s3.port=")).partition("=")[2]
     with open(state / "weed.log", "ab") as log:
         process = subprocess.Popen(command, cwd=state, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

@@ -16,6 +16,7 @@ regenerates the compose side (the retention lines of ``docker-compose.yml``, ``l
 | ``traces`` | Jaeger v2 Badger ``ttl.spans`` | Tempo ``block_retention`` |
 | ``alerts.records`` | ``tta-otel alerts serve --retention`` (default) | its ``--retention`` |
 | ``alerts.silences`` | Alertmanager ``--data.retention`` | the same |
+| ``reports`` | files in ``state/reports/`` (``tta_otel.ops.reports.folder.prune``) | - |
 
 A period the stores cannot keep is refused with the file, the key and the reason
 (``store_problems``; ``tta-otel validate`` runs it): log periods are whole days (VictoriaLogs drops
@@ -132,6 +133,9 @@ class Retention(_Section):
     logs: LogsRetention = LogsRetention()
     traces: Period = Field(default=timedelta(days=14), description="spans in Jaeger (native) and Tempo (compose)")
     alerts: AlertsRetention = AlertsRetention()
+    reports: Period = Field(
+        default=timedelta(days=90), description="exported report files in the stack's state/reports/ folder"
+    )
 
     def canonical(self) -> str:
         """One JSON text per retention: what the audit trail's digests are taken of."""

@@ -788,7 +788,7 @@ class Stack:
     def prune_log_classes(self) -> list[str]:
         """Start VictoriaLogs's delete tasks for the log records past their severity class's period
         (its ``-retentionPeriod`` keeps the longest class); the task ids. Nothing while it is down:
-        the supervisor calls this again every ``LOG_CLASS_PRUNE_INTERVAL_S``."""
+        the supervisor calls this again every ``PRUNE_INTERVAL_S``."""
         from tta_otel.ops.stores import VictoriaLogsClient
 
         service = self.service("victorialogs")
@@ -796,6 +796,13 @@ class Stack:
             return []
         client = VictoriaLogsClient(URLS[TTA_VICTORIALOGS_URL], credentials=credentials_of(service, self.secrets))
         return retention_of.prune_log_classes(client.delete, self.retention)
+
+    def prune_reports(self) -> list[Path]:
+        """Remove the report files in ``state/reports/`` older than retention.yaml's ``reports``;
+        the supervisor calls this again every ``PRUNE_INTERVAL_S``."""
+        from tta_otel.ops.reports import folder
+
+        return folder.prune(self.state_dir / folder.FOLDER, self.retention.reports)
 
     def _switch_topology(self) -> None:
         """Record this stack's gateway and log node counts, refusing while collectors or

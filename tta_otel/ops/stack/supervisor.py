@@ -44,8 +44,9 @@ LOG_KEEP = 3
 LEAVE_AFTER_FAILED_CHECKS = 2
 """A gateway leaves the agent's ring after this many failed health checks in a row (one a pass):
 one slow answer does not cost the agent a reload."""
-LOG_CLASS_PRUNE_INTERVAL_S = 3600.0
-"""How often the shorter log classes are pruned from VictoriaLogs (its own retention checks hourly too)."""
+PRUNE_INTERVAL_S = 3600.0
+"""How often the retention classes that no store keeps by itself are applied: the shorter log classes
+(VictoriaLogs's own retention checks hourly too) and the report files."""
 
 
 def backoff(failures: int) -> float:
@@ -86,7 +87,7 @@ class Supervisor:
         self._clock = clock
         self._watches = {name: _Watch() for name in stack.native_names()}
         self._failed_checks: dict[str, int] = {}
-        self._next_prune = clock() + LOG_CLASS_PRUNE_INTERVAL_S  # `stack up` has just pruned
+        self._next_prune = clock() + PRUNE_INTERVAL_S  # `stack up` has just pruned
 
     def check(self) -> list[str]:
         """Rotate logs and start again what exited; returns the names started again."""
@@ -117,8 +118,8 @@ class Supervisor:
         if AGENT not in restarted:
             self._follow_gateways()
         if now >= self._next_prune:
-            self._next_prune = now + LOG_CLASS_PRUNE_INTERVAL_S
-            self._prune_log_classes()
+            self._next_prune = now + PRUNE_INTERVAL_S
+            self._prune()
         return restarted
 
     def _follow_gateways(self) -> None:
@@ -136,7 +137,14 @@ class Supervisor:
             self._stack.set_gateway_members(answering)
             _logger.warning("the agent now sends to %s", ", ".join(names[index - 1] for index in answering))
 
-    def _prune_log_classes(self) -> None:
+    def _prune(self) -> None:
+        """Apply the retention classes that no store's own flag keeps: the shorter log classes and
+        the report files."""
+        try:
+            if removed := self._stack.prune_reports():
+                _logger.info("removed %d report file(s) past the reports retention", len(removed))
+        except OSError:  # a folder that cannot be read now is tried again in an hour
+            _logger.exception("the report files could not be pruned")
         try:
             tasks = self._stack.prune_log_classes()
         except Exception:  # a store that does not answer now is asked again in an hour
@@ -156,9 +164,9 @@ class Supervisor:
 __all__ = [
     "BACKOFF_MAX_S",
     "LEAVE_AFTER_FAILED_CHECKS",
-    "LOG_CLASS_PRUNE_INTERVAL_S",
     "LOG_KEEP",
     "LOG_LIMIT_BYTES",
+    "PRUNE_INTERVAL_S",
     "Supervisor",
     "backoff",
     "rotate",
