@@ -487,6 +487,12 @@ def _report(run: _Run) -> dict[str, Any]:
         process: memory_slope_mib_per_hour([(sample.at, getattr(sample, f"{process}_rss_mib")) for sample in steady])
         for process in ("service", "collector")
     }
+    # The same over the steady part's second half: settling flattens there, a leak keeps its slope.
+    later = steady[len(steady) // 2 :]
+    later_slopes = {
+        process: memory_slope_mib_per_hour([(sample.at, getattr(sample, f"{process}_rss_mib")) for sample in later])
+        for process in ("service", "collector")
+    }
     dropped = {**{name: value for name, value in run.collector_dropped.items() if value}, **run.sdk_dropped}
     verdict = {
         "zero_loss": not any(check["lost"] for check in loss.values()),
@@ -512,6 +518,7 @@ def _report(run: _Run) -> dict[str, Any]:
             "cpu_cores": round(cpu_s / hold_s, 3),
             "rss": _memory(held, f"{name}_rss_mib"),
             "rss_slope_mib_per_hour": _round(slopes[name]),
+            "rss_slope_second_half_mib_per_hour": _round(later_slopes[name]),
         }
 
     return {
@@ -628,7 +635,9 @@ def summary(report: dict[str, Any]) -> str:
 def _resources(process: dict[str, Any], soak: bool) -> str:
     """CPU and memory; the memory slope only for a soak (over a short hold it measures the warm-up)."""
     text = f"{process['cpu_cores']} cores, RSS max {process['rss']['max_mib']} MiB"
-    return text + (f" (slope {process['rss_slope_mib_per_hour']} MiB/h)" if soak else "")
+    whole, later = process["rss_slope_mib_per_hour"], process["rss_slope_second_half_mib_per_hour"]
+    slopes = f"slope {whole} MiB/h, {later} in its second half"
+    return text + (f" ({slopes})" if soak else "")
 
 
 def main(argv: list[str] | None = None) -> int:
