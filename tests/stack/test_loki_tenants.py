@@ -172,33 +172,43 @@ def test_each_record_arrives_in_a_resource_named_by_its_retention_class(collecto
     assert _classes_of(loki, marker) == {number: (name, "tta.prod") for number, name in SEVERITY_CLASSES.items()}
 
 
-def test_the_log_counters_keep_the_records_resource_without_the_retention_class(
+def test_the_log_counters_count_a_batch_of_several_classes_in_one_point_of_the_records_resource(
     collector: Collector, loki: OtlpSink
 ) -> None:
+    """The counters count before the records are split by class: one delta point per series and
+    batch (Prometheus's delta-to-cumulative conversion would keep only the first of several)."""
     service = f"count-{uuid.uuid4().hex[:8]}"
-    request = ExportLogsServiceRequest(
-        resource_logs=[
-            ResourceLogs(
-                resource=Resource(attributes=key_values({"service.name": service, "tta.repository": "tta.dev"})),
-                scope_logs=[ScopeLogs(log_records=[_record("failed", 17), _record("[REDACTED:email] wrote", 9)])],
-            )
-        ]
+    resource = {"service.name": service, "tta.repository": "tta.dev"}
+    records = [_record("[REDACTED:email] wrote", 5), _record("[REDACTED:email] wrote", 9), _record("failed", 17)]
+    send(
+        "/v1/logs",
+        ExportLogsServiceRequest(
+            resource_logs=[
+                ResourceLogs(
+                    resource=Resource(attributes=key_values(resource)), scope_logs=[ScopeLogs(log_records=records)]
+                )
+            ]
+        ),
+        collector.url,
     )
-    send("/v1/logs", request, collector.url)
 
-    def counter_resources() -> list[dict[str, Any]]:
+    def points() -> list[tuple[dict[str, Any], str, int]]:
         return [
-            attributes(resource_metrics.resource.attributes)
+            (attributes(resource_metrics.resource.attributes), metric.name, point.as_int)
             for message in list(loki.received.metrics)
             if isinstance(message, ExportMetricsServiceRequest)
             for resource_metrics in message.resource_metrics
             if attributes(resource_metrics.resource.attributes).get("service.name") == service
+            for scope_metrics in resource_metrics.scope_metrics
+            for metric in scope_metrics.metrics
+            for point in metric.sum.data_points
         ]
 
-    assert wait_until(lambda: len(counter_resources()) >= 1, timeout=30)
-    assert all(
-        resource == {"service.name": service, "tta.repository": "tta.dev"} for resource in counter_resources()
-    ), counter_resources()
+    assert wait_until(lambda: len(points()) >= 2, timeout=30)
+    assert sorted(points(), key=lambda point: point[1]) == [
+        (resource, "tta.log.error_records", 1),
+        (resource, "tta.log.redacted_records", 2),
+    ]
 
 
 def test_the_compose_collector_serves_no_debugging_extensions(collector: Collector) -> None:

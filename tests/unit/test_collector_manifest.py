@@ -42,6 +42,7 @@ MODULE_OF_TYPE = {
     "debug": "debugexporter",
     "bearertokenauth": "bearertokenauthextension",
     "count": "countconnector",
+    "forward": "forwardconnector",
     "health_check": "healthcheckextension",
     "file_storage": "filestorage",
     "pprof": "pprofextension",
