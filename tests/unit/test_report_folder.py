@@ -63,6 +63,26 @@ def test_folders_and_links_in_the_folder_are_left_alone(tmp_path: Path, trail: A
     assert list(trail.records()) == []
 
 
+def test_a_file_that_cannot_be_read_stops_no_other(
+    tmp_path: Path, trail: AuditLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reports = tmp_path / "reports"
+    stuck = _report(reports, "a-stuck.json", timedelta(days=200))
+    other = _report(reports, "b-other.json", timedelta(days=100))
+    read_bytes = Path.read_bytes
+
+    def failing_for_stuck(path: Path) -> bytes:
+        if path == stuck:
+            raise PermissionError(13, "Permission denied", str(path))
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", failing_for_stuck)
+
+    assert folder.prune(reports, timedelta(days=90), NOW) == [other]
+    assert stuck.exists()
+    assert [r.subject for r in trail.records()] == ["b-other.json"]
+
+
 def test_a_missing_folder_has_nothing_to_remove(tmp_path: Path) -> None:
     assert folder.prune(tmp_path / "reports", timedelta(days=90), NOW) == []
 

@@ -122,6 +122,8 @@ def test_the_compose_generator_writes_each_period_into_its_line(tmp_path: Path) 
     assert """    - {selector: '{tta_log_retention_class="debug"}', priority: 1, period: 72h}\n""" in loki
     assert """    - {selector: '{tta_log_retention_class="info"}', priority: 1, period: 336h}\n""" in loki
     assert "    block_retention: 504h\n" in (tmp_path / "tempo/tempo.yaml").read_text()
+    assert "    block_retention: 504h\n" in (tmp_path / "tempo/tempo-scalable.yaml").read_text()
+    assert "    - -retentionPeriod=730d\n" in (tmp_path / "prometheus/docker-compose.long-term-cluster.yml").read_text()
 
 
 # --- what a store cannot keep is refused, naming the file, the key and the reason ----------------

@@ -18,8 +18,9 @@ TEMPO: dict[str, Any] = yaml.safe_load((REPO / "tempo" / "tempo-scalable.yaml").
 COMPOSE: dict[str, Any] = yaml.safe_load((REPO / "docker-compose.yml").read_text())
 
 
-def test_the_replicas_are_as_many_as_each_span_is_written_to() -> None:
-    assert SERVICES["tempo"]["deploy"]["replicas"] == TEMPO["ingester"]["lifecycler"]["ring"]["replication_factor"] == 3
+def test_each_span_is_written_to_three_ingesters_of_at_least_as_many_replicas() -> None:
+    assert TEMPO["ingester"]["lifecycler"]["ring"]["replication_factor"] == 3
+    assert SERVICES["tempo"]["deploy"]["replicas"] >= 3
 
 
 def test_the_replicas_find_each_other_and_the_query_frontends_through_the_services_name() -> None:
@@ -41,7 +42,8 @@ def test_the_blocks_go_to_the_object_store_and_its_bucket() -> None:
     store = " ".join(SERVICES["trace-objects"]["command"])
     assert TEMPO["storage"]["trace"]["backend"] == "s3"
     assert s3["endpoint"] == f"trace-objects:{store.partition('-s3.port=')[2].split()[0]}"
-    assert f"s3.bucket.create -name {s3['bucket']}" in " ".join(SERVICES["trace-objects-bucket"]["command"])
+    bucket_job = " ".join(SERVICES["trace-objects-bucket"]["command"])
+    assert f'grep -qw {s3["bucket"]} || echo "s3.bucket.create -name {s3["bucket"]}"' in bucket_job  # once
     assert SERVICES["tempo"]["depends_on"] == {"trace-objects-bucket": {"condition": "service_completed_successfully"}}
 
 
@@ -57,7 +59,7 @@ def test_tempo_and_its_store_share_one_key_from_the_secrets_volume() -> None:
 
 
 def test_each_replica_keeps_its_write_ahead_logs_outside_the_shared_data_volume() -> None:
-    shared = [volume.partition(":")[2] for volume in COMPOSE["services"]["tempo"]["volumes"]]
+    shared = [volume.split(":")[1] for volume in COMPOSE["services"]["tempo"]["volumes"]]
     paths = [TEMPO["storage"]["trace"]["wal"]["path"], TEMPO["metrics_generator"]["storage"]["path"]]
     assert not any(path.startswith(mount) for path in paths for mount in shared)
 

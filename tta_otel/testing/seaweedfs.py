@@ -31,8 +31,8 @@ def _answering(url: str) -> bool:
     return True
 
 
-def _command(binary: Path, state: Path) -> list[str]:
-    ports = {name: free_port() for name in ("master", "volume", "filer", "s3")}
+def _command(binary: Path, state: Path, ports: dict[str, int]) -> list[str]:
+    """``ports``: the master's, the volume server's, the filer's and the S3 gateway's."""
     grpc = {name: free_port() for name in ports}
     return [
         str(binary),
@@ -70,8 +70,9 @@ def running_seaweedfs(binary: Path, state: Path, access_key: str, secret_key: st
     descriptor = os.open(state / "s3.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w") as identities_file:
         json.dump(identities, identities_file)
-    command = _command(binary, state)
-    endpoint = "http://127.0.0.1:" + next(arg for arg in command if arg.startswith("-s3.port=")).partition("=")[2]
+    ports = {name: free_port() for name in ("master", "volume", "filer", "s3")}
+    command = _command(binary, state, ports)
+    endpoint = f"http://127.0.0.1:{ports['s3']}"
     with open(state / "weed.log", "ab") as log:
         process = subprocess.Popen(command, cwd=state, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:

@@ -19,7 +19,7 @@ use regex::bytes::{RegexSet, RegexSetBuilder};
 /// A base64 run this long or longer can carry an e-mail address or a phone number.
 const BASE64_RUN: usize = 14;
 
-fn base64_value(byte: u8) -> Option<u8> {
+const fn base64_value(byte: u8) -> Option<u8> {
     match byte {
         b'A'..=b'Z' => Some(byte - b'A'),
         b'a'..=b'z' => Some(byte - b'a' + 26),
@@ -53,7 +53,8 @@ fn decodes_to_utf8(run: &[u8]) -> bool {
 }
 
 /// What a byte is to the base64 check, as bits: `BASE64` for every base64 character (standard
-/// or URL-safe), with `LOWER` or `UPPER` for a letter; 0 for a byte that ends a run.
+/// or URL-safe: `base64_value`'s alphabet), with `LOWER` or `UPPER` for a letter; 0 for a byte
+/// that ends a run. `BASE64` is never tested: it only makes a base64 character's class non-zero.
 const BASE64: u8 = 1;
 const LOWER: u8 = 2;
 const UPPER: u8 = 4;
@@ -63,11 +64,11 @@ const fn byte_classes() -> [u8; 256] {
     let mut classes = [0u8; 256];
     let mut byte = 0;
     while byte < 256 {
-        classes[byte] = match byte as u8 {
-            b'a'..=b'z' => BASE64 | LOWER,
-            b'A'..=b'Z' => BASE64 | UPPER,
-            b'0'..=b'9' | b'+' | b'-' | b'/' | b'_' => BASE64,
-            _ => 0,
+        classes[byte] = match (base64_value(byte as u8), byte as u8) {
+            (None, _) => 0,
+            (Some(_), b'a'..=b'z') => BASE64 | LOWER,
+            (Some(_), b'A'..=b'Z') => BASE64 | UPPER,
+            (Some(_), _) => BASE64,
         };
         byte += 1;
     }
@@ -209,6 +210,16 @@ mod tests {
     fn a_url_safe_run_of_text_is_a_candidate() {
         // "player+1@example.org?" in URL-safe base64: '-' and '_' stand for '+' and '/'.
         assert!(has_base64_candidate(b"cGxheWVyKzFAZXhhbXBsZS5vcmc_"));
+    }
+
+    #[test]
+    fn the_cases_of_two_runs_are_not_mixed() {
+        assert!(!has_base64_candidate(b"abcdefghijklmnop.QRSTUVWXYZABCD"));
+    }
+
+    #[test]
+    fn a_candidate_after_a_rejected_run_is_found() {
+        assert!(has_base64_candidate(b"Mozilla/5.0 AppleWebKit/535.3.2 am9obkBleGFtcGxlLmNvbQ"));
     }
 
     #[test]

@@ -72,8 +72,11 @@ def up_command(args: argparse.Namespace) -> int:
         stack.prune_log_classes()
     except StoreError as error:  # the supervisor tries again within the hour
         print(f"  The shorter log classes could not be pruned from VictoriaLogs now: {error}")
-    if removed := stack.prune_reports():
-        print(f"  {len(removed)} report file(s) in {removed[0].parent} past the reports retention: removed")
+    try:
+        if removed := stack.prune_reports():
+            print(f"  {len(removed)} report file(s) in {removed[0].parent} past the reports retention: removed")
+    except OSError as error:  # the supervisor tries again within the hour
+        print(f"  The report files could not be pruned now: {error}")
     if stack.gateways:
         names = ", ".join(stack.gateway_names())
         print(f"  The collector on 4317/4318 is an agent in front of {names} (docs/gateways.md)")

@@ -11,10 +11,13 @@ removed), as each export is (``report.export``).
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tta_otel import audit_log
+
+_logger = logging.getLogger(__name__)
 
 FOLDER = "reports"
 """The folder's name in the stack's state directory."""
@@ -33,8 +36,12 @@ def prune(folder: Path, keep: timedelta, now: datetime | None = None) -> list[Pa
     )
     removed = []
     for _, path in aged:
-        digest = audit_log.digest_of(path.read_bytes())
-        path.unlink()
+        try:
+            digest = audit_log.digest_of(path.read_bytes())
+            path.unlink()
+        except OSError as error:  # one file that cannot be read or removed stops no other
+            _logger.warning("report file %s past the reports retention could not be removed: %s", path, error)
+            continue
         audit_log.record("report.prune", path.name, before=digest)
         removed.append(path)
     return removed

@@ -338,7 +338,9 @@ def render(name: str, text: str, retention: Retention) -> str:
 def write_compose_files(repository: Path, retention: Retention) -> list[str]:
     """Regenerate the compose side from ``retention``; the names of the files that changed."""
     if not retention.compose:
-        raise ValueError(f"{RETENTION_FILE} says compose: false: docker compose's stores cannot keep this retention")
+        raise ValueError(
+            f"{RETENTION_FILE} says compose: false, which leaves the compose files alone: set compose: true"
+        )
     if retention.metrics.raw_size is None:
         raise ValueError("metrics.raw_size: null has no line in docker-compose.yml; give a size")
     changed = []

@@ -143,7 +143,7 @@ class Supervisor:
         try:
             if removed := self._stack.prune_reports():
                 _logger.info("removed %d report file(s) past the reports retention", len(removed))
-        except OSError:  # a folder that cannot be read now is tried again in an hour
+        except Exception:  # a folder that cannot be read now is tried again in an hour
             _logger.exception("the report files could not be pruned")
         try:
             tasks = self._stack.prune_log_classes()
