@@ -154,11 +154,16 @@ class Scenarios:
     neo4j_port: int
     running: ExitStack
 
-    def start_redis_again(self) -> None:
-        self.running.enter_context(redis_server(self.redis_port))
+    @property
+    def dependency_names(self) -> dict[str, str]:
+        """``tta.dependency.name`` of each stopped dependency, as its health check names it."""
+        return {"redis": f"127.0.0.1:{self.redis_port}/0", "neo4j": f"127.0.0.1:{self.neo4j_port}"}
 
-    def start_neo4j_again(self) -> None:
-        self.running.enter_context(neo4j_server(self.neo4j_port))
+    def start_again(self, dependency: str) -> None:
+        if dependency == "redis":
+            self.running.enter_context(redis_server(self.redis_port))
+        else:
+            self.running.enter_context(neo4j_server(self.neo4j_port))
 
 
 @pytest.fixture(scope="module")
@@ -274,53 +279,32 @@ def test_the_deployment_regression_reaches_alertmanager(scenarios: Scenarios) ->
     assert received() == [NEW_VERSION]
 
 
-def _redis_down() -> list[dict[str, str]]:
-    return _firing("TTARedisDown", CACHE_USER)
+DEPENDENCY_ALERTS = {"redis": "TTARedisDown", "neo4j": "TTANeo4jDown"}
 
 
-def test_a_stopped_redis_fires_ttaredisdown_from_the_health_checks(scenarios: Scenarios) -> None:
-    assert wait_until(lambda: bool(_redis_down()), timeout=FIRES_WITHIN_S, interval=5)
-    assert _redis_down() == [
+def _down(dependency: str) -> list[dict[str, str]]:
+    return _firing(DEPENDENCY_ALERTS[dependency], CACHE_USER)
+
+
+@pytest.mark.parametrize("dependency", DEPENDENCY_ALERTS)
+def test_a_stopped_dependency_fires_its_alert_from_the_health_checks(scenarios: Scenarios, dependency: str) -> None:
+    assert wait_until(lambda: bool(_down(dependency)), timeout=FIRES_WITHIN_S, interval=5)
+    assert _down(dependency) == [
         {
-            "alertname": "TTARedisDown",
+            "alertname": DEPENDENCY_ALERTS[dependency],
             "severity": "critical",
-            "component": "redis",
+            "component": dependency,
             "source": "health_check",
             "deployment_environment_name": ENVIRONMENT,
             "tta_component": CACHE_USER,
-            "tta_dependency_name": f"127.0.0.1:{scenarios.redis_port}/0",
-            "tta_dependency_type": "redis",
+            "tta_dependency_name": scenarios.dependency_names[dependency],
+            "tta_dependency_type": dependency,
         }
     ]
 
 
-def test_ttaredisdown_resolves_once_redis_is_back(scenarios: Scenarios) -> None:
-    assert wait_until(lambda: bool(_redis_down()), timeout=FIRES_WITHIN_S, interval=5)
-    scenarios.start_redis_again()
-    assert wait_until(lambda: not _redis_down(), timeout=RESOLVES_WITHIN_S, interval=5)
-
-
-def _neo4j_down() -> list[dict[str, str]]:
-    return _firing("TTANeo4jDown", CACHE_USER)
-
-
-def test_a_stopped_neo4j_fires_ttaneo4jdown_from_the_health_checks(scenarios: Scenarios) -> None:
-    assert wait_until(lambda: bool(_neo4j_down()), timeout=FIRES_WITHIN_S, interval=5)
-    assert _neo4j_down() == [
-        {
-            "alertname": "TTANeo4jDown",
-            "severity": "critical",
-            "component": "neo4j",
-            "source": "health_check",
-            "deployment_environment_name": ENVIRONMENT,
-            "tta_component": CACHE_USER,
-            "tta_dependency_name": f"127.0.0.1:{scenarios.neo4j_port}",
-            "tta_dependency_type": "neo4j",
-        }
-    ]
-
-
-def test_ttaneo4jdown_resolves_once_neo4j_is_back(scenarios: Scenarios) -> None:
-    assert wait_until(lambda: bool(_neo4j_down()), timeout=FIRES_WITHIN_S, interval=5)
-    scenarios.start_neo4j_again()
-    assert wait_until(lambda: not _neo4j_down(), timeout=RESOLVES_WITHIN_S, interval=5)
+@pytest.mark.parametrize("dependency", DEPENDENCY_ALERTS)
+def test_the_alert_resolves_once_the_dependency_is_back(scenarios: Scenarios, dependency: str) -> None:
+    assert wait_until(lambda: bool(_down(dependency)), timeout=FIRES_WITHIN_S, interval=5)
+    scenarios.start_again(dependency)
+    assert wait_until(lambda: not _down(dependency), timeout=RESOLVES_WITHIN_S, interval=5)

@@ -22,29 +22,32 @@ def _recorded(state_dir: Path) -> tuple[int, int]:
     return gateways.SCALE.recorded(state_dir), log_cluster.SCALE.recorded(state_dir)
 
 
-def test_up_refuses_victorialogs_as_a_cluster_while_it_runs_as_one_node(stack: Stack) -> None:
+@pytest.mark.parametrize(
+    ("gateway_count", "log_node_count", "refusal"),
+    [
+        (
+            0,
+            2,
+            "VictoriaLogs runs as one node (victorialogs): stop it (`tta-otel stack down`) before starting it "
+            "as a front of 2 storage nodes",
+        ),
+        (
+            2,
+            0,
+            "the collector runs as one collector (otel-collector): stop it (`tta-otel stack down`) before "
+            "starting it as an agent with 2 gateways",
+        ),
+    ],
+    ids=["victorialogs-cluster", "gateways"],
+)
+def test_up_refuses_the_scaled_out_form_of_a_part_that_runs_as_one(
+    stack: Stack, gateway_count: int, log_node_count: int, refusal: str
+) -> None:
     before = _running(stack)
 
     with pytest.raises(StackError) as refused:
-        Stack(REPO, stack.state_dir, stack.secrets, log_nodes=2).up(timeout=60)
+        Stack(REPO, stack.state_dir, stack.secrets, gateways=gateway_count, log_nodes=log_node_count).up(timeout=60)
 
-    assert str(refused.value) == (
-        "VictoriaLogs runs as one node (victorialogs): stop it (`tta-otel stack down`) before starting it "
-        "as a front of 2 storage nodes"
-    )
-    assert _running(stack) == before
-    assert _recorded(stack.state_dir) == (0, 0)
-
-
-def test_up_refuses_gateways_while_one_collector_runs(stack: Stack) -> None:
-    before = _running(stack)
-
-    with pytest.raises(StackError) as refused:
-        Stack(REPO, stack.state_dir, stack.secrets, gateways=2).up(timeout=60)
-
-    assert str(refused.value) == (
-        "the collector runs as one collector (otel-collector): stop it (`tta-otel stack down`) before starting it "
-        "as an agent with 2 gateways"
-    )
+    assert str(refused.value) == refusal
     assert _running(stack) == before
     assert _recorded(stack.state_dir) == (0, 0)
