@@ -33,8 +33,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import boto3
-
 from benchmarks.long_term import DAYS, auth, demo_series, stores, wait_merged
 from tta_otel.ops import secrets
 from tta_otel.ops.archive import PrometheusSource, Source, VictoriaMetricsSource, create, restore
@@ -42,7 +40,7 @@ from tta_otel.ops.archive_bucket import S3_CREDENTIALS, Bucket
 from tta_otel.ops.reports.prometheus import PrometheusClient
 from tta_otel.ops.stack.components import components
 from tta_otel.ops.stores.victoriametrics import VictoriaMetricsSnapshots
-from tta_otel.testing.seaweedfs import running_seaweedfs
+from tta_otel.testing.seaweedfs import running_seaweedfs, s3_client
 
 REPO = Path(__file__).resolve().parents[1]
 BUCKET = "tta-bench-archives"
@@ -154,13 +152,7 @@ def measure() -> dict[str, Any]:
                 components(REPO)["seaweedfs"].binary(), work / "seaweedfs", access_key, secret_key
             ) as endpoint,
         ):
-            boto3.client(
-                "s3",
-                endpoint_url=endpoint,
-                aws_access_key_id=access_key,
-                aws_secret_access_key=secret_key,
-                region_name="us-east-1",
-            ).create_bucket(Bucket=BUCKET)
+            s3_client(endpoint, access_key, secret_key).create_bucket(Bucket=BUCKET)
             bucket = Bucket.at(f"s3://{BUCKET}/bench", endpoint, directory)
             wait_merged(work / "vm" / "data")
             prometheus_client = PrometheusClient(

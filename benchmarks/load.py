@@ -177,6 +177,14 @@ def memory_slope_mib_per_hour(samples: Sequence[tuple[float, float]]) -> float |
     return statistics.linear_regression(seconds, mib).slope * 3600
 
 
+def _memory_slopes(samples: list[ResourceSample]) -> dict[str, float | None]:
+    """Each process's memory slope over ``samples`` (``memory_slope_mib_per_hour``)."""
+    return {
+        process: memory_slope_mib_per_hour([(sample.at, getattr(sample, f"{process}_rss_mib")) for sample in samples])
+        for process in ("service", "collector")
+    }
+
+
 def _after_warm_up(samples: list[ResourceSample], start: float, end: float) -> list[ResourceSample]:
     cut = start + WARM_UP_FRACTION * (end - start)
     return [sample for sample in samples if cut <= sample.at <= end]
@@ -483,16 +491,8 @@ def _report(run: _Run) -> dict[str, Any]:
     loss = run.stored.loss(run.interactions)
     held = [sample for sample in run.samples if start.at <= sample.at <= end.at]
     steady = _after_warm_up(run.samples, start.at, end.at)
-    slopes = {
-        process: memory_slope_mib_per_hour([(sample.at, getattr(sample, f"{process}_rss_mib")) for sample in steady])
-        for process in ("service", "collector")
-    }
-    # The same over the steady part's second half: settling flattens there, a leak keeps its slope.
-    later = steady[len(steady) // 2 :]
-    later_slopes = {
-        process: memory_slope_mib_per_hour([(sample.at, getattr(sample, f"{process}_rss_mib")) for sample in later])
-        for process in ("service", "collector")
-    }
+    slopes = _memory_slopes(steady)
+    later_slopes = _memory_slopes(steady[len(steady) // 2 :])  # settling flattens there, a leak does not
     dropped = {**{name: value for name, value in run.collector_dropped.items() if value}, **run.sdk_dropped}
     verdict = {
         "zero_loss": not any(check["lost"] for check in loss.values()),

@@ -21,7 +21,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from tests.stack.conftest import REPO
@@ -35,7 +34,7 @@ from tta_otel.ops.stack.runner import running_component
 from tta_otel.ops.stack.versions import read_versions
 from tta_otel.testing.long_term import import_series
 from tta_otel.testing.processes import free_port
-from tta_otel.testing.seaweedfs import running_seaweedfs
+from tta_otel.testing.seaweedfs import running_seaweedfs, s3_client
 
 pytestmark = pytest.mark.integration
 BUCKET, PREFIX = "tta-archives", "native"
@@ -64,13 +63,7 @@ class _Setting:
 
     def client(self) -> Any:
         access_key, _, secret_key = (self.secrets.path / S3_CREDENTIALS).read_text().partition(":")
-        return boto3.client(
-            "s3",
-            endpoint_url=self.endpoint,
-            aws_access_key_id=access_key,
-            aws_secret_access_key=secret_key,
-            region_name="us-east-1",
-        )
+        return s3_client(self.endpoint, access_key, secret_key)
 
     def keys(self) -> list[str]:
         listing = self.client().list_objects_v2(Bucket=BUCKET, Prefix=f"{PREFIX}/")

@@ -28,7 +28,7 @@ from tta_otel.ops.secrets import SecretsDir
 from tta_otel.ops.stack.runner import running_component
 from tta_otel.semconv import TTA_LOG_RETENTION_CLASS
 from tta_otel.testing.otlp_sink import OtlpSink, attributes
-from tta_otel.testing.processes import free_port, wait_until
+from tta_otel.testing.processes import collector_addresses, health_port, wait_until
 
 REPOSITORIES = ["tta.dev", "tta.prototype", "tta.prod", None]
 
@@ -50,26 +50,25 @@ def collector(
     tmp_path_factory: pytest.TempPathFactory, loki: OtlpSink, stack_secrets: SecretsDir
 ) -> Iterator[Collector]:
     """A private collector with the compose overlay; its Loki exporters point at the stand-in."""
-    http, pprof, zpages = free_port(), free_port(), free_port()
-    ports = {
-        "TTA_COLLECTOR_OTLP_GRPC_ENDPOINT": f"127.0.0.1:{free_port()}",
-        "TTA_COLLECTOR_OTLP_HTTP_ENDPOINT": f"127.0.0.1:{http}",
-        "TTA_COLLECTOR_METRICS_PORT": str(free_port()),
-        "TTA_PROMETHEUS_OTLP_ENDPOINT": f"{loki.endpoint}/v1/metrics",
-    }
-    health = free_port()
+    addresses = collector_addresses()
     configs = [REPO / "collector-config" / name for name in ("otelcol.yaml", "privacy.yaml", "compose.yaml")]
     environment = {
-        **ports,
-        "TTA_COLLECTOR_HEALTH_ENDPOINT": f"127.0.0.1:{health}",
-        "TTA_COLLECTOR_LOGS_EXPORTERS": "[otlp_http/loki]",
+        **addresses,
+        "TTA_PROMETHEUS_OTLP_ENDPOINT": f"{loki.endpoint}/v1/metrics",
         "TTA_LOKI_OTLP_ENDPOINT": loki.endpoint,
-        "TTA_COLLECTOR_PPROF_ENDPOINT": f"127.0.0.1:{pprof}",
-        "TTA_COLLECTOR_ZPAGES_ENDPOINT": f"127.0.0.1:{zpages}",
     }
+    http, pprof, zpages = (
+        int(addresses[f"TTA_COLLECTOR_{name}_ENDPOINT"].rpartition(":")[2]) for name in ("OTLP_HTTP", "PPROF", "ZPAGES")
+    )
     state = tmp_path_factory.mktemp("compose-collector")
     with running_component(
-        REPO, "otel-collector", state, stack_secrets, configs=configs, port=health, extra_environment=environment
+        REPO,
+        "otel-collector",
+        state,
+        stack_secrets,
+        configs=configs,
+        port=health_port(addresses),
+        extra_environment=environment,
     ):
         yield Collector(f"https://127.0.0.1:{http}", (pprof, zpages))
 

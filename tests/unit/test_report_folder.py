@@ -23,11 +23,11 @@ def trail(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AuditLog:
     return AuditLog(tmp_path / "audit.jsonl")
 
 
-def _report(reports: Path, name: str, age: timedelta, content: str = "{}") -> Path:
+def _report(reports: Path, name: str, age: timedelta, content: str = "{}", now: datetime = NOW) -> Path:
     reports.mkdir(parents=True, exist_ok=True)
     path = reports / name
     path.write_text(content)
-    written = (NOW - age).timestamp()
+    written = (now - age).timestamp()
     os.utime(path, (written, written))
     return path
 
@@ -93,13 +93,9 @@ def test_the_stack_prunes_its_state_folder_with_the_checkouts_reports_class(tmp_
     (checkout / "versions.env").write_text((REPO / "versions.env").read_text())
     (checkout / "retention.yaml").write_text("reports: 7d\n")
     stack = Stack(checkout, tmp_path / "state")
-    now = datetime.now(UTC)
-    reports = tmp_path / "state" / folder.FOLDER
-    reports.mkdir(parents=True)
-    week_old, fresh = reports / "week-old.json", reports / "fresh.json"
-    for path, age in ((week_old, timedelta(days=8)), (fresh, timedelta(days=6))):
-        path.write_text("{}")
-        os.utime(path, ((now - age).timestamp(),) * 2)
+    reports, now = tmp_path / "state" / folder.FOLDER, datetime.now(UTC)
+    week_old = _report(reports, "week-old.json", timedelta(days=8), now=now)
+    fresh = _report(reports, "fresh.json", timedelta(days=6), now=now)
 
     assert stack.prune_reports() == [week_old]
     assert fresh.exists()

@@ -43,13 +43,19 @@ def free_port() -> int:
             return port
 
 
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free ports, for one process that listens on several: ``free_port`` does
+    not hold what it picked, so two draws may be equal."""
+    ports: set[int] = set()
+    while len(ports) < count:
+        ports.add(free_port())
+    return sorted(ports)
+
+
 def collector_addresses() -> dict[str, str]:
     """The environment that puts a private collector (``running_component``'s) on free ports, clear
     of the session stack's; ``TTA_COLLECTOR_HEALTH_ENDPOINT``'s port is its readiness port."""
-    ports: set[int] = set()
-    while len(ports) < 6:  # free_port does not hold what it picked: two draws may be equal
-        ports.add(free_port())
-    grpc, http, health, metrics, pprof, zpages = sorted(ports)
+    grpc, http, health, metrics, pprof, zpages = free_ports(6)
     return {
         "TTA_COLLECTOR_OTLP_GRPC_ENDPOINT": f"127.0.0.1:{grpc}",
         "TTA_COLLECTOR_OTLP_HTTP_ENDPOINT": f"127.0.0.1:{http}",

@@ -15,10 +15,11 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
-from tta_otel.testing.processes import free_port, wait_until
+from tta_otel.testing.processes import free_ports, wait_until
 
 IDENTITY = "tta-otel-archives"
 
@@ -31,9 +32,12 @@ def _answering(url: str) -> bool:
     return True
 
 
-def _command(binary: Path, state: Path, ports: dict[str, int]) -> list[str]:
-    """``ports``: the master's, the volume server's, the filer's and the S3 gateway's."""
-    grpc = {name: free_port() for name in ports}
+_SERVERS = ("master", "volume", "filer", "s3")
+
+
+def _command(binary: Path, state: Path, ports: dict[str, int], grpc: dict[str, int]) -> list[str]:
+    """``ports`` and ``grpc``: the HTTP and gRPC ports of the master, the volume server, the filer
+    and the S3 gateway."""
     return [
         str(binary),
         "server",
@@ -50,6 +54,19 @@ def _command(binary: Path, state: Path, ports: dict[str, int]) -> list[str]:
         *(f"-{name}.port={port}" for name, port in ports.items()),
         *(f"-{name}.port.grpc={port}" for name, port in grpc.items()),
     ]
+
+
+def s3_client(endpoint: str, access_key: str, secret_key: str) -> Any:
+    """A boto3 S3 client of the server's identity (boto3: the ``archive-s3`` extra, imported here only)."""
+    import boto3
+
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        region_name="us-east-1",
+    )
 
 
 @contextmanager
@@ -70,8 +87,10 @@ def running_seaweedfs(binary: Path, state: Path, access_key: str, secret_key: st
     descriptor = os.open(state / "s3.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w") as identities_file:
         json.dump(identities, identities_file)
-    ports = {name: free_port() for name in ("master", "volume", "filer", "s3")}
-    command = _command(binary, state, ports)
+    drawn = free_ports(2 * len(_SERVERS))
+    ports = dict(zip(_SERVERS, drawn[: len(_SERVERS)], strict=True))
+    grpc = dict(zip(_SERVERS, drawn[len(_SERVERS) :], strict=True))
+    command = _command(binary, state, ports, grpc)
     endpoint = f"http://127.0.0.1:{ports['s3']}"
     with open(state / "weed.log", "ab") as log:
         process = subprocess.Popen(command, cwd=state, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

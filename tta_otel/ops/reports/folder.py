@@ -29,13 +29,10 @@ def prune(folder: Path, keep: timedelta, now: datetime | None = None) -> list[Pa
     if not folder.is_dir():
         return []
     cutoff = ((now or datetime.now(UTC)) - keep).timestamp()
-    aged = sorted(
-        (path.stat().st_mtime, path)
-        for path in folder.iterdir()
-        if path.is_file() and not path.is_symlink() and path.stat().st_mtime < cutoff
-    )
+    files = [path for path in folder.iterdir() if path.is_file() and not path.is_symlink()]
+    written = {path: path.stat().st_mtime for path in files}
     removed = []
-    for _, path in aged:
+    for path in sorted((path for path in files if written[path] < cutoff), key=written.__getitem__):
         try:
             digest = audit_log.digest_of(path.read_bytes())
             path.unlink()
